@@ -1,0 +1,48 @@
+"""The FastAPI application: business API, public ledger, offline docs."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
+
+from traceability.anchoring import load_or_create_signer
+from traceability.anchoring.service import ensure_checkpoint
+from traceability.db import make_engine
+from traceability.settings import Settings, get_settings
+
+from . import errors
+from .deps import AppState
+from .limits import BodyLimit
+from .routers import ledger, lots, parties, production, reference
+
+DESCRIPTION = """Traceability for Vietnam's cashew sector, from farm to buyer.
+
+Every record that matters is anchored in an append-only Merkle ledger (RFC 9162)
+with signed checkpoints: see the `ledger` endpoints, which need no key.
+Business endpoints take `Authorization: Bearer <API key>`; writes accept an
+`Idempotency-Key` header so that retries never record anything twice.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and engine."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        ensure_checkpoint(engine, signer)
+        yield
+
+    app = FastAPIOffline(title="Cashew traceability", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    for module in (parties, production, lots, reference, ledger):
+        app.include_router(module.router)
+    logging.getLogger("cashew").setLevel(logging.INFO)
+    return app

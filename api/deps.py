@@ -1,0 +1,166 @@
+"""Dependencies: sessions, the calling party, roles, and the write unit of every POST.
+
+A write runs in one transaction that first takes the ledger's sequencing lock, so
+writes are serialised the same way on SQLite and PostgreSQL; it is committed by
+``Write.respond`` *before* the response is sent, together with the response
+stored for its ``Idempotency-Key``.
+"""
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ledger.checkpoint import Signer
+from traceability.anchoring import SqlLog, anchoring_info
+from traceability.db import open_session
+from traceability.errors import Forbidden, RuleViolation, Unauthorized
+from traceability.idempotency import service as idempotency
+from traceability.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from traceability.parties.models import Party, Role
+from traceability.parties.service import party_for_key, require_role
+from traceability.settings import Settings
+
+from .errors import Replay
+
+ADMIN = "__admin__"
+_bearer = HTTPBearer(auto_error=False, description="The party's API key (or the admin token for /parties)")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    signer: Signer
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.cashew  # type: ignore[no-any-return]
+
+
+State = Annotated[AppState, Depends(app_state)]
+
+
+def read_session(state: State) -> Iterator[Session]:
+    session = open_session(state.engine)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(read_session, scope="function")]
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
+    return credentials.credentials
+
+
+def current_party(state: State, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Party:
+    token = _token(credentials)
+    with open_session(state.engine) as session:
+        return party_for_key(session, token)
+
+
+CurrentParty = Annotated[Party, Depends(current_party)]
+
+
+def RequireRole(*roles: Role) -> Any:  # noqa: N802 - reads as a type in signatures
+    def check(party: CurrentParty) -> Party:
+        require_role(party, *roles)
+        return party
+
+    return Annotated[Party, Depends(check)]
+
+
+def admin(state: State, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    expected = state.settings.admin_token
+    if not expected:
+        raise Forbidden("party administration is closed: the operator has not set CASHEW_ADMIN_TOKEN")
+    if not hmac.compare_digest(_token(credentials).encode(), expected.encode()):
+        raise Unauthorized("the admin token is not valid")
+    return ADMIN
+
+
+async def request_fingerprint(request: Request) -> str:
+    return idempotency.fingerprint(request.method, request.url.path, await request.body())
+
+
+@dataclass
+class Write:
+    """One write transaction with its caller; answer through ``respond``."""
+
+    session: Session
+    party: Party | None
+    actor_id: str
+    key: str | None
+    fingerprint: str
+
+    def respond(self, body: Any, status_code: int = 201, *, secrets: tuple[str, ...] = ()) -> JSONResponse:
+        """Commit, then answer. ``secrets`` are fields never stored for a replay (an API key is shown once)."""
+        content = jsonable_encoder(body)
+        if self.key is not None:
+            stored = {k: (None if k in secrets else v) for k, v in content.items()}
+            if secrets:
+                stored["note"] = "replayed: secrets such as the API key are shown only in the first response"
+            idempotency.remember(self.session, party_id=self.actor_id, key=self.key,
+                                 request_fingerprint=self.fingerprint, status_code=status_code, body=stored)
+        self.session.commit()
+        return JSONResponse(content, status_code=status_code)
+
+
+def _open_write(state: AppState, actor_id: str, key: str | None, fingerprint: str, party: Party | None) -> Iterator[Write]:
+    session = open_session(state.engine, write=True, info=anchoring_info(state.signer))
+    try:
+        SqlLog(session.connection()).lock()
+        if key is not None:
+            idempotency.check_key(key)
+            stored = idempotency.find_replay(session, party_id=actor_id, key=key, request_fingerprint=fingerprint)
+            if stored is not None:
+                raise Replay(stored)
+        yield Write(session, party, actor_id, key, fingerprint)
+    finally:
+        session.rollback()
+        session.close()
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Retry-safe key; reuse it on retries")]
+Fingerprint = Annotated[str, Depends(request_fingerprint)]
+
+
+def Writer(*roles: Role) -> Any:  # noqa: N802
+    """A write by a party holding one of ``roles``."""
+
+    def open_write(state: State, party: CurrentParty, fingerprint: Fingerprint, key: IdempotencyKey = None) -> Iterator[Write]:
+        require_role(party, *roles)
+        yield from _open_write(state, party.id, key, fingerprint, party)
+
+    return Annotated[Write, Depends(open_write, scope="function")]
+
+
+def _admin_write(state: State, actor: Annotated[str, Depends(admin)], fingerprint: Fingerprint,
+                 key: IdempotencyKey = None) -> Iterator[Write]:
+    yield from _open_write(state, actor, key, fingerprint, None)
+
+
+AdminWrite = Annotated[Write, Depends(_admin_write, scope="function")]
+
+
+def page_params(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise RuleViolation(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
+    return {"limit": limit, "cursor": cursor}
+
+
+PageParams = Annotated[dict[str, Any], Depends(page_params)]
+

@@ -1,0 +1,107 @@
+"""The ``cashew`` command (SPEC §3)."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from traceability.settings import get_settings
+
+app = typer.Typer(help="Cashew traceability: serve, migrate, seed, import, verify.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+seed_app = typer.Typer(help="Demo and generated data.", no_args_is_help=True)
+parties_app = typer.Typer(help="Parties and their API keys.", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk uploads through the API.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+app.add_typer(parties_app, name="parties")
+app.add_typer(import_app, name="import")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply Alembic migrations to CASHEW_DATABASE_URL."""
+    from traceability.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    typer.echo(f"database is at the latest schema: {settings.database_url}")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    banner: Annotated[bool, typer.Option(help="print the demo's URLs and API keys first")] = False,
+) -> None:
+    """Serve the API and pages with uvicorn (migrations are applied first)."""
+    import uvicorn
+
+    from traceability.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    if banner:
+        from seeds.demo import banner as demo_banner
+
+        typer.echo(demo_banner(f"http://{host}:{port}"))
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Load the demo data (idempotent: a second run adds nothing)."""
+    from seeds.demo import load_demo
+
+    created = load_demo(get_settings())
+    typer.echo("demo data loaded" if created else "demo data already present")
+
+
+@parties_app.command("create")
+def parties_create(
+    role: Annotated[str, typer.Option(help="farmer, processor, trader or regulator")],
+    name: Annotated[str, typer.Option()],
+    district: str | None = None,
+    country: str = "VN",
+    gs1_company_prefix: str | None = None,
+) -> None:
+    """Register a party and print its API key (shown once)."""
+    from pydantic import ValidationError
+
+    from traceability.anchoring import anchoring_info, load_or_create_signer
+    from traceability.db import make_engine, unit_of_work
+    from traceability.errors import DomainError
+    from traceability.parties.schemas import PartyCreate
+    from traceability.parties.service import create_party
+
+    settings = get_settings()
+    try:
+        party_in = PartyCreate(name=name, role=role, district=district, country=country,  # type: ignore[arg-type]
+                               gs1_company_prefix=gs1_company_prefix)
+        signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+        with unit_of_work(make_engine(settings.database_url), info=anchoring_info(signer)) as session:
+            party, key = create_party(session, party_in=party_in)
+    except (ValidationError, DomainError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({"id": party.id, "name": party.name, "role": party.role, "api_key": key}, ensure_ascii=False))
+
+
+@import_app.command("harvests")
+def import_harvests(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    api: Annotated[str, typer.Option(help="base URL of the API, e.g. http://127.0.0.1:8000")],
+    token: Annotated[str, typer.Option(help="the farmer's API key")],
+) -> None:
+    """Upload harvests from a CSV file; safe to re-run (each row's Idempotency-Key comes from its content)."""
+    from .importer import run_import
+
+    sys.exit(run_import(file, api=api, token=token))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,76 @@
+"""Build parties, farms and harvests through the public HTTP API, as a client would."""
+
+import math
+from itertools import count
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from traceability.models import metadata
+
+ADMIN = {"Authorization": "Bearer test-admin-token"}
+_seq = count(1)
+
+# Plot centres inside legacy Bình Phước districts (DOMAIN.md).
+BU_DANG = (107.24, 11.77)
+DONG_PHU = (106.96, 11.49)
+
+
+def auth(key: str, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}", **headers}
+
+
+def make_party(client: TestClient, role: str = "farmer", **fields: Any) -> dict[str, Any]:
+    body = {"name": f"Party {next(_seq)}", "role": role, **fields}
+    response = client.post("/api/v1/parties", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    party: dict[str, Any] = response.json()
+    party["headers"] = auth(party["api_key"])
+    return party
+
+
+def square(lon: float, lat: float, hectares: float) -> dict[str, Any]:
+    """A closed square polygon of about ``hectares`` centred on (lon, lat)."""
+    side_m = math.sqrt(hectares * 10_000)
+    dlat = side_m / 2 / 110_574
+    dlon = side_m / 2 / (111_320 * math.cos(math.radians(lat)))
+    ring = [[lon - dlon, lat - dlat], [lon + dlon, lat - dlat], [lon + dlon, lat + dlat], [lon - dlon, lat + dlat]]
+    ring = [[round(x, 6), round(y, 6)] for x, y in ring]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+def farm_body(**overrides: Any) -> dict[str, Any]:
+    n = next(_seq)
+    body = {"name": f"Vườn điều {n}", "district": "bu-dang", "commune": "Đức Liễu", "area_ha": 2.0,
+            "geometry": {"type": "Point", "coordinates": [BU_DANG[0] + n * 0.001, BU_DANG[1]]},
+            "planted_year": 2012, "variety": "PN1"}
+    return body | overrides
+
+
+def make_farm(client: TestClient, farmer: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/farms", json=farm_body(**overrides), headers=farmer["headers"])
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def harvest_body(farm_id: str, **overrides: Any) -> dict[str, Any]:
+    return {"farm_id": farm_id, "harvested_on": "2026-03-14", "quantity_kg": 1200.5, "moisture_pct": 9.5} | overrides
+
+
+def log_harvest(client: TestClient, farmer: dict[str, Any], farm_id: str, **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/harvests", json=harvest_body(farm_id, **overrides), headers=farmer["headers"])
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def ledger_size(client: TestClient) -> int:
+    response = client.get("/ledger/checkpoint")
+    assert response.status_code == 200
+    return int(response.text.split("\n")[1])
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row counts of every table: equal before and after a refused request means nothing was written."""
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables}

@@ -1,0 +1,127 @@
+"""C2SP tlog-tiles paths, coordinates and widths."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger import (
+    MemoryStore,
+    encode_tile_index,
+    parse_tile_path,
+    tile_nodes,
+    tile_path,
+    tile_width,
+)
+from ledger.tiles import TILE_HEIGHT, TILE_WIDTH
+
+
+class TestIndexEncoding:
+    @pytest.mark.parametrize(
+        "n, encoded",
+        [
+            (0, "000"),
+            (5, "005"),
+            (67, "067"),
+            (999, "999"),
+            (1000, "x001/000"),
+            (1234067, "x001/x234/067"),  # the spec's example
+            (10**9, "x001/x000/x000/000"),
+        ],
+    )
+    def test_examples(self, n: int, encoded: str) -> None:
+        assert encode_tile_index(n) == encoded
+        assert parse_tile_path("0", encoded) == (0, n, None)
+
+    def test_round_trip(self) -> None:
+        for n in [*range(0, 2100, 7), 999_999, 1_000_000, 2**40 + 3]:
+            for width in (None, 1, 255):
+                path = encode_tile_index(n) + ("" if width is None else f".p/{width}")
+                assert parse_tile_path("3", path) == (3, n, width)
+
+    def test_negative_rejected(self) -> None:
+        with pytest.raises(ValueError):
+            encode_tile_index(-1)
+
+    def test_tile_path(self) -> None:
+        assert tile_path(0, 1234067) == "tile/0/x001/x234/067"
+        assert tile_path(1, 0, 17) == "tile/1/000.p/17"
+        assert tile_path(2, 1000, 256) == "tile/2/x001/000"
+
+
+class TestParseRejects:
+    @pytest.mark.parametrize(
+        "index_path",
+        [
+            "",
+            "1234",
+            "12",
+            "0a1",
+            "x001",
+            "001/234",
+            "x01/234",
+            "x0001/234",
+            "x001/x234/67",
+            "x001/x234/0678",
+            "x000/123",  # not canonical: 123 is "123"
+            "y001/234",
+            "x001//234",
+            "067.p",
+            "067.p/",
+            "067.p/0",
+            "067.p/256",
+            "067.p/012",
+            "067.p/+5",
+            "067.p/5/1",
+            "067.q/5",
+            "\uff10\uff16\uff17",  # fullwidth digits
+        ],
+    )
+    def test_malformed_index(self, index_path: str) -> None:
+        with pytest.raises(ValueError):
+            parse_tile_path("0", index_path)
+
+    @pytest.mark.parametrize("level", ["", "01", "64", "-1", "a", "entries", " 1", "\uff11"])
+    def test_malformed_level(self, level: str) -> None:
+        with pytest.raises(ValueError):
+            parse_tile_path(level, "000")
+
+    def test_highest_level_accepted(self) -> None:
+        assert parse_tile_path("63", "000.p/1") == (63, 0, 1)
+
+
+class TestTileCoordinates:
+    def test_tile_nodes(self) -> None:
+        assert tile_nodes(0, 0, 256) == (0, 0, 256)
+        assert tile_nodes(1, 2, 256) == (8, 512, 768)
+        assert tile_nodes(2, 3, 5) == (16, 768, 773)
+
+    @pytest.mark.parametrize("args", [(-1, 0, 1), (64, 0, 1), (0, -1, 1), (0, 0, 0), (0, 0, 257)])
+    def test_tile_nodes_rejects(self, args: tuple[int, int, int]) -> None:
+        with pytest.raises(ValueError):
+            tile_nodes(*args)
+
+    def test_spec_example_size_70000(self) -> None:
+        """273 full level-0 tiles, one of width 112; level 1: one full, one of 17; level 2: 1."""
+        size = 70_000
+        assert all(tile_width(0, n, size) == TILE_WIDTH for n in range(273))
+        assert [tile_width(0, n, size) for n in (273, 274)] == [112, 0]
+        assert [tile_width(1, n, size) for n in (0, 1, 2)] == [256, 17, 0]
+        assert [tile_width(2, n, size) for n in (0, 1)] == [1, 0]
+        assert tile_width(3, 0, size) == 0
+
+    def test_small_sizes(self) -> None:
+        assert tile_width(0, 0, 0) == 0
+        assert tile_width(0, 0, 1) == 1
+        assert [tile_width(0, 0, 256), tile_width(1, 0, 256)] == [256, 1]
+        assert [tile_width(0, 1, 257), tile_width(0, 0, 257)] == [1, 256]
+
+    def test_level_one_hashes_are_roots_of_full_level_zero_tiles(self) -> None:
+        store = MemoryStore()
+        store.append([i.to_bytes(4, "big") for i in range(3 * TILE_WIDTH + 5)])
+        level, start, end = tile_nodes(1, 0, tile_width(1, 0, store.size()))
+        assert (level, start, end) == (TILE_HEIGHT, 0, 3)
+        for n in range(start, end):
+            first, last = n * TILE_WIDTH, (n + 1) * TILE_WIDTH
+            subtree = MemoryStore()
+            subtree.append([store.leaf_data(i) for i in range(first, last)])
+            assert store.get_nodes([(level, n)]) == [subtree.root()]

@@ -1,0 +1,137 @@
+"""The ledger's storage in the application database (the SQL side of ``ledger.store.LogStore``).
+
+Sequencing: every append first locks the single ``ledger_head`` row
+(``SELECT … FOR UPDATE``; on SQLite the write transaction already holds the
+database's write lock from ``BEGIN IMMEDIATE``). Indices are therefore handed
+out one transaction at a time, with no gap and no fork, on any number of
+processes and hosts; the lock is released by the same commit that stores the
+records and their entries.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select, tuple_, update
+
+from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
+from ledger.hashing import leaf_hash
+from ledger.tree import NodeID, append_leaf, frontier_root, root
+
+from .models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+
+HASH = 32
+_head = LedgerHead.__table__
+_entry = LedgerEntry.__table__
+_node = LedgerNode.__table__
+_checkpoint = LedgerCheckpoint.__table__
+
+
+class LedgerCorrupted(RuntimeError):
+    """The stored nodes disagree with the head: refuse to sign anything."""
+
+
+def _split(frontier: bytes) -> list[bytes]:
+    return [frontier[i : i + HASH] for i in range(0, len(frontier), HASH)]
+
+
+class SqlLog:
+    """A ``LogStore`` over one SQLAlchemy connection (inside the caller's transaction)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    # -- reading ---------------------------------------------------------------
+    def size(self) -> int:
+        return int(self.conn.execute(select(_head.c.size).where(_head.c.id == 1)).scalar_one())
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> list[bytes]:
+        if not ids:
+            return []
+        wanted = list(dict.fromkeys(ids))
+        rows = self.conn.execute(
+            select(_node.c.level, _node.c.idx, _node.c.hash).where(
+                tuple_(_node.c.level, _node.c.idx).in_(wanted)
+            )
+        )
+        found = {(r.level, r.idx): bytes(r.hash) for r in rows}
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise LedgerCorrupted(f"ledger nodes missing from storage: {missing[:5]}")
+        return [found[i] for i in ids]
+
+    def nodes_at(self, level: int, start: int, end: int) -> list[bytes]:
+        """Hashes of nodes (level, start..end-1), in order (a tile is one such range)."""
+        rows = self.conn.execute(
+            select(_node.c.hash)
+            .where(_node.c.level == level, _node.c.idx >= start, _node.c.idx < end)
+            .order_by(_node.c.idx)
+        )
+        return [bytes(h) for (h,) in rows]
+
+    def leaf_data(self, index: int) -> bytes:
+        return bytes(self.conn.execute(select(_entry.c.leaf_data).where(_entry.c.idx == index)).scalar_one())
+
+    def root(self, size: int | None = None) -> bytes:
+        return root(self, self.size() if size is None else size)
+
+    # -- writing ---------------------------------------------------------------
+    def lock(self) -> tuple[int, list[bytes]]:
+        """Take the sequencing lock for this transaction; return (size, frontier)."""
+        row = self.conn.execute(
+            select(_head.c.size, _head.c.frontier).where(_head.c.id == 1).with_for_update()
+        ).one()
+        return int(row.size), _split(bytes(row.frontier))
+
+    def append(self, leaves: Sequence[bytes], kinds: Sequence[tuple[str, str]] | None = None) -> list[int]:
+        """Append leaf data (with optional (type, record_id) labels); return their indices."""
+        size, frontier = self.lock()
+        entries, nodes = [], []
+        for offset, data in enumerate(leaves):
+            entry_type, record_id = kinds[offset] if kinds else ("", "")
+            entries.append({"idx": size, "type": entry_type, "record_id": record_id, "leaf_data": data})
+            frontier, created = append_leaf(frontier, size, leaf_hash(data))
+            nodes.extend({"level": lv, "idx": ix, "hash": h} for (lv, ix), h in created)
+            size += 1
+        if entries:
+            self.conn.execute(_entry.insert(), entries)
+            self.conn.execute(_node.insert(), nodes)
+            self.conn.execute(
+                update(_head).where(_head.c.id == 1).values(size=size, frontier=b"".join(frontier))
+            )
+        return [e["idx"] for e in entries]
+
+    # -- checkpoints -------------------------------------------------------------
+    def latest_checkpoint(self) -> LedgerCheckpoint | None:
+        row = self.conn.execute(select(_checkpoint).order_by(_checkpoint.c.size.desc()).limit(1)).first()
+        return LedgerCheckpoint(**row._mapping) if row else None
+
+    def checkpoint_at(self, size: int) -> LedgerCheckpoint | None:
+        row = self.conn.execute(select(_checkpoint).where(_checkpoint.c.size == size)).first()
+        return LedgerCheckpoint(**row._mapping) if row else None
+
+    def sign(self, signer: Signer, at: datetime) -> LedgerCheckpoint:
+        """Sign the current head, after checking the stored nodes give the head's root.
+
+        Requires the sequencing lock (call inside the appending transaction).
+        Never signs a size below the latest checkpoint, nor a second root for one size.
+        """
+        size, frontier = self.lock()
+        expected = frontier_root(frontier)
+        computed = root(self, size)
+        if computed != expected:
+            raise LedgerCorrupted(f"stored nodes give root {computed.hex()} but the head says {expected.hex()}")
+        latest = self.latest_checkpoint()
+        if latest is not None and (latest.size > size or (latest.size == size and latest.root_hash != computed)):
+            raise LedgerCorrupted(f"refusing to sign size {size}: checkpoint at size {latest.size} exists")
+        if latest is not None and latest.size == size:
+            return latest
+        note = sign_checkpoint(Checkpoint(signer.name, size, computed), signer)
+        values = {"size": size, "root_hash": computed, "note": note, "signed_at": at}
+        self.conn.execute(_checkpoint.insert().values(**values))
+        return LedgerCheckpoint(**values)
+
+    def checkpoint_count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(_checkpoint)).scalar_one())
+
+
+__all__ = ["LedgerCorrupted", "SqlLog"]

@@ -1,0 +1,38 @@
+"""The domain's errors; the API maps each class to one HTTP status in one place."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause; ``code`` is a snake_case identifier."""
+
+    code = "error"
+
+    def __init__(self, detail: str, *, code: str | None = None, fields: list[dict[str, Any]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.fields = fields
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class RuleViolation(DomainError):
+    """Input that is well formed but breaks a rule of the domain (mass, yield, geometry…)."""
+
+    code = "rule_violation"

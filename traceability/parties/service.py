@@ -1,0 +1,50 @@
+"""Registering parties and recognising their API keys."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .. import clock, ids
+from ..errors import Forbidden, RuleViolation, Unauthorized
+from .models import ApiKey, Party, Role
+from .schemas import PartyCreate
+
+KEY_PREFIX = "ck_"
+
+
+def hash_key(api_key: str) -> str:
+    """Keys are 256-bit random, so one SHA-256 is enough (no password stretching needed)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def create_party(session: Session, *, party_in: PartyCreate, api_key: str | None = None) -> tuple[Party, str]:
+    """Register a party; return it with its API key, which is never stored in clear."""
+    if party_in.gs1_company_prefix and party_in.role not in (Role.processor, Role.trader):
+        raise RuleViolation("only processors and traders hold a GS1 company prefix", code="gs1_prefix_not_allowed")
+    party = Party(
+        id=ids.new_id("P"), name=party_in.name, role=party_in.role.value, district=party_in.district,
+        country=party_in.country, gs1_company_prefix=party_in.gs1_company_prefix, created_at=clock.now(),
+    )
+    key = api_key or KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(party)
+    session.flush()
+    session.add(ApiKey(key_hash=hash_key(key), party_id=party.id, created_at=clock.now()))
+    session.flush()
+    return party, key
+
+
+def party_for_key(session: Session, api_key: str) -> Party:
+    party = session.exec(  # type: ignore[call-overload]
+        select(Party).join(ApiKey, ApiKey.party_id == Party.id).where(ApiKey.key_hash == hash_key(api_key))
+    ).scalar_one_or_none()
+    if party is None:
+        raise Unauthorized("the API key is not known; ask the operator for a new key")
+    return party
+
+
+def require_role(party: Party, *roles: Role) -> None:
+    if party.role not in roles:
+        wanted = " or ".join(r.value for r in roles)
+        raise Forbidden(f"this action is for a {wanted}; your party is a {party.role}")

@@ -1,0 +1,144 @@
+"""Correcting a farmer's own records: a correction is an entry; the record never changes."""
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..anchoring.models import LedgerEntry
+from ..corrections.models import Correction
+from ..corrections.service import add_correction, corrected, corrections_for
+from ..errors import Conflict, Forbidden, NotFound, RuleViolation
+from ..lots.models import Lot, LotParent, LotStatus
+from ..parties.models import Party
+from ..units import IsoDate, Kg, Percent, decimal_text, grams
+from . import geometry
+from .harvests import check_moisture, check_quantity, check_season_yield, season_total_g
+from .models import Farm, FarmInput, Harvest
+from .schemas import InputCategory
+from .service import not_in_future
+
+
+class CorrectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entry_id: str = Field(min_length=1, max_length=64, description="id of the corrected record (its entry's id)")
+    changes: dict[str, Any] = Field(description="new values, with the field names of the record's API")
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class _Changes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HarvestChanges(_Changes):
+    quantity_kg: Kg | None = None
+    harvested_on: IsoDate | None = None
+    moisture_pct: Percent | None = None
+
+
+class FarmInputChanges(_Changes):
+    category: InputCategory | None = None
+    product: str | None = Field(default=None, min_length=1, max_length=120)
+    applied_on: IsoDate | None = None
+
+
+class FarmChanges(_Changes):
+    area_ha: Decimal | None = Field(default=None, gt=0, le=1000, max_digits=10, decimal_places=4)
+
+
+def _parse(model: type[_Changes], changes: dict[str, Any]) -> dict[str, Any]:
+    try:
+        parsed = model.model_validate(changes)
+    except ValidationError as exc:
+        fields = [{"loc": ["body", "changes", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]
+        allowed = ", ".join(model.model_fields)
+        raise RuleViolation(f"these changes cannot be applied; correctable fields: {allowed}",
+                            code="invalid_changes", fields=fields) from None
+    given = parsed.model_dump(exclude_none=True)
+    if not given:
+        raise RuleViolation("changes is empty: say which values to correct", code="invalid_changes")
+    return given
+
+
+def _harvest(session: Session, party: Party, harvest: Harvest, given: dict[str, Any]) -> dict[str, Any]:
+    if harvest.farmer_id != party.id:
+        raise Forbidden("only the farmer who logged a harvest corrects it")
+    changes: dict[str, Any] = {}
+    if "quantity_kg" in given:
+        changes["quantity_g"] = grams(given["quantity_kg"])
+        check_quantity(changes["quantity_g"])
+    if "harvested_on" in given:
+        not_in_future(given["harvested_on"], "harvested_on")
+        changes["harvested_on"] = given["harvested_on"].isoformat()
+    if "moisture_pct" in given:
+        check_moisture(given["moisture_pct"])
+        changes["moisture_pct"] = decimal_text(given["moisture_pct"])
+    before = corrected(harvest.entry_data(), corrections_for(session, [harvest.id]).get(harvest.id, []))
+    after = before | changes
+    if after["quantity_g"] != before["quantity_g"] or after["harvested_on"] != before["harvested_on"]:
+        lot = _untouched_lot(session, harvest.lot_id, party, before["quantity_g"])
+        season = int(after["harvested_on"][:4])
+        farm = session.get(Farm, harvest.farm_id)
+        assert farm is not None
+        check_season_yield(session, farm, season,
+                           season_total_g(session, farm.id, season, excluding=harvest.id) + after["quantity_g"])
+        lot.quantity_g = after["quantity_g"]
+    return changes
+
+
+def _untouched_lot(session: Session, lot_id: str, party: Party, expected_g: int) -> Lot:
+    lot = session.get(Lot, lot_id)
+    children = session.exec(select(LotParent).where(LotParent.parent_lot_id == lot_id).limit(1)).first()  # type: ignore[call-overload]
+    if lot is None or lot.owner_id != party.id or lot.status != LotStatus.held or lot.quantity_g != expected_g or children:
+        raise Conflict(f"lot {lot_id} has already moved on (dispatched, split or processed); "
+                       "its quantity or date can no longer be corrected", code="lot_moved_on")
+    return lot
+
+
+def _farm_input(session: Session, party: Party, record: FarmInput, given: dict[str, Any]) -> dict[str, Any]:
+    if record.farmer_id != party.id:
+        raise Forbidden("only the farmer who logged an input corrects it")
+    if "applied_on" in given:
+        not_in_future(given["applied_on"], "applied_on")
+        given["applied_on"] = given["applied_on"].isoformat()
+    if "category" in given:
+        given["category"] = given["category"].value
+    return given
+
+
+def _farm(session: Session, party: Party, farm: Farm, given: dict[str, Any]) -> dict[str, Any]:
+    if farm.owner_id != party.id:
+        raise Forbidden("only the farm's owner corrects it")
+    plot = geometry.Plot(farm.geometry, farm.computed_area_m2, (farm.min_lon, farm.min_lat, farm.max_lon, farm.max_lat))
+    geometry.check_declared_area(plot, given["area_ha"])
+    return {"area_m2": int(given["area_ha"] * 10_000)}
+
+
+_CORRECTABLE = {
+    "harvest": (Harvest, HarvestChanges, _harvest),
+    "farm_input": (FarmInput, FarmInputChanges, _farm_input),
+    "farm": (Farm, FarmChanges, _farm),
+}
+
+
+def correct_record(session: Session, *, party: Party, correction_in: CorrectionCreate) -> Correction:
+    """Record a correction of one of the caller's own records, after re-checking the rules."""
+    entry_type = session.exec(select(LedgerEntry.type).where(  # type: ignore[call-overload]
+        LedgerEntry.record_id == correction_in.entry_id).limit(1)).scalar_one_or_none()
+    if entry_type is None:
+        raise NotFound(f"no record {correction_in.entry_id!r} in the ledger")
+    if entry_type not in _CORRECTABLE:
+        raise RuleViolation(f"a {entry_type} record cannot be corrected here", code="not_correctable")
+    model, changes_model, apply = _CORRECTABLE[entry_type]
+    record = session.get(model, correction_in.entry_id)
+    assert record is not None, "every entry has its record"
+    given = _parse(changes_model, correction_in.changes)
+    changes = apply(session, party, record, given)
+    before = corrected(record.entry_data(), corrections_for(session, [record.id]).get(record.id, []))
+    if all(before.get(k) == v for k, v in changes.items()):
+        raise RuleViolation("these values are already the recorded ones; nothing to correct", code="no_change")
+    return add_correction(session, party_id=party.id, record_type=entry_type, corrects=record.id,
+                          changes=changes, reason=correction_in.reason)

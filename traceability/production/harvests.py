@@ -1,0 +1,108 @@
+"""Harvests: each creates a raw-nut lot, within the season's plausible yield."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import extract, select
+from sqlmodel import Session
+
+from .. import clock, ids, rules
+from ..corrections.service import corrected, corrections_for
+from ..errors import NotFound, RuleViolation
+from ..lots.models import Lot, LotOrigin, Product
+from ..oversight.models import AlertKind
+from ..oversight.service import raise_alert
+from ..parties.models import Party
+from ..units import decimal_text, grams
+from .models import Farm, Harvest
+from .schemas import HarvestCreate
+from .service import certifications, effective_area_ha, get_farm, not_in_future, owned_farm
+
+
+def check_moisture(moisture_pct: Decimal) -> None:
+    if not rules.MOISTURE_MIN_PCT <= moisture_pct <= rules.MOISTURE_MAX_PCT:
+        raise RuleViolation(
+            f"moisture {moisture_pct}% is outside {rules.MOISTURE_MIN_PCT}–{rules.MOISTURE_MAX_PCT}%; "
+            "measure again (dried nuts read 8–10%, fresh nuts 15–25%)", code="moisture_out_of_range")
+
+
+def check_quantity(quantity_g: int) -> None:
+    if quantity_g > grams(rules.MAX_HARVEST_KG):
+        raise RuleViolation(f"one harvest above {rules.MAX_HARVEST_KG} kg is not plausible; check the unit (kg)",
+                            code="quantity_implausible")
+
+
+def season_total_g(session: Session, farm_id: str, season: int, *, excluding: str | None = None) -> int:
+    """Sum of the season's harvests on a farm, with corrections applied."""
+    harvests = list(session.exec(select(Harvest).where(  # type: ignore[call-overload]
+        Harvest.farm_id == farm_id, extract("year", Harvest.harvested_on) == season)).scalars())
+    fixes = corrections_for(session, [h.id for h in harvests])
+    total = 0
+    for harvest in harvests:
+        values = corrected(harvest.entry_data(), fixes.get(harvest.id, []))
+        if harvest.id != excluding and int(values["harvested_on"][:4]) == season:
+            total += values["quantity_g"]
+    return total
+
+
+def check_season_yield(session: Session, farm: Farm, season: int, total_g: int) -> list[str]:
+    """Refuse a season above 4 t/ha; flag one above 2.5 t/ha for regulators."""
+    area_ha = effective_area_ha(session, farm)
+    t_per_ha = Decimal(total_g) / 1_000_000 / area_ha
+    if t_per_ha > rules.SEASON_YIELD_REFUSE_T_PER_HA:
+        raise RuleViolation(
+            f"this would make {t_per_ha:.2f} t/ha on {area_ha} ha in {season}; above "
+            f"{rules.SEASON_YIELD_REFUSE_T_PER_HA} t/ha is impossible for cashew: check the quantity or the farm's area",
+            code="season_yield_impossible")
+    if t_per_ha <= rules.SEASON_YIELD_FLAG_T_PER_HA:
+        return []
+    raise_alert(session, kind=AlertKind.farm_yield_high, party_id=farm.owner_id, subject_type="farm",
+                subject_id=farm.id, dedupe_key=f"farm_yield_high:{farm.id}:{season}",
+                detail={"farm_id": farm.id, "season": season, "t_per_ha": f"{t_per_ha:.2f}",
+                        "area_ha": str(area_ha), "total_kg": str(Decimal(total_g) / 1000)})
+    return [f"farm_yield_high: {t_per_ha:.2f} t/ha this season is above {rules.SEASON_YIELD_FLAG_T_PER_HA} t/ha; "
+            "a regulator may ask for evidence"]
+
+
+def new_lot_id(season: int) -> str:
+    return ids.new_id(f"RCN{season % 100:02d}", 8)  # e.g. RCN26-7KQ3M9XA: 14 chars
+
+
+def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate) -> tuple[Harvest, Lot, list[str]]:
+    """Log a harvest on one's own farm; it creates a raw-nut lot held by the farmer."""
+    farm = owned_farm(session, farmer=farmer, farm_id=harvest_in.farm_id)
+    not_in_future(harvest_in.harvested_on, "harvested_on")
+    check_moisture(harvest_in.moisture_pct)
+    quantity_g = grams(harvest_in.quantity_kg)
+    check_quantity(quantity_g)
+    season = harvest_in.harvested_on.year
+    warnings = check_season_yield(session, farm, season, season_total_g(session, farm.id, season) + quantity_g)
+    harvest = Harvest(
+        id=ids.new_id("H"), farm_id=farm.id, farmer_id=farmer.id, lot_id=new_lot_id(season),
+        harvested_on=harvest_in.harvested_on, quantity_g=quantity_g,
+        moisture_pct=decimal_text(harvest_in.moisture_pct), notes=harvest_in.notes,
+    )
+    session.add(harvest)
+    lot = Lot(
+        lot_id=harvest.lot_id, product=Product.rcn.value, quantity_g=quantity_g, owner_id=farmer.id,
+        created_by_type="harvest", created_by_id=harvest.id, produced_on=harvest.harvested_on,
+        certifications=valid_schemes(session, farm.id, harvest_in.harvested_on), created_at=clock.now(),
+    )
+    session.add(lot)
+    session.flush()
+    session.add(LotOrigin(lot_id=lot.lot_id, country="VN", district=farm.district, farm_id=farm.id, share=1.0))
+    session.flush()
+    return harvest, lot, warnings
+
+
+def valid_schemes(session: Session, farm_id: str, day: date) -> list[str]:
+    """Certification schemes of a farm valid on a day (a lot's claims)."""
+    return sorted({c.scheme for c in certifications(session, farm_id) if c.valid_from <= day <= c.valid_to})
+
+
+def get_harvest(session: Session, *, party: Party, harvest_id: str) -> Harvest:
+    harvest = session.get(Harvest, harvest_id)
+    if harvest is None:
+        raise NotFound(f"no harvest {harvest_id!r}")
+    get_farm(session, party=party, farm_id=harvest.farm_id)
+    return harvest
