@@ -7,7 +7,10 @@ import pytest
 from ledger import (
     MemoryStore,
     encode_tile_index,
+    leaf_hash,
     parse_tile_path,
+    read_tile,
+    tile_node_ids,
     tile_nodes,
     tile_path,
     tile_width,
@@ -125,3 +128,13 @@ class TestTileCoordinates:
             subtree = MemoryStore()
             subtree.append([store.leaf_data(i) for i in range(first, last)])
             assert store.get_nodes([(level, n)]) == [subtree.root()]
+
+    def test_tile_bodies_are_concatenated_hashes(self) -> None:
+        store = MemoryStore()
+        store.append([i.to_bytes(4, "big") for i in range(TILE_WIDTH + 3)])
+        assert tile_node_ids(0, 1, 3) == [(0, 256), (0, 257), (0, 258)]
+        partial = read_tile(store, 0, 1, tile_width(0, 1, store.size()))
+        assert partial == b"".join(leaf_hash(store.leaf_data(i)) for i in range(256, 259))
+        full = read_tile(store, 0, 0, tile_width(0, 0, store.size()))
+        assert len(full) == 32 * TILE_WIDTH
+        assert read_tile(store, 1, 0, tile_width(1, 0, store.size())) == store.root(TILE_WIDTH)
