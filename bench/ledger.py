@@ -183,9 +183,10 @@ def _our_engine(path: str, fresh: bool) -> Any:
     from sqlalchemy import pool
 
     from traceability.db import make_engine
-    from traceability.migrate import upgrade
 
     if fresh:
+        from traceability.migrate import upgrade
+
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.unlink(path + suffix)
@@ -238,9 +239,12 @@ def w_appends(task: dict[str, Any]) -> dict[str, Any]:
         "pymerkle": lambda data, kind: pym.append_entry(data),
         "pymerkle_wal": lambda data, kind: pym_wal.append_entry(data),
     }
-    data, kinds = leaves(0, n)
-    # warm-up outside the timing: imports, compiled statements, first pages
-    pos = {name: 0 for name in variants}
+    warm = 10  # the first appends of each variant are not timed (compiled statements, first pages)
+    data, kinds = leaves(0, n + warm)
+    for name, fn in variants.items():
+        for i in range(warm):
+            fn(data[i], kinds[i])
+    pos = {name: warm for name in variants}
     samples: dict[str, list[float]] = {name: [] for name in variants}
     per_round = math.ceil(n / rounds)
     for r in range(rounds):
@@ -249,7 +253,7 @@ def w_appends(task: dict[str, Any]) -> dict[str, Any]:
             fn = variants[name]
             for _ in range(per_round):
                 i = pos[name]
-                if i >= n:
+                if i >= n + warm:
                     break
                 t = now()
                 fn(data[i], kinds[i])
@@ -261,9 +265,9 @@ def w_appends(task: dict[str, Any]) -> dict[str, Any]:
         root = SqlLog(c).root()
     with ours_signed.connect() as c:
         log = SqlLog(c)
-        assert log.root() == root and log.size() == n
-        assert log.checkpoint_count() == n, log.checkpoint_count()
-    assert pym.get_root(n) == root and pym_wal.get_root(n) == root, "root differs from pymerkle"
+        assert log.root() == root and log.size() == n + warm
+        assert log.checkpoint_count() == n + warm, log.checkpoint_count()
+    assert pym.get_root(n + warm) == root and pym_wal.get_root(n + warm) == root, "root differs from pymerkle"
     out: dict[str, Any] = {"n": n, "rounds": rounds, "pymerkle_modes": pym_modes, "root": root.hex()}
     for name, s in samples.items():
         total = sum(s)
@@ -326,8 +330,11 @@ def _rss_trace(samples: list[tuple[int, float]]) -> list[list[float]]:
 def w_proofs_ours(task: dict[str, Any]) -> dict[str, Any]:
     """Open a new engine in a new process, then time proofs against the whole tree."""
     t0 = now()
+    from sqlalchemy import pool  # noqa: F401
+
     from ledger.tree import consistency_proof, inclusion_proof
     from traceability.anchoring.store import SqlLog
+    from traceability.db import make_engine  # noqa: F401
 
     imports = now() - t0
     path, size, count, kind = task["path"], task["size"], task["count"], task["kind"]
@@ -375,6 +382,43 @@ def w_proofs_ours(task: dict[str, Any]) -> dict[str, Any]:
         "root": root.hex(), "digest_first": digest_paths(proofs[: task["compare"]]),
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def w_appends_at_size(task: dict[str, Any]) -> dict[str, Any]:
+    """Durable single appends (+ a signed checkpoint each) on top of the n-leaf stores: flat in n?"""
+    from datetime import UTC, datetime
+
+    from pymerkle import SqliteTree
+
+    from traceability.anchoring.store import SqlLog
+    from traceability.db import open_session
+
+    size, count = task["size"], task["count"]
+    signer = _signer()
+    engine = _our_engine(task["path"], fresh=False)
+    pym = SqliteTree(task["pym_path"])
+    data, kinds = leaves(size, size + count)
+    ours, signed, theirs = [], [], []
+    for i in range(count):
+        t = now()
+        session = open_session(engine, write=True)
+        log = SqlLog(session.connection())
+        log.append([data[i]], [kinds[i]])
+        if i % 2:
+            log.sign(signer, datetime.now(UTC))
+        session.commit()
+        (signed if i % 2 else ours).append(now() - t)
+        session.close()
+        t = now()
+        pym.append_entry(data[i])
+        theirs.append(now() - t)
+    with engine.connect() as c:
+        root = SqlLog(c).root()
+    assert root == pym.get_root(size + count), "root differs from pymerkle after the appends"
+    pym.close()
+    engine.dispose()
+    return {"size": size, "count": count, "ours": stats_ms(ours[1:]), "ours_signed": stats_ms(signed[1:]),
+            "pymerkle": stats_ms(theirs[1:]), "peak_rss_mb": peak_rss_mb()}
 
 
 # -- workers: pymerkle ----------------------------------------------------------------------------
@@ -451,6 +495,7 @@ WORKERS = {
     "appends": w_appends,
     "load_ours": w_load_ours,
     "proofs_ours": w_proofs_ours,
+    "appends_at_size": w_appends_at_size,
     "load_pymerkle": w_load_pymerkle,
     "proofs_pymerkle": w_proofs_pymerkle,
 }
@@ -538,6 +583,7 @@ def main() -> None:
         [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000])
     n_appends = args.appends or (200 if args.quick else 2_000)
     n_proofs = args.proofs or (200 if args.quick else 1_000)
+    n_at_size = 50 if args.quick else 200
     started = time.time()
     workdir = args.dir or tempfile.mkdtemp(prefix="cashew-bench-", dir=os.environ.get("BENCH_TMP"))
     os.makedirs(workdir, exist_ok=True)
@@ -572,6 +618,9 @@ def main() -> None:
             assert row["inclusion_ours"]["digest_first"] == row["inclusion_pymerkle"]["digest_first"], (
                 f"inclusion proofs differ from pymerkle's at {size}")
             row["root"] = row["inclusion_ours"]["root"]
+            # last, since it grows both logs: do single appends still cost the same at this size?
+            row["appends_at_size"] = run({"worker": "appends_at_size", "path": ours_db, "pym_path": pym_db,
+                                          "size": size, "count": 2 * n_at_size})
             per_size.append(row)
             if not args.keep:
                 for p in (ours_db, ours_db + "-wal", ours_db + "-shm", pym_db):
@@ -656,6 +705,16 @@ def report(r: dict[str, Any]) -> str:
                 out.append(f"| {_n(row['size'])} | {kind} | {impl} | {p['n']:,} | {_ms(p['open_ms'])} | "
                            f"{_ms(p['first_ms'])} | {_ms(p['median_ms'])} | {_ms(p['p99_ms'])} | "
                            f"{_ms(p['mean_ms'])} | {txn} |")
+
+    k = rows[0]["appends_at_size"]["count"]
+    out += ["", "### Durable single appends on top of each bulk-loaded log (median / p99 ms; "
+            f"{k // 2} ours, {k // 2} ours + signed, {k} pymerkle, interleaved)", "",
+            "| leaves already in the log | ours | ours + signed checkpoint | pymerkle `append_entry` |",
+            "|--:|--:|--:|--:|"]
+    for row in rows:
+        a2 = row["appends_at_size"]
+        out.append(f"| {_n(row['size'])} | " + " | ".join(
+            f"{_ms(a2[k]['median_ms'])} / {_ms(a2[k]['p99_ms'])}" for k in ("ours", "ours_signed", "pymerkle")) + " |")
 
     out += ["", "### Peak RSS per process (MiB; each size and step in its own process)", "",
             "| leaves | ours: bulk load | ours: inclusion proofs | ours: consistency proofs | "

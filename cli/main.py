@@ -105,3 +105,7 @@ def import_harvests(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,12 @@ from traceability.parties.models import Role
 from traceability.production import harvests, reads, service
 from traceability.production.corrections import CorrectionCreate, correct_record
 from traceability.production.schemas import (
-    FarmCreate, FarmInputCreate, FarmInputRead, FarmRead, HarvestCreate, HarvestRead,
+    FarmCreate,
+    FarmInputCreate,
+    FarmInputRead,
+    FarmRead,
+    HarvestCreate,
+    HarvestRead,
 )
 
 from ..deps import CurrentParty, PageParams, SessionDep, Writer

@@ -31,6 +31,7 @@ class TestCorrectHarvest:
         assert response.status_code == 201, response.text
         body = response.json()
         assert body["ledger"]["index"] == size and body["changes"] == {"quantity_g": 1150500}
+        assert body["recorded_at"].endswith("+00:00")  # RFC 3339 with its offset, on SQLite too
         assert body["record"]["quantity_kg"] == 1150.5
         read = client.get(f"/api/v1/harvests/{harvest['id']}", headers=farmer["headers"]).json()
         assert read["quantity_kg"] == 1150.5 and read["ledger"] == harvest["ledger"]  # original entry unchanged

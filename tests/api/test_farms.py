@@ -153,8 +153,9 @@ class TestEudrExport:
         assert feature["type"] == "Feature" and feature["geometry"] == farm["geometry"]
         assert feature["properties"]["ProducerCountry"] == "VN" and feature["properties"]["Area"] == 6.0
         assert feature["properties"]["ProductionPlace"]
-        from traceability.anchoring.models import LedgerEntry
         import json
+
+        from traceability.anchoring.models import LedgerEntry
 
         with open_session(engine) as session:
             leaf = session.get(LedgerEntry, farm["ledger"]["index"])

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
@@ -81,7 +80,7 @@ def check_log(engine: Engine, settings: Settings) -> int:
         assert verify_checkpoint(latest.note, verifier).root_hash == reference.root() == log.root(size)
         # Each stored checkpoint is consistent with the next.
         checkpoints = list(session.exec(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)).scalars())  # type: ignore[call-overload]
-        for older, newer in zip(checkpoints, checkpoints[1:]):
+        for older, newer in zip(checkpoints, checkpoints[1:], strict=False):
             proof = log_consistency(log, older.size, newer.size)
             verify_consistency(older.size, newer.size, proof, older.root_hash, newer.root_hash)
         assert leaf_hash(bytes(session.get(LedgerEntry, 0).leaf_data)) == log.get_nodes([(0, 0)])[0]  # type: ignore[union-attr]

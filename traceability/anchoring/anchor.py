@@ -12,7 +12,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, DateTime, String, event
+from sqlalchemy import String, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
@@ -20,6 +20,7 @@ from ledger.checkpoint import Signer
 from ledger.entry import canonical_json, entry_leaf_hash, make_entry
 
 from .. import clock, ids
+from ..types import UtcDateTime
 from .store import SqlLog
 
 QUEUE = "cashew_anchor_queue"
@@ -33,7 +34,7 @@ class Anchored(SQLModel):
     entry_type: ClassVar[str]
 
     ledger_index: int | None = Field(default=None, unique=True, index=True)
-    recorded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    recorded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     entry_nonce: str | None = Field(default=None, sa_type=String(32))
 
     def entry_id(self) -> str:

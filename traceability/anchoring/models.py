@@ -8,8 +8,10 @@ hashes of C2SP tlog-tiles, so a tile is one range read.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Column, LargeBinary, SmallInteger, String, Text
 from sqlmodel import Field, SQLModel
+
+from ..types import UtcDateTime
 
 
 class LedgerHead(SQLModel, table=True):
@@ -44,4 +46,4 @@ class LedgerCheckpoint(SQLModel, table=True):
     size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
-    signed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    signed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

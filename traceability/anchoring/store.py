@@ -11,7 +11,7 @@ records and their entries.
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, tuple_, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from ledger.hashing import leaf_hash
@@ -50,7 +50,7 @@ class SqlLog:
         wanted = list(dict.fromkeys(ids))
         rows = self.conn.execute(
             select(_node.c.level, _node.c.idx, _node.c.hash).where(
-                tuple_(_node.c.level, _node.c.idx).in_(wanted)
+                or_(*(and_(_node.c.level == lv, _node.c.idx == ix) for lv, ix in wanted))
             )
         )
         found = {(r.level, r.idx): bytes(r.hash) for r in rows}

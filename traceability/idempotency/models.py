@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
+
+from ..types import UtcDateTime
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -14,4 +16,4 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)  # SHA-256 of method, path and canonical body
     status_code: int
     response: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

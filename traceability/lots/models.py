@@ -9,8 +9,10 @@ editing history. Origin shares are kept per farm or country so that mixing
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Float
+from sqlalchemy import JSON, BigInteger, Column, Float
 from sqlmodel import Field, SQLModel
+
+from ..types import UtcDateTime
 
 
 class Product(StrEnum):
@@ -41,7 +43,7 @@ class Lot(SQLModel, table=True):
     created_by_id: str = Field(max_length=64)
     produced_on: date
     certifications: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 class LotOrigin(SQLModel, table=True):

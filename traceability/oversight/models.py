@@ -4,8 +4,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
+
+from ..types import UtcDateTime
 
 
 class AlertKind(StrEnum):
@@ -28,4 +30,4 @@ class Alert(SQLModel, table=True):
     subject_id: str = Field(max_length=64)
     dedupe_key: str = Field(max_length=200, unique=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    raised_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    raised_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False, index=True))

@@ -3,8 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
+
+from ..types import UtcDateTime
 
 
 class Role(StrEnum):
@@ -23,7 +25,7 @@ class Party(SQLModel, table=True):
     district: str | None = Field(default=None, max_length=40)
     country: str = Field(default="VN", max_length=2)
     gs1_company_prefix: str | None = Field(default=None, max_length=12)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 class ApiKey(SQLModel, table=True):
@@ -31,4 +33,4 @@ class ApiKey(SQLModel, table=True):
 
     key_hash: str = Field(primary_key=True, max_length=64)  # hex SHA-256 of the key
     party_id: str = Field(foreign_key="party.id", index=True, max_length=32)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

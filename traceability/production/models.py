@@ -8,10 +8,9 @@ import hashlib
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Column, Float, Text
-from sqlmodel import Field, SQLModel
-
 import rfc8785
+from sqlalchemy import JSON, BigInteger, Column, Float, Text
+from sqlmodel import Field
 
 from ..anchoring import Anchored
 

@@ -1,0 +1,256 @@
+"""The demo that `make run` loads: the parties, farms, inputs and harvests of ``demo_data``,
+recorded through the same service functions as the API, in one transaction.
+
+Reproducible: ids and nonces come from ``ids.seeded(DEMO_SEED)`` and ``now()`` from a
+stepping clock that walks through the story in order (each record is written on the
+day it happened, one minute after the previous call), so two fresh databases end
+with the same ledger root. The demo's API keys are fixed and public: demo only.
+"""
+
+import shlex
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from functools import partial
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from traceability import clock, ids
+from traceability.anchoring import SqlLog, anchoring_info, load_or_create_signer
+from traceability.corrections.models import Correction
+from traceability.db import make_engine, open_session, unit_of_work
+from traceability.parties.models import ApiKey, Party
+from traceability.parties.schemas import PartyCreate
+from traceability.parties.service import create_party, hash_key
+from traceability.production.corrections import CorrectionCreate, correct_record
+from traceability.production.harvests import record_harvest
+from traceability.production.models import Farm, Harvest
+from traceability.production.schemas import FarmCreate, FarmInputCreate, HarvestCreate, InputCategory
+from traceability.production.service import record_farm, record_farm_input
+from traceability.settings import Settings, get_settings
+
+from .demo_data import (
+    CORRECTED_FARM,
+    CORRECTED_PICKING,
+    DEMO_FARMS,
+    DEMO_PARTIES,
+    DEMO_SEED,
+    REWEIGH_FACTOR,
+    REWEIGH_REASON,
+    DemoFarm,
+    DemoParty,
+    PlannedHarvest,
+    PlannedInput,
+    geometry,
+    harvest_plan,
+    input_plan,
+)
+
+__all__ = ["DEMO_PARTIES", "DemoParty", "banner", "load_demo"]
+
+MAKEFILE_ADMIN_TOKEN = "demo-admin-token"
+ONBOARDING = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam: the cooperative signs everyone up
+VIETNAM = timedelta(hours=7)
+
+
+class SteppingClock:
+    """A clock for ``clock.frozen``: each call answers one minute later; ``advance_to`` jumps ahead."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        answer = self.current
+        self.current += timedelta(minutes=1)
+        return answer
+
+    def advance_to(self, moment: datetime) -> None:
+        self.current = max(self.current, moment)  # never backwards: ledger times only grow
+
+
+def _local(day: date, hour: int) -> datetime:
+    """A Vietnamese local hour on ``day``, in UTC."""
+    return datetime.combine(day, time(hour), tzinfo=UTC) - VIETNAM
+
+
+@dataclass
+class _Story:
+    """Every demo event with its moment, replayed in time order."""
+
+    session: Session
+    parties: dict[str, Party] = field(default_factory=dict)
+    farms: dict[str, Farm] = field(default_factory=dict)
+    harvests: dict[str, list[Harvest]] = field(default_factory=dict)
+    events: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
+
+    def at(self, moment: datetime, action: Callable[[], None]) -> None:
+        self.events.append((moment, len(self.events), action))
+
+    def play(self, demo_clock: SteppingClock) -> None:
+        for moment, _, action in sorted(self.events, key=lambda e: e[:2]):
+            demo_clock.advance_to(moment)
+            action()
+            self.session.flush()  # anchor now, at this moment (as a request's commit would)
+
+
+def _add_party(story: _Story, demo: DemoParty) -> None:
+    party_in = PartyCreate(name=demo.name, role=demo.role, district=demo.district,
+                           gs1_company_prefix=demo.gs1_company_prefix)
+    story.parties[demo.key], _ = create_party(story.session, party_in=party_in, api_key=demo.key)
+
+
+def _add_farm(story: _Story, farm: DemoFarm) -> None:
+    farm_in = FarmCreate(
+        name=farm.name, district=farm.district, commune=farm.commune, area_ha=farm.area_ha,
+        geometry=geometry(farm), planted_year=farm.planted_year, variety=farm.variety,
+        certifications=[asdict(c) for c in farm.certifications],  # type: ignore[misc]
+    )
+    story.farms[farm.code], _ = record_farm(story.session, farmer=story.parties[farm.owner], farm_in=farm_in)
+    story.harvests[farm.code] = []
+
+
+def _schedule_farm(story: _Story, farm: DemoFarm, registered: datetime) -> None:
+    story.at(registered, partial(_add_farm, story, farm))
+    for planned_input in input_plan(farm):
+        story.at(_local(planned_input.applied_on, 16), partial(_add_input, story, farm, planned_input))
+    for planned in harvest_plan(farm):
+        story.at(_local(planned.harvested_on, 17), partial(_add_harvest, story, farm, planned))
+
+
+def _add_input(story: _Story, farm: DemoFarm, planned: PlannedInput) -> None:
+    input_in = FarmInputCreate(farm_id=story.farms[farm.code].id, category=InputCategory(planned.category),
+                               product=planned.product, quantity=planned.quantity, unit=planned.unit,
+                               applied_on=planned.applied_on, notes=planned.notes)
+    record_farm_input(story.session, farmer=story.parties[farm.owner], input_in=input_in)
+
+
+def _add_harvest(story: _Story, farm: DemoFarm, planned: PlannedHarvest) -> None:
+    harvest_in = HarvestCreate(farm_id=story.farms[farm.code].id, harvested_on=planned.harvested_on,
+                               quantity_kg=planned.quantity_kg, moisture_pct=planned.moisture_pct, notes=planned.notes)
+    harvest, _lot, _warnings = record_harvest(story.session, farmer=story.parties[farm.owner], harvest_in=harvest_in)
+    story.harvests[farm.code].append(harvest)
+
+
+def _correct_picking(story: _Story, farm: DemoFarm) -> None:
+    harvest = story.harvests[farm.code][CORRECTED_PICKING]
+    reweighed = (harvest_plan(farm)[CORRECTED_PICKING].quantity_kg * REWEIGH_FACTOR).quantize(Decimal("0.1"))
+    correction_in = CorrectionCreate(entry_id=harvest.id, changes={"quantity_kg": reweighed}, reason=REWEIGH_REASON)
+    correct_record(story.session, party=story.parties[farm.owner], correction_in=correction_in)
+
+
+def _write_story(session: Session) -> _Story:
+    story = _Story(session)
+    for n, demo in enumerate(DEMO_PARTIES):
+        story.at(ONBOARDING + timedelta(minutes=5 * n), partial(_add_party, story, demo))
+    for n, farm in enumerate(DEMO_FARMS):
+        _schedule_farm(story, farm, _local(ONBOARDING.date() + timedelta(days=7 + 2 * n), 9))
+    corrected = next(f for f in DEMO_FARMS if f.code == CORRECTED_FARM)
+    reweighed_on = harvest_plan(corrected)[CORRECTED_PICKING].harvested_on + timedelta(days=1)
+    story.at(_local(reweighed_on, 10), partial(_correct_picking, story, corrected))
+    return story
+
+
+def _demo_present(session: Session) -> bool:
+    return session.get(ApiKey, hash_key(DEMO_PARTIES[0].key)) is not None
+
+
+def load_demo(settings: Settings) -> bool:
+    """Load the demo into ``settings.database_url``; False (and nothing written) if it is already there.
+
+    Requires a migrated database (``cashew db upgrade``).
+    """
+    signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    engine = make_engine(settings.database_url)
+    demo_clock = SteppingClock(ONBOARDING)
+    try:
+        with (ids.seeded(DEMO_SEED), clock.frozen(demo_clock),
+              unit_of_work(engine, info=anchoring_info(signer)) as session):
+            SqlLog(session.connection()).lock()  # two loaders at once: the second waits, then sees the demo
+            if _demo_present(session):
+                return False
+            _write_story(session).play(demo_clock)
+        return True
+    finally:
+        engine.dispose()
+
+
+# --- The banner of `make run` ----------------------------------------------------------
+_FARMER = next(p for p in DEMO_PARTIES if p.key == next(f.owner for f in DEMO_FARMS if f.code == CORRECTED_FARM))
+
+
+@dataclass(frozen=True)
+class _DemoLinks:
+    lot_id: str
+    harvest_id: str
+    farm_id: str
+
+
+def _demo_links(engine: Engine) -> _DemoLinks | None:
+    """The re-weighed harvest and its lot (they show a correction), looked up in the database."""
+    with open_session(engine) as session:
+        key = session.get(ApiKey, hash_key(_FARMER.key))
+        if key is None:
+            return None
+        stmt = (select(Correction)
+                .where(Correction.party_id == key.party_id, Correction.record_type == "harvest")  # type: ignore[arg-type]
+                .order_by(Correction.ledger_index).limit(1))  # type: ignore[arg-type]
+        correction = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
+        harvest = None if correction is None else session.get(Harvest, correction.corrects)
+    return None if harvest is None else _DemoLinks(harvest.lot_id, harvest.id, harvest.farm_id)
+
+
+def _curl(*parts: str) -> str:
+    return "  curl " + " ".join(shlex.quote(p) if not p.startswith("-") else p for p in parts)
+
+
+def _farmer_day(base_url: str, key: str, farm_id: str) -> list[str]:
+    auth = f"Authorization: Bearer {key}"
+    today = datetime.now(UTC).date().isoformat()  # the real date: a date in the future is refused
+    farm = ('{"name": "Vườn điều mới", "district": "bu-dang", "commune": "Đức Liễu", "area_ha": 1.5, '
+            '"geometry": {"type": "Point", "coordinates": [107.262, 11.781]}, "variety": "PN1"}')
+    harvest = f'{{"farm_id": "{farm_id}", "harvested_on": "{today}", "quantity_kg": 180.5, "moisture_pct": 9.5}}'
+    return [
+        "A farmer's day (register a farm, log a harvest safely twice, read the lot):",
+        _curl("-X", "POST", f"{base_url}/api/v1/farms", "-H", auth, "-H", "Content-Type: application/json",
+              "-d", farm),
+        _curl("-X", "POST", f"{base_url}/api/v1/harvests", "-H", auth, "-H", "Content-Type: application/json",
+              "-H", f"Idempotency-Key: demo-harvest-{today}", "-d", harvest),
+        _curl(f"{base_url}/api/v1/lots/<lot_id from the answer>", "-H", auth),
+    ]
+
+
+def banner(base_url: str, settings: Settings | None = None) -> str:
+    """What `make run` prints: where to look, who the demo parties are, and their API keys."""
+    settings = settings or get_settings()
+    base_url = base_url.rstrip("/")
+    engine = make_engine(settings.database_url)
+    try:
+        links = _demo_links(engine)
+    except SQLAlchemyError:
+        links = None  # no schema yet: the banner still tells what to run
+    finally:
+        engine.dispose()
+    lines = [
+        f"Cashew traceability demo — {base_url}",
+        f"  API docs           {base_url}/docs",
+        f"  Dashboard          {base_url}/dashboard  (coming with the oversight pillar)",
+        f"  Ledger checkpoint  {base_url}/ledger/checkpoint",
+    ]
+    if links is None:
+        lines.append("  (demo data not loaded: run `cashew seed demo`)")
+    else:
+        lines += [f"  A demo lot         {base_url}/api/v1/lots/{links.lot_id}  (key of {_FARMER.name})",
+                  f"  Its harvest        {base_url}/api/v1/harvests/{links.harvest_id}  (re-weighed: see corrections)"]
+    lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
+    lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]
+    token = settings.admin_token
+    lines += ["", "Admin token (only creates parties, POST /api/v1/parties): " + (
+        "not set; set CASHEW_ADMIN_TOKEN to open party administration" if not token else
+        f"{token} (the Makefile's default CASHEW_ADMIN_TOKEN)" if token == MAKEFILE_ADMIN_TOKEN else
+        "the value of CASHEW_ADMIN_TOKEN")]
+    if links is not None:
+        lines += ["", *_farmer_day(base_url, _FARMER.key, links.farm_id)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,142 @@
+"""The demo data: loaded through the services, idempotent, and the same ledger on every machine."""
+
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from seeds.demo import banner, load_demo
+from seeds.demo_data import DEMO_FARMS, DEMO_PARTIES, harvest_plan, input_plan
+from traceability import clock
+from traceability.anchoring import SqlLog
+from traceability.anchoring.models import LedgerCheckpoint
+from traceability.db import make_engine
+from traceability.production.models import Farm, Harvest
+from traceability.settings import Settings
+
+from .factories import auth, ledger_size, table_counts
+
+FARMERS = [p for p in DEMO_PARTIES if p.role == "farmer"]
+
+
+def latest_checkpoint(url: str) -> LedgerCheckpoint:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            checkpoint = SqlLog(conn).latest_checkpoint()
+    finally:
+        engine.dispose()
+    assert checkpoint is not None
+    return checkpoint
+
+
+class TestLoadDemo:
+    def test_every_party_works_with_its_printed_key(self, settings: Settings, client: TestClient) -> None:
+        assert load_demo(settings) is True
+        for party in DEMO_PARTIES:
+            me = client.get("/api/v1/parties/me", headers=auth(party.key))
+            assert me.status_code == 200, me.text
+            assert (me.json()["name"], me.json()["role"]) == (party.name, party.role.value)
+        roles = {p.role.value for p in DEMO_PARTIES}
+        assert roles == {"farmer", "regulator", "processor", "trader"} and len(FARMERS) >= 4
+        processor = next(p for p in DEMO_PARTIES if p.role == "processor")
+        prefix = client.get("/api/v1/parties/me", headers=auth(processor.key)).json()["gs1_company_prefix"]
+        assert prefix.startswith("893")
+
+    def test_farms_are_the_households_and_regulators_see_all(self, settings: Settings, client: TestClient) -> None:
+        load_demo(settings)
+        for farmer in FARMERS:
+            farms = client.get("/api/v1/farms", headers=auth(farmer.key)).json()["items"]
+            assert sorted(f["name"] for f in farms) == sorted(f.name for f in DEMO_FARMS if f.owner == farmer.key)
+            assert 1 <= len(farms) <= 2
+        regulator = next(p for p in DEMO_PARTIES if p.role == "regulator")
+        farms = client.get("/api/v1/farms", headers=auth(regulator.key)).json()["items"]
+        assert len(farms) == len(DEMO_FARMS)
+        polygons = [f for f in farms if f["geometry"]["type"] == "Polygon"]
+        assert len(polygons) >= 2 and all(f["area_ha"] > 4 for f in polygons)
+        assert {f["district"] for f in farms} == {"bu-dang", "bu-gia-map", "phu-rieng", "dong-phu"}
+        assert any(f["certifications"] for f in farms)
+
+    def test_records_and_ledger_entries_match_the_plans(self, settings: Settings, client: TestClient,
+                                                        engine: Engine) -> None:
+        load_demo(settings)
+        counts = table_counts(engine)
+        harvests = sum(len(harvest_plan(f)) for f in DEMO_FARMS)
+        inputs = sum(len(input_plan(f)) for f in DEMO_FARMS)
+        certificates = sum(len(f.certifications) for f in DEMO_FARMS)
+        assert (counts["farm"], counts["harvest"], counts["lot"], counts["farm_input"], counts["correction"]) == (
+            len(DEMO_FARMS), harvests, harvests, inputs, 1)
+        assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1
+        assert counts["alert"] == 0  # no overlapping plots, no implausible yields
+
+    def test_harvests_are_realistic_and_in_the_past(self, settings: Settings, engine: Engine) -> None:
+        load_demo(settings)
+        with Session(engine) as session:
+            farms = {f.id: f for f in session.exec(select(Farm)).scalars()}  # type: ignore[call-overload]
+            harvests = list(session.exec(select(Harvest)).scalars())  # type: ignore[call-overload]
+        for harvest in harvests:
+            assert date(2026, 2, 1) <= harvest.harvested_on <= date(2026, 5, 31)
+            assert harvest.harvested_on <= datetime.now(UTC).date()
+            assert 8 <= Decimal(harvest.moisture_pct) <= 12
+            assert harvest.recorded_at is not None and harvest.recorded_at.date() >= harvest.harvested_on
+        for farm_id, farm in farms.items():
+            pickings = [h.quantity_g for h in harvests if h.farm_id == farm_id]
+            t_per_ha = Decimal(sum(pickings)) / 1_000_000 / (Decimal(farm.area_m2) / 10_000)
+            assert 2 <= len(pickings) <= 4
+            assert Decimal("0.99") <= t_per_ha <= Decimal("2.2"), (farm.name, t_per_ha)
+
+    def test_the_clock_and_ids_are_released_afterwards(self, settings: Settings) -> None:
+        load_demo(settings)
+        assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+class TestIdempotent:
+    def test_second_load_writes_nothing(self, settings: Settings, client: TestClient, engine: Engine) -> None:
+        assert load_demo(settings) is True
+        counts, size = table_counts(engine), ledger_size(client)
+        assert load_demo(settings) is False
+        assert table_counts(engine) == counts
+        assert ledger_size(client) == size
+
+
+class TestDeterministic:
+    def test_two_fresh_databases_give_the_same_signed_root(self, settings: Settings, sqlite_template: Path,
+                                                           tmp_path: Path) -> None:
+        """The test database (SQLite, or PostgreSQL when configured) against another fresh SQLite file."""
+        other_db = tmp_path / "other.db"
+        shutil.copy(sqlite_template, other_db)
+        other = settings.model_copy(update={"database_url": f"sqlite:///{other_db}"})
+        assert load_demo(settings) and load_demo(other)
+        first, second = latest_checkpoint(settings.database_url), latest_checkpoint(other.database_url)
+        assert first.size == second.size > 0
+        assert first.root_hash == second.root_hash
+        assert first.note == second.note  # same key, same checkpoint: Ed25519 signatures are deterministic
+
+
+class TestBanner:
+    def test_banner_lists_urls_keys_and_a_lot_the_farmer_can_read(self, settings: Settings,
+                                                                   client: TestClient) -> None:
+        load_demo(settings)
+        text = banner("http://127.0.0.1:8000/", settings)
+        for path in ("/docs", "/dashboard", "/ledger/checkpoint"):
+            assert f"http://127.0.0.1:8000{path}" in text
+        for party in DEMO_PARTIES:
+            assert party.name in text and party.key in text
+        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 3 and "Idempotency-Key" in text
+        lot_url = next(w for w in text.split() if "/api/v1/lots/RCN" in w)
+        farmer = FARMERS[0]
+        lot = client.get(lot_url.removeprefix("http://127.0.0.1:8000"), headers=auth(farmer.key))
+        assert lot.status_code == 200, lot.text
+        assert lot.json()["product"] == "rcn"
+
+    def test_banner_without_demo_says_how_to_load_it(self, settings: Settings, client: TestClient) -> None:
+        text = banner("http://127.0.0.1:8000", settings)
+        assert "cashew seed demo" in text and "ck_demo_" in text
+
+    def test_banner_without_database_still_prints(self, settings: Settings, tmp_path: Path) -> None:
+        empty = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'none' / 'cashew.db'}"})
+        assert "cashew seed demo" in banner("http://127.0.0.1:8000", empty)
