@@ -352,9 +352,15 @@ def w_proofs_ours(task: dict[str, Any]) -> dict[str, Any]:
         proofs.append(prove(log, p, size))
         samples.append(now() - t)
     first_ms = samples[0] * 1e3
+    # the same proofs again: caches now warm
+    warm = []
+    for p in positions:
+        t = now()
+        prove(log, p, size)
+        warm.append(now() - t)
     conn.close()
 
-    # the same proofs, each in its own pooled connection and transaction (one API request's share)
+    # once more, each in its own pooled connection and transaction (one API request's share)
     per_txn = []
     for p in positions:
         t = now()
@@ -378,7 +384,7 @@ def w_proofs_ours(task: dict[str, Any]) -> dict[str, Any]:
     engine.dispose()
     return {
         "size": size, "kind": kind, "count": count, "imports_s": imports, "open_ms": open_s * 1e3,
-        "first_ms": first_ms, **stats_ms(samples), "per_transaction": stats_ms(per_txn),
+        "first_ms": first_ms, **stats_ms(samples), "warm": stats_ms(warm), "per_transaction": stats_ms(per_txn),
         "root": root.hex(), "digest_first": digest_paths(proofs[: task["compare"]]),
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -475,12 +481,20 @@ def w_proofs_pymerkle(task: dict[str, Any]) -> dict[str, Any]:
             proofs.append(tree.prove_consistency(p, size))
         samples.append(now() - t)
     first_ms = samples[0] * 1e3
+    warm = []
+    for p in positions:
+        t = now()
+        if kind == "inclusion":
+            tree.prove_inclusion(p + 1, size)
+        else:
+            tree.prove_consistency(p, size)
+        warm.append(now() - t)
     t = now()
     root = tree.get_root(size)
     root_s = now() - t
     out = {
         "size": size, "kind": kind, "count": count, "open_ms": open_s * 1e3, "first_ms": first_ms,
-        **stats_ms(samples), "root": root.hex(), "get_root_ms_after_proofs": root_s * 1e3,
+        **stats_ms(samples), "warm": stats_ms(warm), "root": root.hex(), "get_root_ms_after_proofs": root_s * 1e3,
         "cache": tree.get_cache_info()._asdict(), "peak_rss_mb": peak_rss_mb(),
     }
     if kind == "inclusion":
@@ -557,6 +571,24 @@ def fsync_ms(directory: str) -> float:
     return stats_ms(samples)["median_ms"]
 
 
+def evict(path: str) -> bool:
+    """Drop a database's pages from the OS page cache (posix_fadvise DONTNEED; no privileges needed).
+
+    With the SQLite page cache empty too (new process), the first proof then really reads the disk.
+    """
+    done = False
+    for p in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(p) and hasattr(os, "posix_fadvise"):
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                done = True
+            finally:
+                os.close(fd)
+    return done
+
+
 def proof_count_pymerkle(size: int, ours: int) -> int:
     return max(20, min(ours, 10**8 // size))
 
@@ -570,6 +602,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=BATCH, help="leaves per bulk transaction")
     ap.add_argument("--dir", help="where to put the databases (default: a fresh temp dir, removed after)")
     ap.add_argument("--keep", action="store_true", help="keep the databases")
+    ap.add_argument("--warm", action="store_true",
+                    help="do not evict the databases from the OS page cache before the proof processes")
     ap.add_argument("--json", default=str(ROOT / "bench" / "results" / "ledger.json"))
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -608,8 +642,11 @@ def main() -> None:
             n_pym = proof_count_pymerkle(size, n_proofs)
             compare = min(20, n_pym)
             for kind in ("inclusion", "consistency"):
+                row["cold"] = not args.warm and evict(ours_db) and evict(pym_db)
                 row[f"{kind}_ours"] = run({"worker": "proofs_ours", "path": ours_db, "size": size,
                                            "count": n_proofs, "kind": kind, "compare": compare})
+                if not args.warm:
+                    evict(pym_db)
                 row[f"{kind}_pymerkle"] = run({"worker": "proofs_pymerkle", "path": pym_db, "size": size,
                                                "count": n_pym, "kind": kind, "compare": compare})
             # correctness across implementations
@@ -692,19 +729,27 @@ def report(r: dict[str, Any]) -> str:
             f"{_ms(lp['proof_after_load_ms']['inclusion'])} / {_ms(lp['proof_after_load_ms']['consistency'])} | "
             f"{lo['db_mb']:.0f} | {lp['db_mb']:.0f} |")
 
+    cold = ("the database files evicted from the OS page cache first (posix_fadvise DONTNEED)"
+            if rows[0].get("cold") else "OS page cache warm (--warm)")
     out += ["", "### Proofs from a freshly started process, against the whole tree (random positions)", "",
-            "| leaves | proof | impl | proofs timed | open ms | first call ms | median ms | p99 ms | mean ms | "
-            "median / p99 ms, own connection + transaction each |",
-            "|--:|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+            f"New process per row, new engine / new `SqliteTree`; {cold}. \"open\" = engine + first "
+            "connection (ours) or the `SqliteTree` constructor (pymerkle); \"first call\" = the first proof "
+            "after that; \"cold pass\" = the first pass over the random positions (first call included), "
+            "one connection; \"warm pass\" = the same positions again; \"per request\" (ours) = once more, "
+            "each proof in its own pooled connection and read transaction, as an API request does.", "",
+            "| leaves | proof | impl | proofs | open ms | first call ms | cold pass median / p99 / mean ms | "
+            "warm pass median / p99 ms | per request median / p99 ms |",
+            "|--:|---|---|--:|--:|--:|--:|--:|--:|"]
     for row in rows:
         for kind in ("inclusion", "consistency"):
             for impl in ("ours", "pymerkle"):
                 p = row[f"{kind}_{impl}"]
                 txn = (f"{_ms(p['per_transaction']['median_ms'])} / {_ms(p['per_transaction']['p99_ms'])}"
-                       if "per_transaction" in p else "")
+                       if "per_transaction" in p else "–")
                 out.append(f"| {_n(row['size'])} | {kind} | {impl} | {p['n']:,} | {_ms(p['open_ms'])} | "
-                           f"{_ms(p['first_ms'])} | {_ms(p['median_ms'])} | {_ms(p['p99_ms'])} | "
-                           f"{_ms(p['mean_ms'])} | {txn} |")
+                           f"{_ms(p['first_ms'])} | {_ms(p['median_ms'])} / {_ms(p['p99_ms'])} / "
+                           f"{_ms(p['mean_ms'])} | {_ms(p['warm']['median_ms'])} / {_ms(p['warm']['p99_ms'])} | "
+                           f"{txn} |")
 
     k = rows[0]["appends_at_size"]["count"]
     out += ["", "### Durable single appends on top of each bulk-loaded log (median / p99 ms; "
@@ -746,8 +791,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
     for kind in ("inclusion", "consistency"):
         p = big[f"{kind}_ours"]
         res.append((f"{kind} proof at {_n(big['size'])}, first call after opening: ≤ 1 ms median, ≤ 5 ms p99",
-                    f"first {_ms(p['first_ms'])} ms, median {_ms(p['median_ms'])} ms, p99 {_ms(p['p99_ms'])} ms",
-                    p["median_ms"] <= 1 and p["p99_ms"] <= 5 and big["size"] >= 10**6))
+                    f"fresh process, cold cache: first call {_ms(p['first_ms'])} ms, median {_ms(p['median_ms'])} ms, "
+                    f"p99 {_ms(p['p99_ms'])} ms (warm: median {_ms(p['warm']['median_ms'])} ms, "
+                    f"p99 {_ms(p['warm']['p99_ms'])} ms)",
+                    p["median_ms"] <= 1 and p["p99_ms"] <= 5))
     mem = [row for row in rows if row["size"] >= 10**5]
     if len(mem) >= 2:
         keys = ("load_ours", "inclusion_ours", "consistency_ours")

@@ -5,15 +5,17 @@ from sqlmodel import SQLModel
 from .anchoring.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 from .corrections.models import Correction
 from .idempotency.models import IdempotencyRecord
+from .labels.models import Label, TradeItem
 from .lots.models import Lot, LotOrigin, LotParent
 from .oversight.models import Alert
 from .parties.models import ApiKey, Party
+from .processing.models import Batch, Import, QualityTest, Receipt, Split, Transfer, TransferCancel
 from .production.models import Certification, Farm, FarmInput, Harvest
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "Alert", "ApiKey", "Certification", "Correction", "Farm", "FarmInput", "Harvest", "IdempotencyRecord",
-    "LedgerCheckpoint", "LedgerEntry", "LedgerHead", "LedgerNode", "Lot", "LotOrigin", "LotParent", "Party",
+    "Batch", "Import", "Label", "TradeItem", "QualityTest", "Receipt", "Split", "Transfer", "TransferCancel", "LedgerCheckpoint", "LedgerEntry", "LedgerHead", "LedgerNode", "Lot", "LotOrigin", "LotParent", "Party",
     "metadata",
 ]

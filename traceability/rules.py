@@ -34,3 +34,41 @@ MASS_DECIMALS = 3
 
 # --- Identifiers ----------------------------------------------------------------
 LOT_ID_PATTERN = r"^[A-Z0-9-]{1,20}$"  # GS1 lot charset chosen in SPEC §7
+
+# --- Custody ---------------------------------------------------------------------
+# Raw nuts lose moisture and dust in transit; above this share lost, regulators look.
+TRANSIT_LOSS_FLAG = Decimal("0.02")
+# A receiving scale may read a little above the sender's; beyond this, mass was created.
+TRANSIT_GAIN_TOLERANCE = Decimal("0.005")
+
+# --- Cutting tests (DOMAIN.md, Raw cashew nuts) ------------------------------------
+LBS_PER_KG = Decimal("1") / Decimal("0.45359")
+BAG_KG = Decimal("80")
+# Spotted kernels count at half weight: common practice, not a written standard.
+SPOTTED_FACTOR = Decimal("0.5")
+MIN_SAMPLE_G = 500
+OUTTURN_MIN_LBS, OUTTURN_MAX_LBS = Decimal("35"), Decimal("58")
+OUTTURN_WARN_LOW_LBS, OUTTURN_WARN_HIGH_LBS = Decimal("43"), Decimal("55")
+NUT_COUNT_MIN, NUT_COUNT_MAX, NUT_COUNT_WARN = 120, 260, 220
+MOISTURE_WARN_PCT = Decimal("10")  # dried nuts read 8–10 %
+
+# --- Batches (DOMAIN.md, Processing: rules that catch fraud) ------------------------
+# Without a cutting test, kernel above 32 % of the raw nuts is impossible.
+UNTESTED_MAX_KERNEL_RATIO = Decimal("0.32")
+# A factory's kernel yield is 0.85–0.95 of the cutting-test recovery; allow up to the
+# full tested recovery plus this tolerance before calling it impossible.
+TESTED_RECOVERY_TOLERANCE = Decimal("0.03")
+# Kernel / raw nuts outside this band is suspicious: accepted, warned and flagged.
+KERNEL_RATIO_LOW, KERNEL_RATIO_HIGH = Decimal("0.21"), Decimal("0.29")
+
+# Kernel grades: AFI specifications and TCVN 4850:2010.
+KERNEL_GRADES = frozenset({
+    "W180", "W210", "W240", "W280", "W320", "W400", "W450", "W500",
+    "SW", "SW240", "SW320", "SSW", "DW", "WB", "WS", "SB", "SS", "LP", "LWP", "SP", "SWP", "BB",
+})
+
+# --- Imports ---------------------------------------------------------------------
+DOCUMENT_TYPES = frozenset({
+    "invoice", "packing_list", "bill_of_lading", "certificate_of_origin", "phytosanitary_certificate",
+    "fumigation_certificate", "quality_certificate", "aflatoxin_test", "contract", "other",
+})

@@ -32,3 +32,5 @@ class LotRead(BaseModel):
     origin: list[OriginShare]
     certifications: list[str]
     parents: list[ParentRead]
+    outturn_lbs: KgOut | None = None
+    nut_count_per_kg: int | None = None

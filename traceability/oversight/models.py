@@ -14,6 +14,7 @@ class AlertKind(StrEnum):
     farm_yield_high = "farm_yield_high"
     plot_overlap = "plot_overlap"
     batch_yield_high = "batch_yield_high"
+    batch_yield_low = "batch_yield_low"
     transit_loss = "transit_loss"
     origin_claim_exceeds_input = "origin_claim_exceeds_input"
     certificate_expired = "certificate_expired"

@@ -1,0 +1,66 @@
+"""Processing pillar (SPEC §6.2): custody, imports, cutting tests, batches."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from traceability.parties.models import Role
+from traceability.processing import batches, custody, imports, quality, reads
+from traceability.processing.schemas import (
+    BatchCreate, BatchRead, DispatchCreate, ImportCreate, ImportRead, QualityTestCreate, QualityTestRead,
+    ReceiveCreate, TransferRead,
+)
+
+from ..deps import CurrentParty, SessionDep, Writer
+
+router = APIRouter(prefix="/api/v1", tags=["processing"])
+Sender = Writer(Role.farmer, Role.processor, Role.trader)
+Holder = Writer(Role.processor, Role.trader)
+Processor = Writer(Role.processor)
+
+
+@router.post("/lots/import", status_code=201, response_model=ImportRead)
+def import_lot(import_in: ImportCreate, write: Holder) -> JSONResponse:
+    record = imports.record_import(write.session, importer=write.party, import_in=import_in)
+    return write.respond(reads.import_read(record))
+
+
+@router.post("/lots/{lot_id}/dispatch", status_code=201, response_model=TransferRead)
+def dispatch(lot_id: str, dispatch_in: DispatchCreate, write: Sender) -> JSONResponse:
+    transfer, split_from = custody.dispatch(write.session, sender=write.party, lot_id=lot_id, dispatch_in=dispatch_in)
+    return write.respond(reads.transfer_read(transfer, split_from=split_from))
+
+
+@router.post("/transfers/{transfer_id}/receive", response_model=TransferRead)
+def receive(transfer_id: str, receive_in: ReceiveCreate, write: Holder) -> JSONResponse:
+    transfer, warnings = custody.receive(write.session, recipient=write.party, transfer_id=transfer_id,
+                                         receive_in=receive_in)
+    return write.respond(reads.transfer_read(transfer, warnings=warnings), status_code=200)
+
+
+@router.post("/transfers/{transfer_id}/cancel", response_model=TransferRead)
+def cancel(transfer_id: str, write: Sender) -> JSONResponse:
+    transfer = custody.cancel(write.session, sender=write.party, transfer_id=transfer_id)
+    return write.respond(reads.transfer_read(transfer), status_code=200)
+
+
+@router.get("/transfers/{transfer_id}", response_model=TransferRead)
+def get_transfer(transfer_id: str, session: SessionDep, party: CurrentParty) -> TransferRead:
+    return reads.transfer_read(custody.get_transfer(session, party=party, transfer_id=transfer_id))
+
+
+@router.get("/transfers")
+def list_transfers(session: SessionDep, party: CurrentParty, status: str | None = None) -> dict[str, object]:
+    items = [reads.transfer_read(t) for t in custody.transfers_of(session, party=party, status=status)]
+    return {"items": items, "next_cursor": None}
+
+
+@router.post("/lots/{lot_id}/quality-tests", status_code=201, response_model=QualityTestRead)
+def cutting_test(lot_id: str, test_in: QualityTestCreate, write: Holder) -> JSONResponse:
+    test, warnings = quality.record_quality_test(write.session, party=write.party, lot_id=lot_id, test_in=test_in)
+    return write.respond(reads.quality_read(test, warnings))
+
+
+@router.post("/batches", status_code=201, response_model=BatchRead)
+def batch(batch_in: BatchCreate, write: Processor) -> JSONResponse:
+    record, figures, warnings = batches.record_batch(write.session, processor=write.party, batch_in=batch_in)
+    return write.respond(reads.batch_read(record, figures, warnings))

@@ -1,0 +1,56 @@
+"""GTIN-14s built from a party's GS1 company prefix (SPEC §7), check digit by python-stdnum."""
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+from stdnum import ean
+
+from ..errors import Conflict, NotFound, RuleViolation
+from ..lots.models import Lot
+from ..parties.models import Party
+from .models import TradeItem
+
+INDICATOR = "0"  # the trade item itself, not a pack level
+
+
+def make_gtin(company_prefix: str, item_reference: int) -> str:
+    """GTIN-14: indicator + company prefix + item reference (12 digits together) + check digit."""
+    width = 12 - len(company_prefix)
+    if item_reference >= 10**width:
+        raise RuleViolation(f"GS1 company prefix {company_prefix} has no item references left", code="gtin_exhausted")
+    body = INDICATOR + company_prefix + str(item_reference).zfill(width)
+    return body + ean.calc_check_digit(body)
+
+
+def gtin_for(session: Session, *, party: Party, product: str, grade: str | None) -> str:
+    """The party's GTIN for a product and grade, assigned the first time it is asked for."""
+    if not party.gs1_company_prefix:
+        raise Conflict(f"{party.name} has no GS1 company prefix, so its cartons cannot carry a GTIN; "
+                       "ask the operator to register the prefix (GS1 Vietnam: 893…)", code="no_gs1_prefix")
+    key = (party.id, product, grade or "")
+    stmt = select(TradeItem).where(TradeItem.party_id == key[0], TradeItem.product == key[1], TradeItem.grade == key[2])
+    item = session.exec(stmt).scalar_one_or_none()  # type: ignore[call-overload]
+    if item is None:
+        count = session.exec(select(func.count()).select_from(TradeItem).where(TradeItem.party_id == party.id)).scalar_one()  # type: ignore[call-overload]
+        item = TradeItem(gtin=make_gtin(party.gs1_company_prefix, count + 1), party_id=party.id, product=product,
+                         grade=grade or "")
+        session.add(item)
+        session.flush()
+    return item.gtin
+
+
+def digital_link(base_url: str, gtin: str, lot_id: str) -> str:
+    """The GS1 Digital Link URI printed in a label's QR code."""
+    return f"{base_url.rstrip('/')}/01/{gtin}/10/{lot_id}"
+
+
+def element_string(gtin: str, lot_id: str) -> str:
+    return f"(01){gtin}(10){lot_id}"
+
+
+def lot_for_gtin(session: Session, *, gtin: str, lot_id: str) -> tuple[Lot, TradeItem]:
+    """The lot a scanned (GTIN, lot) pair names: the GTIN must be its labeller's item for its product and grade."""
+    item = session.get(TradeItem, gtin)
+    lot = session.get(Lot, lot_id)
+    if item is None or lot is None or item.product != lot.product or item.grade != (lot.grade or ""):
+        raise NotFound(f"no product {gtin} with lot {lot_id}")
+    return lot, item

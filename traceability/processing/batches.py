@@ -1,0 +1,115 @@
+"""Processing batches (SPEC §6.2): outputs never outweigh inputs, kernel never exceeds what
+the raw nuts' measured outturn can give, and each output lot carries its inputs' origin."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from .. import clock, ids, rules
+from ..errors import RuleViolation
+from ..lots.models import Lot
+from ..lots.operations import blend, common_certifications, create_lot, held_lot, take
+from ..oversight.models import AlertKind
+from ..oversight.service import raise_alert
+from ..parties.models import Party
+from ..production.service import not_in_future
+from ..units import grams, kilograms
+from .models import Batch
+from .quality import kernel_recovery, latest_tests
+from .schemas import BatchCreate, BatchOutput
+
+
+def _grade(output: BatchOutput) -> str | None:
+    if output.product != "kernel":
+        if output.grade is not None:
+            raise RuleViolation(f"{output.product} has no grade; leave grade empty", code="invalid_grade")
+        return None
+    if output.grade not in rules.KERNEL_GRADES:
+        raise RuleViolation(f"kernel grade {output.grade!r} is not an AFI/TCVN 4850 grade "
+                            f"({', '.join(sorted(rules.KERNEL_GRADES))})", code="invalid_grade")
+    return output.grade
+
+
+def _inputs(session: Session, processor: Party, batch_in: BatchCreate) -> list[tuple[Lot, int]]:
+    wanted: dict[str, int] = defaultdict(int)
+    for item in batch_in.inputs:
+        wanted[item.lot_id] += grams(item.quantity_kg)
+    lots = []
+    for lot_id, quantity_g in wanted.items():
+        lot = held_lot(session, party=processor, lot_id=lot_id)
+        if quantity_g > lot.quantity_g:
+            take(lot, quantity_g)  # raises more_than_held with the figures
+        lots.append((lot, quantity_g))
+    return lots
+
+
+def max_kernel_g(session: Session, raw: list[tuple[Lot, int]]) -> Decimal:
+    """The most kernel these raw nuts can give: tested recovery (+ tolerance) or 32 % if untested."""
+    tests = latest_tests(session, [lot.lot_id for lot, _ in raw])
+    limit = Decimal(0)
+    for lot, quantity_g in raw:
+        test = tests.get(lot.lot_id)
+        ratio = (kernel_recovery(Decimal(test.outturn_lbs)) + rules.TESTED_RECOVERY_TOLERANCE if test
+                 else rules.UNTESTED_MAX_KERNEL_RATIO)
+        limit += quantity_g * min(ratio, rules.UNTESTED_MAX_KERNEL_RATIO)
+    return limit
+
+
+def _check_yield(session: Session, processor: Party, batch_id: str, raw: list[tuple[Lot, int]], kernel_g: int,
+                 ) -> tuple[Decimal | None, Decimal | None, list[str]]:
+    raw_g = sum(q for _, q in raw)
+    if not raw_g or not kernel_g:
+        return None, None, []
+    limit = max_kernel_g(session, raw)
+    if kernel_g > limit:
+        raise RuleViolation(
+            f"{kilograms(kernel_g)} kg of kernel is more than these raw nuts can give ({kilograms(int(limit))} kg at their "
+            f"tested outturn, or {rules.UNTESTED_MAX_KERNEL_RATIO:.0%} of untested nuts)", code="yield_impossible")
+    ratio = Decimal(kernel_g) / raw_g
+    if rules.KERNEL_RATIO_LOW <= ratio <= rules.KERNEL_RATIO_HIGH:
+        return ratio, limit, []
+    high = ratio > rules.KERNEL_RATIO_HIGH
+    raise_alert(session, kind=AlertKind.batch_yield_high if high else AlertKind.batch_yield_low, party_id=processor.id,
+                subject_type="batch", subject_id=batch_id, dedupe_key=f"batch_yield:{batch_id}",
+                detail={"batch_id": batch_id, "kernel_ratio": f"{ratio:.4f}", "raw_input_g": raw_g, "kernel_g": kernel_g})
+    band = f"{rules.KERNEL_RATIO_LOW:.0%}–{rules.KERNEL_RATIO_HIGH:.0%}"
+    return ratio, limit, [f"{'batch_yield_high' if high else 'batch_yield_low'}: kernel is {ratio:.1%} of the raw nuts, "
+                          f"outside the usual {band}; regulators are told"]
+
+
+def record_batch(session: Session, *, processor: Party, batch_in: BatchCreate) -> tuple[Batch, dict[str, Decimal | None], list[str]]:
+    """Turn held lots into output lots, after the mass balance and yield checks."""
+    processed_on = batch_in.processed_on or clock.today()
+    not_in_future(processed_on, "processed_on")
+    outputs = [(o, _grade(o), grams(o.quantity_kg)) for o in batch_in.outputs]
+    inputs = _inputs(session, processor, batch_in)
+    input_g = sum(q for _, q in inputs)
+    loss_g = grams(batch_in.loss_kg)
+    output_g = sum(q for _, _, q in outputs)
+    if output_g + loss_g > input_g:
+        raise RuleViolation(f"outputs ({kilograms(output_g)} kg) and stated loss ({kilograms(loss_g)} kg) weigh more "
+                            f"than the inputs ({kilograms(input_g)} kg)", code="mass_balance_violation")
+    batch_id = ids.new_id("B")
+    kernel_g = sum(q for o, _, q in outputs if o.product == "kernel")
+    raw = [(lot, q) for lot, q in inputs if lot.product == "rcn"]
+    ratio, limit, warnings = _check_yield(session, processor, batch_id, raw, kernel_g)
+    parts = [(lot.lot_id, q) for lot, q in inputs]
+    origin = blend(session, parts)
+    claims = common_certifications([lot for lot, _ in inputs])
+    for lot, quantity_g in inputs:
+        take(lot, quantity_g)
+    batch = Batch(id=batch_id, party_id=processor.id, processed_on=processed_on, loss_g=loss_g,
+                  inputs=[{"lot_id": lot_id, "quantity_g": q} for lot_id, q in parts], outputs=[])
+    made = []
+    for output, grade, quantity_g in outputs:
+        lot = create_lot(session, product=output.product, grade=grade, quantity_g=quantity_g, owner_id=processor.id,
+                         created_by=("batch", batch_id), produced_on=processed_on, certifications=claims,
+                         origin=origin, parents=parts)
+        made.append({"lot_id": lot.lot_id, "product": output.product, "grade": grade, "quantity_g": quantity_g})
+    batch.outputs = made
+    session.add(batch)
+    session.flush()
+    figures = {"raw_input_g": Decimal(sum(q for _, q in raw)), "kernel_g": Decimal(kernel_g), "kernel_ratio": ratio,
+               "max_kernel_g": limit}
+    return batch, figures, warnings
