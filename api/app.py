@@ -16,7 +16,8 @@ from traceability.settings import Settings, get_settings
 from . import errors
 from .deps import AppState
 from .limits import BodyLimit
-from .routers import ledger, lots, parties, processing, production, reference
+from .pages import router as pages
+from .routers import labels, ledger, lots, parties, processing, production, reference
 
 DESCRIPTION = """Traceability for Vietnam's cashew sector, from farm to buyer.
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
-    for module in (parties, production, processing, lots, reference, ledger):
+    for module in (parties, production, processing, labels, lots, reference, ledger, pages):
         app.include_router(module.router)
     logging.getLogger("cashew").setLevel(logging.INFO)
     return app

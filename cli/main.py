@@ -103,6 +103,18 @@ def import_harvests(
     sys.exit(run_import(file, api=api, token=token))
 
 
+@app.command()
+def labels(
+    lot_ids: Annotated[list[str], typer.Argument(help="lots to print, e.g. KRN26-7KQ3M9XA")],
+    out: Annotated[Path, typer.Option(help="the PDF file to write")],
+    format: Annotated[str, typer.Option(help="a4 or thermal-100x50")] = "a4",
+) -> None:
+    """Print a sheet of carton labels for lots (a `label` entry is written the first time a lot is printed)."""
+    from .labels import print_labels
+
+    sys.exit(print_labels(lot_ids, out=out, sheet=format))
+
+
 def main() -> None:
     app()
 

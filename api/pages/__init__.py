@@ -1,0 +1,1 @@
+"""Server-rendered pages: the buyer's page at the GS1 Digital Link paths."""
