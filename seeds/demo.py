@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +24,7 @@ from traceability.anchoring import SqlLog, anchoring_info, load_or_create_signer
 from traceability.corrections.models import Correction
 from traceability.db import make_engine, open_session, unit_of_work
 from traceability.parties.models import ApiKey, Party
+from traceability.processing.models import Batch
 from traceability.parties.schemas import PartyCreate
 from traceability.parties.service import create_party, hash_key
 from traceability.production.corrections import CorrectionCreate, correct_record
@@ -32,6 +34,7 @@ from traceability.production.schemas import FarmCreate, FarmInputCreate, Harvest
 from traceability.production.service import record_farm, record_farm_input
 from traceability.settings import Settings, get_settings
 
+from .demo_processing import schedule_processing
 from .demo_data import (
     CORRECTED_FARM,
     CORRECTED_PICKING,
@@ -84,6 +87,7 @@ class _Story:
     parties: dict[str, Party] = field(default_factory=dict)
     farms: dict[str, Farm] = field(default_factory=dict)
     harvests: dict[str, list[Harvest]] = field(default_factory=dict)
+    lots: dict[str, Any] = field(default_factory=dict)  # what the processing chapter made
     events: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
 
     def at(self, moment: datetime, action: Callable[[], None]) -> None:
@@ -150,6 +154,7 @@ def _write_story(session: Session) -> _Story:
     corrected = next(f for f in DEMO_FARMS if f.code == CORRECTED_FARM)
     reweighed_on = harvest_plan(corrected)[CORRECTED_PICKING].harvested_on + timedelta(days=1)
     story.at(_local(reweighed_on, 10), partial(_correct_picking, story, corrected))
+    schedule_processing(story, [(farm.code, farm.owner) for farm in DEMO_FARMS])
     return story
 
 
@@ -178,18 +183,19 @@ def load_demo(settings: Settings) -> bool:
 
 
 # --- The banner of `make run` ----------------------------------------------------------
+_PROCESSOR = next(p for p in DEMO_PARTIES if p.role.value == "processor")
 _FARMER = next(p for p in DEMO_PARTIES if p.key == next(f.owner for f in DEMO_FARMS if f.code == CORRECTED_FARM))
 
 
 @dataclass(frozen=True)
 class _DemoLinks:
-    lot_id: str
     harvest_id: str
     farm_id: str
+    kernel_lot_id: str | None
 
 
 def _demo_links(engine: Engine) -> _DemoLinks | None:
-    """The re-weighed harvest and its lot (they show a correction), looked up in the database."""
+    """The re-weighed harvest (it shows a correction) and the organic W320 kernel made from that farmer's nuts."""
     with open_session(engine) as session:
         key = session.get(ApiKey, hash_key(_FARMER.key))
         if key is None:
@@ -199,7 +205,11 @@ def _demo_links(engine: Engine) -> _DemoLinks | None:
                 .order_by(Correction.ledger_index).limit(1))  # type: ignore[arg-type]
         correction = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
         harvest = None if correction is None else session.get(Harvest, correction.corrects)
-    return None if harvest is None else _DemoLinks(harvest.lot_id, harvest.id, harvest.farm_id)
+        first_batch = session.exec(select(Batch).order_by(Batch.ledger_index).limit(1)).scalars().first()  # type: ignore[call-overload, arg-type]
+    if harvest is None:
+        return None
+    kernel = next((o["lot_id"] for o in first_batch.outputs if o["grade"] == "W320"), None) if first_batch else None
+    return _DemoLinks(harvest.id, harvest.farm_id, kernel)
 
 
 def _curl(*parts: str) -> str:
@@ -242,8 +252,11 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
     if links is None:
         lines.append("  (demo data not loaded: run `cashew seed demo`)")
     else:
-        lines += [f"  A demo lot         {base_url}/api/v1/lots/{links.lot_id}  (key of {_FARMER.name})",
-                  f"  Its harvest        {base_url}/api/v1/harvests/{links.harvest_id}  (re-weighed: see corrections)"]
+        lines += [f"  A harvest          {base_url}/api/v1/harvests/{links.harvest_id}  "
+                  f"(key of {_FARMER.name}; re-weighed: see corrections)"]
+        if links.kernel_lot_id:
+            lines += [f"  Its kernels        {base_url}/api/v1/lots/{links.kernel_lot_id}  "
+                      f"(key of {_PROCESSOR.name}: organic W320, 100% Bù Đăng)"]
     lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
     lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]
     token = settings.admin_token

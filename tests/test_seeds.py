@@ -68,10 +68,13 @@ class TestLoadDemo:
         harvests = sum(len(harvest_plan(f)) for f in DEMO_FARMS)
         inputs = sum(len(input_plan(f)) for f in DEMO_FARMS)
         certificates = sum(len(f.certifications) for f in DEMO_FARMS)
+        kernels_and_byproducts = 2 * 7  # two batches: five kernel grades, shell and testa
         assert (counts["farm"], counts["harvest"], counts["lot"], counts["farm_input"], counts["correction"]) == (
-            len(DEMO_FARMS), harvests, harvests, inputs, 1)
-        assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1
-        assert counts["alert"] == 0  # no overlapping plots, no implausible yields
+            len(DEMO_FARMS), harvests, harvests + 1 + kernels_and_byproducts, inputs, 1)
+        # every harvest lot is delivered (dispatch + receipt), one import, a cutting test per farm and the import
+        processing = 2 * harvests + 1 + (len(DEMO_FARMS) + 1) + 2
+        assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1 + processing
+        assert counts["alert"] == 1  # one delivery lost 2.4 % in transit; no overlaps, no implausible yields
 
     def test_harvests_are_realistic_and_in_the_past(self, settings: Settings, engine: Engine) -> None:
         load_demo(settings)
@@ -127,11 +130,14 @@ class TestBanner:
         for party in DEMO_PARTIES:
             assert party.name in text and party.key in text
         assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 3 and "Idempotency-Key" in text
-        lot_url = next(w for w in text.split() if "/api/v1/lots/RCN" in w)
-        farmer = FARMERS[0]
-        lot = client.get(lot_url.removeprefix("http://127.0.0.1:8000"), headers=auth(farmer.key))
+        harvest_url = next(w for w in text.split() if "/api/v1/harvests/" in w)
+        harvest = client.get(harvest_url.removeprefix("http://127.0.0.1:8000"), headers=auth(FARMERS[0].key))
+        assert harvest.status_code == 200 and harvest.json()["corrections"], harvest.text
+        lot_url = next(w for w in text.split() if "/api/v1/lots/KRN" in w)
+        lot = client.get(lot_url.removeprefix("http://127.0.0.1:8000"), headers=auth("ck_demo_processor"))
         assert lot.status_code == 200, lot.text
-        assert lot.json()["product"] == "rcn"
+        assert lot.json()["grade"] == "W320" and lot.json()["certifications"] == ["organic-eu"]
+        assert {o["district"] for o in lot.json()["origin"]} == {"bu-dang"}
 
     def test_banner_without_demo_says_how_to_load_it(self, settings: Settings, client: TestClient) -> None:
         text = banner("http://127.0.0.1:8000", settings)

@@ -1,0 +1,137 @@
+"""The demo's processing chapter (June 2026): the farmers deliver their nuts to the Đồng Xoài
+processor, a container arrives from Côte d'Ivoire, cutting tests are made, and two batches
+turn the nuts into graded kernels — one from the organic farm alone, one mixed with imports.
+
+Everything goes through the same service functions as the API, at fixed moments.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from functools import partial
+from hashlib import sha256
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from traceability.lots.models import Lot
+from traceability.parties.models import Party
+from traceability.processing import batches, custody, imports, quality
+from traceability.processing.schemas import (
+    BatchCreate, BatchInput, BatchOutput, DispatchCreate, Document, ImportCreate, QualityTestCreate, ReceiveCreate,
+)
+from traceability.production.models import Harvest
+
+PROCESSOR = "ck_demo_processor"
+ORGANIC_FARM = "hung-2"
+# Transit losses (share of mass) of successive deliveries; the one above 2 % is flagged to regulators.
+TRANSIT_LOSSES = [Decimal(x) for x in ("0.004", "0.009", "0.006", "0.012", "0.003", "0.007", "0.005")]
+FLAGGED_DELIVERY, FLAGGED_LOSS = 9, Decimal("0.024")
+CONTAINER = "MSCU4829172"
+IMPORT_KG = Decimal("25800")
+IMPORT_INTO_BATCH_KG = Decimal("12000")
+# Kernel grades of a typical factory run (DOMAIN.md: wholes 70–80 %, mostly W320 and W240).
+KERNEL_SPLIT = {"W240": Decimal("0.25"), "W320": Decimal("0.45"), "WS": Decimal("0.12"), "LP": Decimal("0.10"),
+                "SP": Decimal("0.08")}
+KERNEL_RATIO = Decimal("0.235")  # below the tested recovery: drying, peeling and rejects
+SHELL_RATIO, TESTA_RATIO = Decimal("0.70"), Decimal("0.025")
+VIETNAM = timezone(timedelta(hours=7))
+
+
+class Story(Protocol):
+    session: Session
+    parties: dict[str, Party]
+    harvests: dict[str, list[Harvest]]
+    lots: dict[str, Any]
+
+    def at(self, moment: datetime, action: Callable[[], None]) -> None: ...
+
+
+def _local(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), VIETNAM).astimezone(timezone.utc)
+
+
+def _doc(text: str) -> Document:
+    return Document(type=text.split(":")[0], sha256=sha256(text.encode()).hexdigest())
+
+
+def _deliver(story: Story, farm_code: str, owner: str) -> None:
+    processor = story.parties[PROCESSOR]
+    for harvest in story.harvests[farm_code]:
+        lot = story.session.get(Lot, harvest.lot_id)
+        assert lot is not None
+        transfer, _ = custody.dispatch(story.session, sender=story.parties[owner], lot_id=lot.lot_id,
+                                       dispatch_in=DispatchCreate(to_party_id=processor.id,
+                                                                  quantity_kg=Decimal(lot.quantity_g) / 1000))
+        story.lots.setdefault("pending", []).append((farm_code, transfer.id, transfer.quantity_g))
+
+
+def _receive_all(story: Story) -> None:
+    processor = story.parties[PROCESSOR]
+    for k, (farm_code, transfer_id, sent_g) in enumerate(story.lots.pop("pending", [])):
+        loss = FLAGGED_LOSS if k == FLAGGED_DELIVERY else TRANSIT_LOSSES[k % len(TRANSIT_LOSSES)]
+        received = (Decimal(sent_g) / 1000 * (1 - loss)).quantize(Decimal("0.1"))
+        transfer, _ = custody.receive(story.session, recipient=processor, transfer_id=transfer_id,
+                                      receive_in=ReceiveCreate(received_kg=received))
+        story.lots.setdefault("received", {}).setdefault(farm_code, []).append(transfer.lot_id)
+
+
+def _import(story: Story, day: date) -> None:
+    record = imports.record_import(story.session, importer=story.parties[PROCESSOR], import_in=ImportCreate(
+        quantity_kg=IMPORT_KG, origin_country="CI", supplier="Société Ivoirienne de Cajou (SIC), Abidjan",
+        container_no=CONTAINER, arrived_on=day, documents=[
+            _doc("bill_of_lading:MEDU-ABJ-HCM-2026-05518"), _doc("certificate_of_origin:CI-2026-CCI-004417"),
+            _doc("phytosanitary_certificate:CI-PHYTO-2026-11820"), _doc("invoice:SIC-2026-0388")]))
+    story.lots["import"] = record.lot_id
+
+
+def _test(story: Story, lot_id: str, good: str, spotted: str, nuts: int, moisture: str, day: date) -> None:
+    quality.record_quality_test(story.session, party=story.parties[PROCESSOR], lot_id=lot_id, test_in=QualityTestCreate(
+        sample_g=Decimal(1000), nut_count=nuts, good_kernel_g=Decimal(good), spotted_kernel_g=Decimal(spotted),
+        reject_kernel_g=Decimal(12), moisture_pct=Decimal(moisture), tested_on=day))
+
+
+def _cutting_tests(story: Story, day: date) -> None:
+    """One test per farm's first delivery (Bình Phước nuts: 50–55 lbs, 160–200 nuts/kg) and the import (~47 lbs)."""
+    for n, (farm_code, lots) in enumerate(sorted(story.lots["received"].items())):
+        _test(story, lots[0], str(292 + 3 * (n % 4)), "10", 172 + 4 * n, "8.6", day)
+    _test(story, story.lots["import"], "262", "14", 196, "9.4", day)
+
+
+def _batch(story: Story, inputs: list[tuple[str, Decimal]], day: date) -> None:
+    raw = sum(q for _, q in inputs)
+    kernel = raw * KERNEL_RATIO
+    outputs = [BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
+               for g, share in KERNEL_SPLIT.items()]
+    outputs += [BatchOutput(product="shell", quantity_kg=(raw * SHELL_RATIO).quantize(Decimal("0.001"))),
+                BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001")))]
+    made, _, _ = batches.record_batch(story.session, processor=story.parties[PROCESSOR], batch_in=BatchCreate(
+        inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day))
+    story.lots.setdefault("kernels", []).extend(o["lot_id"] for o in made.outputs if o["product"] == "kernel")
+
+
+def _held(story: Story, lot_id: str) -> Decimal:
+    lot = story.session.get(Lot, lot_id)
+    assert lot is not None
+    return Decimal(lot.quantity_g) / 1000
+
+
+def _organic_batch(story: Story, day: date) -> None:
+    _batch(story, [(lot_id, _held(story, lot_id)) for lot_id in story.lots["received"][ORGANIC_FARM]], day)
+
+
+def _mixed_batch(story: Story, day: date) -> None:
+    domestic = [(lot_id, _held(story, lot_id)) for code, lots in sorted(story.lots["received"].items())
+                if code != ORGANIC_FARM for lot_id in lots]
+    _batch(story, domestic + [(story.lots["import"], IMPORT_INTO_BATCH_KG)], day)
+
+
+def schedule_processing(story: Story, farms: list[tuple[str, str]]) -> None:
+    """Add the processing chapter to the story; ``farms`` are (farm code, owner key) pairs."""
+    for n, (code, owner) in enumerate(farms):
+        story.at(_local(date(2026, 6, 2), 7) + timedelta(minutes=20 * n), partial(_deliver, story, code, owner))
+    story.at(_local(date(2026, 6, 3), 9), partial(_receive_all, story))
+    story.at(_local(date(2026, 6, 4), 10), partial(_import, story, date(2026, 6, 4)))
+    story.at(_local(date(2026, 6, 5), 14), partial(_cutting_tests, story, date(2026, 6, 5)))
+    story.at(_local(date(2026, 6, 8), 15), partial(_organic_batch, story, date(2026, 6, 8)))
+    story.at(_local(date(2026, 6, 10), 15), partial(_mixed_batch, story, date(2026, 6, 10)))
