@@ -9,6 +9,11 @@ clients (each farmer on its own farm, like phones in the field) and reports
 throughput and latency percentiles. Only 127.0.0.1 is contacted.
 """
 
+import sys
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/ledger.py)
+
 import argparse
 import asyncio
 import json

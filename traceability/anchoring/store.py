@@ -10,8 +10,9 @@ records and their entries.
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, func, select, update
 
 from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from ledger.hashing import leaf_hash
@@ -24,6 +25,15 @@ _head = LedgerHead.__table__
 _entry = LedgerEntry.__table__
 _node = LedgerNode.__table__
 _checkpoint = LedgerCheckpoint.__table__
+
+
+@lru_cache(maxsize=256)
+def _nodes_sql(mark: str, count: int) -> str:
+    """Point lookups of ``count`` nodes, built once per count (an OR of primary-key equalities:
+    SQLite turns a row-value ``IN`` into a full scan, and SQLAlchemy would rebuild the expression
+    on every proof)."""
+    where = " OR ".join([f"(level = {mark} AND idx = {mark})"] * count)
+    return f"SELECT level, idx, hash FROM ledger_node WHERE {where}"
 
 
 class LedgerCorrupted(RuntimeError):
@@ -39,6 +49,7 @@ class SqlLog:
 
     def __init__(self, conn: Connection):
         self.conn = conn
+        self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
     # -- reading ---------------------------------------------------------------
     def size(self) -> int:
@@ -48,12 +59,8 @@ class SqlLog:
         if not ids:
             return []
         wanted = list(dict.fromkeys(ids))
-        rows = self.conn.execute(
-            select(_node.c.level, _node.c.idx, _node.c.hash).where(
-                or_(*(and_(_node.c.level == lv, _node.c.idx == ix) for lv, ix in wanted))
-            )
-        )
-        found = {(r.level, r.idx): bytes(r.hash) for r in rows}
+        params = tuple(v for node in wanted for v in node)
+        found = {(lv, ix): bytes(h) for lv, ix, h in self.conn.exec_driver_sql(_nodes_sql(self._mark, len(wanted)), params)}
         missing = [i for i in wanted if i not in found]
         if missing:
             raise LedgerCorrupted(f"ledger nodes missing from storage: {missing[:5]}")
@@ -88,17 +95,20 @@ class SqlLog:
         entries, nodes = [], []
         for offset, data in enumerate(leaves):
             entry_type, record_id = kinds[offset] if kinds else ("", "")
-            entries.append({"idx": size, "type": entry_type, "record_id": record_id, "leaf_data": data})
+            entries.append((size, entry_type, record_id, data))
             frontier, created = append_leaf(frontier, size, leaf_hash(data))
-            nodes.extend({"level": lv, "idx": ix, "hash": h} for (lv, ix), h in created)
+            nodes.extend((lv, ix, h) for (lv, ix), h in created)
             size += 1
         if entries:
-            self.conn.execute(_entry.insert(), entries)
-            self.conn.execute(_node.insert(), nodes)
+            m = self._mark
+            # Plain tuples through the driver's executemany: several times faster than ORM/Core dicts for bulk loads.
+            self.conn.exec_driver_sql(f"INSERT INTO ledger_entry (idx, type, record_id, leaf_data) VALUES ({m}, {m}, {m}, {m})",
+                                      entries)
+            self.conn.exec_driver_sql(f"INSERT INTO ledger_node (level, idx, hash) VALUES ({m}, {m}, {m})", nodes)
             self.conn.execute(
                 update(_head).where(_head.c.id == 1).values(size=size, frontier=b"".join(frontier))
             )
-        return [e["idx"] for e in entries]
+        return [e[0] for e in entries]
 
     # -- checkpoints -------------------------------------------------------------
     def latest_checkpoint(self) -> LedgerCheckpoint | None:
