@@ -8,6 +8,7 @@ a deferred transaction that reads, then writes, could otherwise fail with
 run beside the writer thanks to WAL.
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,14 +65,45 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
     return engine
 
 
+_writer_locks: dict[int, threading.Lock] = {}
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    return _writer_locks.setdefault(id(engine), threading.Lock())
+
+
 def open_session(engine: Engine, *, write: bool = False, info: dict[str, Any] | None = None) -> Session:
-    """A session whose first statement opens a (write) transaction."""
+    """A session whose first statement opens a (write) transaction.
+
+    On SQLite, writers of one process first queue on a lock of their own: SQLite's
+    busy handler makes waiting writers sleep and poll, which is unfair and gives
+    multi-second tails under load. The lock is released when the transaction ends.
+    """
     session = Session(engine, expire_on_commit=False)
     if info:
         session.info.update(info)
     if write:
-        session.connection(execution_options={WRITE: True})
+        if is_sqlite(engine):
+            lock = _writer_lock(engine)
+            lock.acquire()
+            session.info[_HELD] = lock
+        try:
+            session.connection(execution_options={WRITE: True})
+        except BaseException:
+            if (held := session.info.pop(_HELD, None)) is not None:
+                held.release()
+            session.close()
+            raise
     return session
+
+
+_HELD = "cashew_writer_lock"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release(session: Session, transaction: Any) -> None:
+    if transaction.parent is None and (lock := session.info.pop(_HELD, None)) is not None:
+        lock.release()
 
 
 @contextmanager
