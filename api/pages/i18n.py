@@ -1,0 +1,257 @@
+"""The pages' languages: Vietnamese (the default) and English.
+
+``negotiate`` picks the language (``?lang=`` first, then ``Accept-Language``);
+``Texts`` gives a page its strings and the number and date formats of its
+language (Vietnamese writes 1.250,5 and 14/03/2026; English 1,250.5 and 14 Mar 2026).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+SUPPORTED = ("vi", "en")
+DEFAULT = "vi"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "site": "Truy xuất nguồn gốc hạt điều",
+        "brand": "Truy xuất nguồn gốc",
+        "switch_to": "English",
+        "product": "Sản phẩm",
+        "lot_size": "Khối lượng lô",
+        "packed_on": "Ngày đóng gói",
+        "verified_badge": "Đã đối chiếu với sổ cái công khai",
+        "unverified_badge": "Chưa đối chiếu được với sổ cái",
+        "origin": "Xuất xứ",
+        "imported": "nhập khẩu",
+        "of_lot": "của lô",
+        "legacy_province": "Tỉnh {legacy} (cũ), nay thuộc tỉnh {current}",
+        "districts": "Vùng trồng theo huyện, thị (địa giới trước 7/2025)",
+        "farms": "Từ {n} vườn điều",
+        "farm_one": "Từ 1 vườn điều",
+        "journey": "Hành trình",
+        "harvest_dates": "Ngày thu hoạch",
+        "harvests": "{n} lần thu hoạch",
+        "imports": "Hạt điều thô nhập khẩu",
+        "processor": "Nhà chế biến",
+        "trader": "Doanh nghiệp thương mại",
+        "certifications": "Chứng nhận",
+        "no_certifications": "Lô này không công bố chứng nhận nào.",
+        "claims_rule": "Một chứng nhận chỉ được giữ khi mọi nguyên liệu của lô đều có chứng nhận đó.",
+        "quality": "Chất lượng hạt điều thô",
+        "outturn": "Tỷ lệ thu hồi nhân (outturn)",
+        "outturn_unit": "lbs/bao 80 kg",
+        "kernel_recovery": "Tỷ lệ nhân",
+        "nut_count": "Số hạt/kg",
+        "kernel_yield": "Tỷ lệ nhân thành phẩm của mẻ chế biến",
+        "not_tested": "Chưa kiểm tra (không có phép thử cắt hạt)",
+        "tested_share": "Theo phép thử cắt hạt trên {pct} khối lượng hạt thô.",
+        "identifiers": "Mã truy xuất",
+        "lot": "Số lô",
+        "gtin": "GTIN",
+        "element_string": "Chuỗi mã GS1",
+        "ledger": "Sổ cái công khai",
+        "ledger_ok": "Máy chủ đã đối chiếu: các bản ghi dưới đây của lô có trong sổ cái đã ký "
+                     "tại checkpoint {size}, không bị sửa từ khi được ghi.",
+        "ledger_failed": "Máy chủ chưa đối chiếu được bản ghi của lô này với sổ cái.",
+        "ledger_record": "mục {index}",
+        "entry_batch": "mẻ chế biến",
+        "entry_label": "nhãn",
+        "entry_split": "tách lô",
+        "entry_harvest": "thu hoạch",
+        "entry_import": "nhập khẩu",
+        "verify_yourself": "Tự kiểm tra, không cần tin máy chủ: tải gói nguồn gốc của lô rồi chạy",
+        "bundle": "Gói nguồn gốc (JSON)",
+        "footer": "Các bản ghi được neo trong một sổ cái công khai (RFC 9162): "
+                  "không thể sửa hay xoá mà không bị phát hiện.",
+        "checkpoint_link": "Xem checkpoint mới nhất",
+        "privacy": "Trang này không hiển thị thông tin cá nhân của nông hộ.",
+        "not_found_title": "Không tìm thấy sản phẩm",
+        "not_found": "Không có sản phẩm nào với mã GTIN {gtin} và số lô {lot}.",
+        "not_found_hint": "Hãy kiểm tra lại mã in trên thùng hàng, hoặc liên hệ người bán.",
+        "product_kernel": "Hạt điều nhân",
+        "product_rcn": "Hạt điều thô",
+        "product_shell": "Vỏ hạt điều",
+        "product_testa": "Vỏ lụa hạt điều",
+        "product_reject": "Nhân điều loại",
+        "per_lb": "{count} nhân/lb",
+    },
+    "en": {
+        "site": "Cashew traceability",
+        "brand": "Cashew traceability",
+        "switch_to": "Tiếng Việt",
+        "product": "Product",
+        "lot_size": "Lot size",
+        "packed_on": "Packed on",
+        "verified_badge": "Checked against the public ledger",
+        "unverified_badge": "Not yet checked against the ledger",
+        "origin": "Origin",
+        "imported": "imported",
+        "of_lot": "of the lot",
+        "legacy_province": "{legacy} province (former), now part of {current} province",
+        "districts": "Growing areas by district (boundaries before July 2025)",
+        "farms": "From {n} farms",
+        "farm_one": "From 1 farm",
+        "journey": "Journey",
+        "harvest_dates": "Harvest dates",
+        "harvests": "{n} harvests",
+        "imports": "Imported raw nuts",
+        "processor": "Processor",
+        "trader": "Trader",
+        "certifications": "Certifications",
+        "no_certifications": "No certification is claimed for this lot.",
+        "claims_rule": "A certification is kept only if every input of the lot carries it.",
+        "quality": "Raw nut quality",
+        "outturn": "Kernel outturn",
+        "outturn_unit": "lbs per 80 kg bag",
+        "kernel_recovery": "Kernel recovery",
+        "nut_count": "Nuts per kg",
+        "kernel_yield": "Kernel yield of the processing batch",
+        "not_tested": "Not tested (no cutting test recorded)",
+        "tested_share": "From cutting tests on {pct} of the raw nuts by mass.",
+        "identifiers": "Identifiers",
+        "lot": "Lot",
+        "gtin": "GTIN",
+        "element_string": "GS1 element string",
+        "ledger": "Public ledger",
+        "ledger_ok": "Checked by the server: this lot's records below are in the ledger signed "
+                     "at checkpoint {size}, unchanged since they were recorded.",
+        "ledger_failed": "The server could not check this lot's records against the ledger.",
+        "ledger_record": "entry {index}",
+        "entry_batch": "processing batch",
+        "entry_label": "label",
+        "entry_split": "split",
+        "entry_harvest": "harvest",
+        "entry_import": "import",
+        "verify_yourself": "Check it yourself, without trusting the server: "
+                           "download the lot's provenance bundle and run",
+        "bundle": "Provenance bundle (JSON)",
+        "footer": "Records are anchored in a public ledger (RFC 9162): they cannot be changed or removed unnoticed.",
+        "checkpoint_link": "See the latest checkpoint",
+        "privacy": "This page shows no personal data about the farmers.",
+        "not_found_title": "Product not found",
+        "not_found": "There is no product with GTIN {gtin} and lot {lot}.",
+        "not_found_hint": "Check the code printed on the carton, or ask the seller.",
+        "product_kernel": "Cashew kernels",
+        "product_rcn": "Raw cashew nuts",
+        "product_shell": "Cashew nut shells",
+        "product_testa": "Cashew testa",
+        "product_reject": "Rejected kernels",
+        "per_lb": "{count} kernels per lb",
+    },
+}
+
+# Kernel grades (AFI, TCVN 4850:2010): the kind, and for white wholes the count per lb (DOMAIN.md).
+GRADE_KINDS: dict[str, tuple[str, str]] = {
+    "W": ("Nhân trắng nguyên hạt", "White wholes"),
+    "SW": ("Nhân vàng nguyên hạt", "Scorched wholes"),
+    "SSW": ("Nhân vàng sém nguyên hạt", "Special scorched wholes"),
+    "DW": ("Nhân nám nguyên hạt", "Dessert wholes"),
+    "WB": ("Nhân trắng vỡ ngang", "White butts"),
+    "WS": ("Nhân trắng vỡ dọc", "White splits"),
+    "SB": ("Nhân vàng vỡ ngang", "Scorched butts"),
+    "SS": ("Nhân vàng vỡ dọc", "Scorched splits"),
+    "LP": ("Mảnh lớn", "Large pieces"), "LWP": ("Mảnh lớn", "Large white pieces"),
+    "SP": ("Mảnh nhỏ", "Small pieces"), "SWP": ("Mảnh nhỏ", "Small white pieces"),
+    "BB": ("Mảnh vụn", "Baby bits"),
+}
+WHOLE_COUNTS = {"W180": "≤ 180", "W210": "200–210", "W240": "220–240", "W280": "260–280", "W320": "300–320",
+                "W400": "350–400", "W450": "400–450", "W500": "450–500"}
+
+CERTIFICATIONS: dict[str, tuple[str, str]] = {
+    "organic-eu": ("Hữu cơ EU", "EU organic"),
+    "organic-us": ("Hữu cơ USDA", "USDA organic"),
+    "vietgap": ("VietGAP", "VietGAP"),
+    "globalgap": ("GLOBALG.A.P.", "GLOBALG.A.P."),
+    "rainforest-alliance": ("Rainforest Alliance", "Rainforest Alliance"),
+    "fairtrade": ("Fairtrade", "Fairtrade"),
+}
+
+# Vietnamese names of the countries cashew comes from (DOMAIN.md); others keep their English name.
+COUNTRIES_VI = {
+    "VN": "Việt Nam", "KH": "Campuchia", "CI": "Bờ Biển Ngà", "GH": "Ghana", "NG": "Nigeria",
+    "GW": "Guinea-Bissau", "TZ": "Tanzania", "BJ": "Bénin", "BF": "Burkina Faso", "GN": "Guinea",
+    "SN": "Sénégal", "TG": "Togo", "ML": "Mali", "MZ": "Mozambique", "KE": "Kenya", "IN": "Ấn Độ",
+    "ID": "Indonesia", "BR": "Brasil", "CM": "Cameroon", "SL": "Sierra Leone", "GM": "Gambia",
+    "PH": "Philippines", "LA": "Lào", "TH": "Thái Lan", "MM": "Myanmar",
+}
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def negotiate(lang: str | None, accept_language: str | None) -> str:
+    """``?lang=`` wins; else the first supported language of ``Accept-Language`` by weight; else Vietnamese."""
+    if lang:
+        code = lang.strip().lower()[:2]
+        if code in SUPPORTED:
+            return code
+    ranked = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if code in SUPPORTED and weight > 0:
+            ranked.append((-weight, position, code))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+@dataclass(frozen=True)
+class Texts:
+    """A page's strings and formats in one language."""
+
+    lang: str
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = STRINGS[self.lang][key]
+        return text.format(**values) if values else text
+
+    @property
+    def other(self) -> str:
+        return "en" if self.lang == "vi" else "vi"
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        text = f"{value:,.{decimals}f}"
+        return text.translate(str.maketrans(",.", ".,")) if self.lang == "vi" else text
+
+    def kg(self, value: float) -> str:
+        """A mass with no more decimals than it has (grams at most)."""
+        decimals = next(d for d in range(4) if round(value, d) == round(value, 3))
+        return f"{self.number(value, decimals)}\u00a0kg"
+
+    def pct(self, value: float) -> str:
+        decimals = 0 if float(value).is_integer() else 1
+        return self.number(value, decimals) + "%"
+
+    def date(self, day: date) -> str:
+        return f"{day:%d/%m/%Y}" if self.lang == "vi" else f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+    def product(self, product: str) -> str:
+        key = f"product_{product}"
+        return self(key) if key in STRINGS[self.lang] else product
+
+    def grade(self, grade: str | None) -> str:
+        """What a grade code means: 'White wholes · 300–320 kernels per lb'."""
+        if not grade:
+            return ""
+        kind = GRADE_KINDS.get(grade) or GRADE_KINDS.get(grade.rstrip("0123456789"))
+        if kind is None:
+            return ""
+        text = kind[0 if self.lang == "vi" else 1]
+        count = WHOLE_COUNTS.get(grade)
+        return f"{text} · {self('per_lb', count=count)}" if count else text
+
+    def entry(self, entry_type: str) -> str:
+        key = f"entry_{entry_type}"
+        return self(key) if key in STRINGS[self.lang] else entry_type
+
+    def certification(self, scheme: str) -> str:
+        names = CERTIFICATIONS.get(scheme)
+        return scheme if names is None else names[0 if self.lang == "vi" else 1]
+
+    def country(self, code: str, english: str) -> str:
+        return COUNTRIES_VI.get(code, english) if self.lang == "vi" else english

@@ -1,0 +1,1 @@
+"""The buyer's view of a labelled lot: the claims behind a carton's QR code (SPEC §7)."""

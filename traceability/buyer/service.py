@@ -1,0 +1,190 @@
+"""The buyer's view of a labelled lot (SPEC §7): what a carton's QR code leads to.
+
+It tells where the nuts grew (countries, legacy districts of Bình Phước, how many
+farms), when they were harvested, who processed them, what they are certified,
+how good the raw nuts were, and that the records are in the public ledger. It
+never tells who the farmers are, which farms, communes or phones, nor prices.
+"""
+
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from decimal import Decimal
+from typing import TypeVar
+
+import pycountry
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..anchoring import Anchored
+from ..corrections.service import corrected, corrections_for
+from ..errors import NotFound
+from ..labels.gtin import digital_link, element_string, lot_for_gtin
+from ..lots.lineage import Lineage, ancestry
+from ..lots.models import Lot, LotOrigin
+from ..parties.models import Party, Role
+from ..processing.models import Batch
+from ..processing.quality import kernel_recovery, latest_tests
+from ..production.models import Harvest
+from ..production.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
+from .ledger_check import check_inclusion, creating_record, label_of
+from .schemas import (
+    BuyerView, Company, CountryShare, DistrictShare, HarvestDates, LedgerCheck, Origin, RawNutQuality, VietnamOrigin,
+)
+
+K = TypeVar("K", bound=Hashable)
+DOMESTIC = "VN"
+GTIN_LENGTHS = (8, 12, 13, 14)  # GTIN-8/12/13 are GTIN-14s with leading zeros (GS1 Digital Link)
+IN_CHUNK = 5000
+COMPANY_ROLES = (Role.processor, Role.trader)
+
+
+def normalise_gtin(gtin: str) -> str:
+    if not gtin.isascii() or not gtin.isdigit() or len(gtin) not in GTIN_LENGTHS:
+        raise NotFound(f"{gtin!r} is not a GTIN (8, 12, 13 or 14 digits)")
+    return gtin.zfill(14)
+
+
+def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") -> BuyerView:
+    """The public view of the lot a scanned (GTIN, lot) pair names; NotFound for an unknown pair.
+
+    ``base_url`` prefixes the links (the ledger, the provenance bundle) given in the view.
+    """
+    gtin = normalise_gtin(gtin)
+    lot, item = lot_for_gtin(session, gtin=gtin, lot_id=lot_id)
+    record = creating_record(session, lot)
+    label = label_of(session, lot.lot_id)
+    lineage = ancestry(session, lot.lot_id)
+    batch = _nearest_batch(session, lineage, record)
+    labellers = {lot.owner_id} | {r.entry_by() for r in (record, batch, label) if r is not None}
+    if item.party_id not in labellers:  # someone else's GTIN for the same product and grade
+        raise NotFound(f"no product {gtin} with lot {lot_id}")
+    checked = list({id(r): r for r in (record, batch, label) if r is not None}.values())  # what made and labelled it
+    verified, size, refs = check_inclusion(session, checked)
+    base = base_url.rstrip("/")
+    provenance_url = f"{base}/api/v1/lots/{lot.lot_id}/provenance"
+    origin = _origin(session, lot.lot_id)
+    return BuyerView(
+        gtin=gtin, lot_id=lot.lot_id, element_string=element_string(gtin, lot.lot_id),
+        digital_link=digital_link(base, gtin, lot.lot_id), product=lot.product, grade=lot.grade,
+        quantity_kg=float(Decimal(_made_g(session, record, lot)) / 1000), packed_on=lot.produced_on, origin=origin,
+        harvest=_harvest_dates(session, lineage), imports=[c for c in origin.countries if c.imported],
+        processor=_company(session, batch.party_id if batch else item.party_id),
+        certifications=list(lot.certifications), raw_nuts=_raw_nuts(session, lineage),
+        kernel_yield_pct=_kernel_yield_pct(lineage, batch),
+        ledger=LedgerCheck(verified=verified, checkpoint_size=size, records=refs,
+                           checkpoint_url=f"{base}/ledger/checkpoint", provenance_url=provenance_url,
+                           verify_command=f"cashew verify {provenance_url}"),
+    )
+
+
+def _nearest_batch(session: Session, lineage: Lineage, record: Anchored | None) -> Batch | None:
+    if isinstance(record, Batch):
+        return record
+    nearest = lineage.nearest("batch")
+    return None if nearest is None else session.get(Batch, nearest.created_by_id)
+
+
+def _made_g(session: Session, record: Anchored | None, lot: Lot) -> int:
+    """The lot's mass when it was made (what is left of it now is the holder's business)."""
+    if isinstance(record, Batch):
+        return next((int(o["quantity_g"]) for o in record.outputs if o["lot_id"] == lot.lot_id), lot.quantity_g)
+    if isinstance(record, Harvest):
+        fixes = corrections_for(session, [record.id]).get(record.id, [])
+        return int(corrected(record.entry_data(), fixes)["quantity_g"])
+    made = getattr(record, "quantity_g", None)  # imports and splits
+    return lot.quantity_g if made is None else int(made)
+
+
+def tenths(weights: Mapping[K, float]) -> dict[K, int]:
+    """Shares in tenths of a percent that add up to exactly 1000 (largest remainder)."""
+    total = sum(weights.values())
+    if total <= 0:
+        return {k: 0 for k in weights}
+    exact = {k: w / total * 1000 for k, w in weights.items()}
+    result = {k: int(v) for k, v in exact.items()}
+    order = sorted(exact, key=lambda k: (result[k] - exact[k], str(k)))  # largest remainder first
+    for k in order[: 1000 - sum(result.values())]:
+        result[k] += 1
+    return result
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return code if country is None else getattr(country, "common_name", None) or country.name
+
+
+def _origin(session: Session, lot_id: str) -> Origin:
+    stmt = select(LotOrigin.country, LotOrigin.district, LotOrigin.farm_id, LotOrigin.share).where(
+        LotOrigin.lot_id == lot_id)
+    rows = session.exec(stmt).all()  # type: ignore[call-overload]
+    weights: dict[tuple[str, str | None], float] = defaultdict(float)
+    farms = set()
+    for country, district, farm_id, share in rows:
+        weights[(country, district if country == DOMESTIC else None)] += share
+        if country == DOMESTIC and farm_id is not None:
+            farms.add(farm_id)
+    parts = tenths(weights)
+    by_country: dict[str, int] = defaultdict(int)
+    for (country, _), part in parts.items():
+        by_country[country] += part
+    countries = [CountryShare(code=c, name=country_name(c), share_pct=t / 10, imported=c != DOMESTIC)
+                 for c, t in sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))]
+    districts = [DistrictShare(code=d, name=DISTRICTS[d].name if d in DISTRICTS else d, share_pct=t / 10)
+                 for (c, d), t in sorted(parts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+                 if c == DOMESTIC and d is not None]
+    vietnam = None if DOMESTIC not in by_country else VietnamOrigin(
+        share_pct=by_country[DOMESTIC] / 10, legacy_province=LEGACY_PROVINCE, current_province=CURRENT_PROVINCE,
+        districts=districts, farms=len(farms))
+    return Origin(countries=countries, vietnam=vietnam)
+
+
+def _harvest_dates(session: Session, lineage: Lineage) -> HarvestDates | None:
+    """First and last day of the harvests the lot comes from, as corrected."""
+    ids = [r.lot.created_by_id for r in lineage.roots if r.lot.created_by_type == "harvest"]
+    if not ids:
+        return None
+    harvests: list[Harvest] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = select(Harvest).where(Harvest.id.in_(ids[start : start + IN_CHUNK]))  # type: ignore[attr-defined]
+        harvests += session.exec(stmt).scalars().all()  # type: ignore[call-overload]
+    fixes = corrections_for(session, [h.id for h in harvests])
+    days = sorted(corrected({"harvested_on": h.harvested_on.isoformat()}, fixes.get(h.id, []))["harvested_on"]
+                  for h in harvests)
+    return HarvestDates(first_on=days[0], last_on=days[-1], harvests=len(days))
+
+
+def _raw_nuts(session: Session, lineage: Lineage) -> RawNutQuality | None:
+    """Mass-weighted latest cutting tests of the raw nuts as they went into the factory."""
+    inputs = lineage.inputs_of("rcn")
+    tests = latest_tests(session, [i.lot_id for i in inputs])
+    tested = [(i.share, tests[i.lot_id]) for i in inputs if i.lot_id in tests and i.share > 0]
+    weight, total = sum(s for s, _ in tested), sum(i.share for i in inputs)
+    if not tested or weight <= 0:
+        return None
+    outturn = sum(s * float(t.outturn_lbs) for s, t in tested) / weight
+    nuts = sum(s * t.nut_count_per_kg for s, t in tested) / weight
+    return RawNutQuality(outturn_lbs=round(outturn, 1),
+                         kernel_recovery_pct=round(float(kernel_recovery(Decimal(str(outturn)))) * 100, 1),
+                         nut_count_per_kg=round(nuts), tested_share_pct=round(weight / total * 100, 1))
+
+
+def _kernel_yield_pct(lineage: Lineage, batch: Batch | None) -> float | None:
+    """Kernel out of raw nuts in the batch that made the lot (the factory's yield, below outturn)."""
+    if batch is None:
+        return None
+    products = {lot.lot_id: lot.product for lot in lineage.lots()}
+    raw_g = sum(int(i["quantity_g"]) for i in batch.inputs if products.get(i["lot_id"]) == "rcn")
+    kernel_g = sum(int(o["quantity_g"]) for o in batch.outputs if o["product"] == "kernel")
+    return round(kernel_g / raw_g * 100, 1) if raw_g and kernel_g else None
+
+
+def _company(session: Session, party_id: str) -> Company | None:
+    """A processor or trader (a company, named on its labels); never a farmer, who is a person."""
+    party = session.get(Party, party_id)
+    if party is None or party.role not in COMPANY_ROLES:
+        return None
+    district = DISTRICTS[party.district].name if party.district in DISTRICTS else None
+    return Company(name=party.name, role=party.role, district=district, country=party.country)
+
+
+__all__ = ["buyer_view", "country_name", "normalise_gtin", "tenths"]

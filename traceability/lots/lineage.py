@@ -1,0 +1,184 @@
+"""A lot's lineage: every lot it was made from, through any depth of splits and batches.
+
+The walk reads ``lot_parent`` one *generation* at a time (one query for all the
+lots of a generation, not one per lot), so a kernel lot made from hundreds of
+harvests costs a handful of queries. Shares follow the rule by which lots are
+made (``operations.blend``): a lot made from parents takes from each the
+fraction of mass it drew from it, so a root's share of the lot is the sum,
+over every path, of the product of those fractions.
+"""
+
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..errors import NotFound
+from .models import Lot, LotParent
+
+IN_CHUNK = 5000  # bound the parameters of one IN (...) list; SQLite allows 32,766
+
+
+@dataclass(frozen=True)
+class LineageLot:
+    """One lot of a lineage, with the share of the lineage's lot that comes from it."""
+
+    lot_id: str
+    product: str
+    grade: str | None
+    owner_id: str
+    created_by_type: str  # harvest, import, split, batch
+    created_by_id: str
+    produced_on: date
+    generation: int  # 0 for the lot itself, 1 for its parents… (the shortest path)
+    share: float = 0.0
+
+    @property
+    def created_by(self) -> tuple[str, str]:
+        return self.created_by_type, self.created_by_id
+
+
+@dataclass(frozen=True)
+class Link:
+    """``lot_id`` was made (in part) from ``quantity_g`` of ``parent_lot_id``."""
+
+    lot_id: str
+    parent_lot_id: str
+    quantity_g: int
+
+
+@dataclass(frozen=True)
+class Root:
+    """A lot without parents (created by a harvest or an import) that the lineage's lot comes from.
+
+    ``share`` is the fraction of the lot's mass that comes from it (the roots' shares sum to 1);
+    ``drawn_g`` is the mass taken from it by the steps that lead to the lot (0 for the lot itself
+    when it has no parents).
+    """
+
+    lot: LineageLot
+    share: float
+    drawn_g: int
+
+
+@dataclass(frozen=True)
+class Lineage:
+    lot: LineageLot
+    ancestors: dict[str, LineageLot]  # every lot the lot was made from, by id (the lot itself excluded)
+    links: list[Link]
+    roots: list[Root] = field(default_factory=list)
+
+    def lots(self) -> Iterator[LineageLot]:
+        """The lot, then its ancestors by generation."""
+        yield self.lot
+        yield from sorted(self.ancestors.values(), key=lambda a: (a.generation, a.lot_id))
+
+    def records(self) -> set[tuple[str, str]]:
+        """The (entry type, record id) of every record that created a lot of the lineage."""
+        return {lot.created_by for lot in self.lots()}
+
+    def nearest(self, created_by_type: str) -> LineageLot | None:
+        """The closest lot of the lineage (the lot itself first) created by that kind of entry."""
+        return next((lot for lot in self.lots() if lot.created_by_type == created_by_type), None)
+
+    def inputs_of(self, product: str) -> list[LineageLot]:
+        """The lots of ``product`` that were made into another product on the way to the lot.
+
+        For raw nuts these are the lots as they went into the factory (their cutting
+        tests are the lot's outturn). The lot itself, if it is of that product, is one.
+        """
+        by_id = {lot.lot_id: lot for lot in self.lots()}
+        found = {link.parent_lot_id for link in self.links
+                 if by_id[link.parent_lot_id].product == product and by_id[link.lot_id].product != product}
+        if self.lot.product == product:
+            found.add(self.lot.lot_id)
+        return sorted((by_id[lot_id] for lot_id in found), key=lambda a: (a.generation, a.lot_id))
+
+
+_COLUMNS = (Lot.lot_id, Lot.product, Lot.grade, Lot.owner_id, Lot.created_by_type, Lot.created_by_id, Lot.produced_on)
+
+
+def ancestry(session: Session, lot_id: str) -> Lineage:
+    """The lot's lineage: all its ancestor lots, the links between them, and its roots with their shares.
+
+    Raises NotFound for an unknown lot. Costs one query for the lot and one per generation.
+    """
+    row = session.exec(select(*_COLUMNS).where(Lot.lot_id == lot_id)).first()  # type: ignore[call-overload]
+    if row is None:
+        raise NotFound(f"no lot {lot_id!r}")
+    lot = LineageLot(*row, generation=0)
+    found: dict[str, LineageLot] = {}
+    links: list[Link] = []
+    frontier, generation = [lot_id], 0
+    while frontier:
+        generation += 1
+        next_frontier = []
+        for link, parent in _parents(session, frontier):
+            links.append(link)
+            parent_id = link.parent_lot_id
+            if parent_id != lot_id and parent_id not in found:
+                found[parent_id] = LineageLot(*parent, generation=generation)
+                next_frontier.append(parent_id)
+        frontier = next_frontier
+    shares = _shares(lot_id, links)
+    lot = _with_share(lot, shares)
+    ancestors = {k: _with_share(v, shares) for k, v in found.items()}
+    return Lineage(lot=lot, ancestors=ancestors, links=links, roots=_roots(lot, ancestors, links))
+
+
+def _parents(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, tuple]]:  # type: ignore[type-arg]
+    for start in range(0, len(lot_ids), IN_CHUNK):
+        chunk = lot_ids[start : start + IN_CHUNK]
+        stmt = (select(LotParent.lot_id, LotParent.parent_lot_id, LotParent.quantity_g, *_COLUMNS)
+                .join(Lot, Lot.lot_id == LotParent.parent_lot_id)  # type: ignore[arg-type]
+                .where(LotParent.lot_id.in_(chunk)))  # type: ignore[attr-defined]
+        for child, parent_id, quantity_g, *parent in session.exec(stmt).all():  # type: ignore[call-overload]
+            yield Link(child, parent_id, int(quantity_g)), tuple(parent)
+
+
+def _shares(lot_id: str, links: list[Link]) -> dict[str, float]:
+    """Share of the lot coming from each lineage lot, children before parents (Kahn's order).
+
+    A lineage is a DAG (a lot is made after its parents); a lot reached by several
+    paths (a split whose parts meet again) gets the sum over the paths.
+    """
+    parents: dict[str, list[Link]] = defaultdict(list)
+    waiting: Counter[str] = Counter()  # children of a lot not yet propagated
+    for link in links:
+        parents[link.lot_id].append(link)
+        waiting[link.parent_lot_id] += 1
+    shares: dict[str, float] = defaultdict(float, {lot_id: 1.0})
+    ready = deque([lot_id])
+    while ready:
+        child = ready.popleft()
+        total = sum(link.quantity_g for link in parents[child])
+        for link in parents[child]:
+            if total:
+                shares[link.parent_lot_id] += shares[child] * link.quantity_g / total
+            waiting[link.parent_lot_id] -= 1
+            if waiting[link.parent_lot_id] == 0:
+                ready.append(link.parent_lot_id)
+    return shares
+
+
+def _with_share(lot: LineageLot, shares: dict[str, float]) -> LineageLot:
+    return replace(lot, share=shares.get(lot.lot_id, 0.0))
+
+
+def _roots(lot: LineageLot, ancestors: dict[str, LineageLot], links: list[Link]) -> list[Root]:
+    """Lots without parents; what each gave is counted once per step that drew from it
+    (a batch links each of its outputs to the same inputs with the same quantity)."""
+    with_parents = {link.lot_id for link in links}
+    by_id = {lot.lot_id: lot} | ancestors
+    drawn: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for link in links:
+        drawn[link.parent_lot_id][by_id[link.lot_id].created_by] = link.quantity_g
+    roots = [Root(lot=a, share=a.share, drawn_g=sum(drawn[a.lot_id].values()))
+             for a in by_id.values() if a.lot_id not in with_parents]
+    return sorted(roots, key=lambda r: (-r.share, r.lot.lot_id))
+
+
+__all__ = ["Lineage", "LineageLot", "Link", "Root", "ancestry"]
