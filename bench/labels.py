@@ -14,6 +14,11 @@ grades. Then it times, separately:
 Best of ``--repeat`` runs for each rendering; the PDF sizes are reported too.
 """
 
+import sys
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/ledger.py)
+
 import argparse
 import json
 import platform
@@ -22,7 +27,6 @@ import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from traceability.anchoring import anchoring_info, load_or_create_signer

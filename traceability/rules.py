@@ -67,6 +67,10 @@ KERNEL_GRADES = frozenset({
     "SW", "SW240", "SW320", "SSW", "DW", "WB", "WS", "SB", "SS", "LP", "LWP", "SP", "SWP", "BB",
 })
 
+# Packed as 50 lb (22.68 kg) cartons (DOMAIN.md, Kernels): a label's net weight.
+CARTON_LB = Decimal("50")
+CARTON_KG = Decimal("22.68")
+
 # --- Imports ---------------------------------------------------------------------
 DOCUMENT_TYPES = frozenset({
     "invoice", "packing_list", "bill_of_lading", "certificate_of_origin", "phytosanitary_certificate",
