@@ -24,6 +24,7 @@ from traceability.anchoring import SqlLog, anchoring_info, load_or_create_signer
 from traceability.corrections.models import Correction
 from traceability.db import make_engine, open_session, unit_of_work
 from traceability.parties.models import ApiKey, Party
+from traceability.labels.models import Label
 from traceability.processing.models import Batch
 from traceability.parties.schemas import PartyCreate
 from traceability.parties.service import create_party, hash_key
@@ -145,7 +146,7 @@ def _correct_picking(story: _Story, farm: DemoFarm) -> None:
     correct_record(story.session, party=story.parties[farm.owner], correction_in=correction_in)
 
 
-def _write_story(session: Session) -> _Story:
+def _write_story(session: Session, base_url: str) -> _Story:
     story = _Story(session)
     for n, demo in enumerate(DEMO_PARTIES):
         story.at(ONBOARDING + timedelta(minutes=5 * n), partial(_add_party, story, demo))
@@ -154,7 +155,7 @@ def _write_story(session: Session) -> _Story:
     corrected = next(f for f in DEMO_FARMS if f.code == CORRECTED_FARM)
     reweighed_on = harvest_plan(corrected)[CORRECTED_PICKING].harvested_on + timedelta(days=1)
     story.at(_local(reweighed_on, 10), partial(_correct_picking, story, corrected))
-    schedule_processing(story, [(farm.code, farm.owner) for farm in DEMO_FARMS])
+    schedule_processing(story, [(farm.code, farm.owner) for farm in DEMO_FARMS], base_url)
     return story
 
 
@@ -176,7 +177,7 @@ def load_demo(settings: Settings) -> bool:
             SqlLog(session.connection()).lock()  # two loaders at once: the second waits, then sees the demo
             if _demo_present(session):
                 return False
-            _write_story(session).play(demo_clock)
+            _write_story(session, settings.public_base_url).play(demo_clock)
         return True
     finally:
         engine.dispose()
@@ -192,6 +193,7 @@ class _DemoLinks:
     harvest_id: str
     farm_id: str
     kernel_lot_id: str | None
+    buyer_page: str | None
 
 
 def _demo_links(engine: Engine) -> _DemoLinks | None:
@@ -209,7 +211,9 @@ def _demo_links(engine: Engine) -> _DemoLinks | None:
     if harvest is None:
         return None
     kernel = next((o["lot_id"] for o in first_batch.outputs if o["grade"] == "W320"), None) if first_batch else None
-    return _DemoLinks(harvest.id, harvest.farm_id, kernel)
+    with open_session(engine) as session:
+        label = session.exec(select(Label).where(Label.lot_id == kernel)).scalars().first() if kernel else None  # type: ignore[call-overload]
+    return _DemoLinks(harvest.id, harvest.farm_id, kernel, label.uri if label else None)
 
 
 def _curl(*parts: str) -> str:
@@ -254,6 +258,8 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
     else:
         lines += [f"  A harvest          {base_url}/api/v1/harvests/{links.harvest_id}  "
                   f"(key of {_FARMER.name}; re-weighed: see corrections)"]
+        if links.buyer_page:
+            lines += [f"  Buyer's page (QR)  {links.buyer_page}   (?lang=en for English)"]
         if links.kernel_lot_id:
             lines += [f"  Its kernels        {base_url}/api/v1/lots/{links.kernel_lot_id}  "
                       f"(key of {_PROCESSOR.name}: organic W320, 100% Bù Đăng)"]

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from traceability.lots.models import Lot
 from traceability.parties.models import Party
+from traceability.labels.service import labels_data
 from traceability.processing import batches, custody, imports, quality
 from traceability.processing.schemas import (
     BatchCreate, BatchInput, BatchOutput, DispatchCreate, Document, ImportCreate, QualityTestCreate, ReceiveCreate,
@@ -126,8 +127,14 @@ def _mixed_batch(story: Story, day: date) -> None:
     _batch(story, domestic + [(story.lots["import"], IMPORT_INTO_BATCH_KG)], day)
 
 
-def schedule_processing(story: Story, farms: list[tuple[str, str]]) -> None:
-    """Add the processing chapter to the story; ``farms`` are (farm code, owner key) pairs."""
+def _print_labels(story: Story, base_url: str) -> None:
+    """The packing line prints a carton label for every kernel lot (their first printing: a `label` entry each)."""
+    labels_data(story.session, party=story.parties[PROCESSOR], lot_ids=story.lots["kernels"], base_url=base_url)
+
+
+def schedule_processing(story: Story, farms: list[tuple[str, str]], base_url: str) -> None:
+    """Add the processing chapter to the story; ``farms`` are (farm code, owner key) pairs and
+    ``base_url`` the public base of the labels' Digital Link URIs."""
     for n, (code, owner) in enumerate(farms):
         story.at(_local(date(2026, 6, 2), 7) + timedelta(minutes=20 * n), partial(_deliver, story, code, owner))
     story.at(_local(date(2026, 6, 3), 9), partial(_receive_all, story))
@@ -135,3 +142,4 @@ def schedule_processing(story: Story, farms: list[tuple[str, str]]) -> None:
     story.at(_local(date(2026, 6, 5), 14), partial(_cutting_tests, story, date(2026, 6, 5)))
     story.at(_local(date(2026, 6, 8), 15), partial(_organic_batch, story, date(2026, 6, 8)))
     story.at(_local(date(2026, 6, 10), 15), partial(_mixed_batch, story, date(2026, 6, 10)))
+    story.at(_local(date(2026, 6, 11), 8), partial(_print_labels, story, base_url))

@@ -72,7 +72,7 @@ class TestLoadDemo:
         assert (counts["farm"], counts["harvest"], counts["lot"], counts["farm_input"], counts["correction"]) == (
             len(DEMO_FARMS), harvests, harvests + 1 + kernels_and_byproducts, inputs, 1)
         # every harvest lot is delivered (dispatch + receipt), one import, a cutting test per farm and the import
-        processing = 2 * harvests + 1 + (len(DEMO_FARMS) + 1) + 2
+        processing = 2 * harvests + 1 + (len(DEMO_FARMS) + 1) + 2 + 10  # ... and a label for each of 10 kernel lots
         assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1 + processing
         assert counts["alert"] == 1  # one delivery lost 2.4 % in transit; no overlaps, no implausible yields
 
@@ -138,6 +138,10 @@ class TestBanner:
         assert lot.status_code == 200, lot.text
         assert lot.json()["grade"] == "W320" and lot.json()["certifications"] == ["organic-eu"]
         assert {o["district"] for o in lot.json()["origin"]} == {"bu-dang"}
+        page_url = next(w for w in text.split() if "/01/" in w)
+        page = client.get(page_url.removeprefix(settings.public_base_url), headers={"Accept": "application/json"})
+        assert page.status_code == 200, page.text
+        assert page.json()["lot_id"] == lot.json()["lot_id"] and page.json()["ledger"]["verified"] is True
 
     def test_banner_without_demo_says_how_to_load_it(self, settings: Settings, client: TestClient) -> None:
         text = banner("http://127.0.0.1:8000", settings)

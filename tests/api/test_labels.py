@@ -372,3 +372,17 @@ class TestRendering:
             right = line.x_mm + render_layout.width_mm(line.text, line.size_pt, line.bold)
             assert right <= render_layout.LABEL_W_MM - 2, line
             assert line.baseline_mm <= render_layout.LABEL_H_MM - 2, line
+
+
+class TestRoundTrip:
+    def test_a_scanned_label_opens_the_buyer_page_of_its_lot(self, client: TestClient, settings: Settings,
+                                                             processor: Party, kernel: str) -> None:
+        png = fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
+        (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))  # type: ignore[attr-defined]
+        assert code.text.startswith(settings.public_base_url)
+        path = code.text.removeprefix(settings.public_base_url)
+        page = client.get(path)  # a buyer's phone: no key
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert kernel in page.text and "W320" in page.text
+        view = client.get(path, headers={"Accept": "application/json"}).json()
+        assert view["lot_id"] == kernel and view["grade"] == "W320" and view["ledger"]["verified"] is True
