@@ -6,10 +6,8 @@ screenshot: ``CASHEW_BUYER_SCREENSHOT=docs/buyer-page.png .venv/bin/pytest tests
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 from PIL import Image
 
 from tests.factories import square
+from tests.live import free_port, live_server
 from traceability.db import make_engine, unit_of_work
 from traceability.labels.gtin import gtin_for
 from traceability.parties.models import Party
@@ -46,12 +45,6 @@ def browser() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     url: str
@@ -65,25 +58,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CASHEW_DATABASE_URL": db_url, "CASHEW_LOG_KEY_FILE": str(tmp_path / "data" / "log.key"),
            "CASHEW_ADMIN_TOKEN": ADMIN["Authorization"].split()[1]}
-    proc = subprocess.Popen([CASHEW, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/ledger/checkpoint", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            proc.kill()
-            pytest.fail(f"server did not start: {proc.communicate()[1][-2000:]}")
+    with live_server([CASHEW, "serve", "--port", str(port)], port=port, env=env, cwd=ROOT,
+                     log=tmp_path / "server.log", timeout=30):
         yield Server(url, db_url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 # --- demo-like data, built through the HTTP API --------------------------------------------------

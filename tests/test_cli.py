@@ -3,10 +3,8 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.live import free_port, live_server
 
 CASHEW = str(Path(sys.executable).parent / "cashew")
 
@@ -27,36 +26,13 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.run([CASHEW, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """``cashew serve --workers 2`` on an empty database (it must migrate it first)."""
     port = free_port()
-    proc = subprocess.Popen([CASHEW, "serve", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env_for(tmp_path),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/ledger/checkpoint", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            proc.kill()
-            pytest.fail(f"server did not start: {proc.communicate()[1][-2000:]}")
+    with live_server([CASHEW, "serve", "--port", str(port), "--workers", "2"], port=port, env=env_for(tmp_path),
+                     cwd=ROOT, log=tmp_path / "server.log", timeout=30) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 class TestCommands:

@@ -1,10 +1,8 @@
 """`cashew import harvests` against a real server in a subprocess: refusals, re-runs, usage errors."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from cli.importer import harvest_body, idempotency_key, post_harvest, run_import
+from tests.live import free_port, live_server
 from traceability.db import make_engine
 from traceability.production.models import Harvest
 
@@ -23,12 +22,6 @@ SCRIPT = Path(sys.executable).with_name("cashew")
 # The installed console script when there is one; the same entry point through -c otherwise.
 CASHEW = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "import sys; from cli.main import main; main()"]
 HEADER = "farm_id,harvested_on,quantity_kg,moisture_pct,notes\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -63,30 +56,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     upgraded = cashew("db", "upgrade", env=env, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     port = free_port()
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{url}/ledger/checkpoint", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start within 20 s"
-            time.sleep(0.1)
+    args = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    with live_server(args, port=port, env=env, cwd=tmp_path, log=tmp_path / "server.log", timeout=20) as url:
         yield Server(url, env, db_url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def farmer_with_farm(server: Server) -> tuple[str, str]:

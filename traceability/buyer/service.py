@@ -11,12 +11,12 @@ from collections.abc import Hashable, Mapping
 from decimal import Decimal
 from typing import TypeVar
 
-import pycountry
 from sqlalchemy import select
 from sqlmodel import Session
 
 from ..anchoring import Anchored
 from ..corrections.service import corrected, corrections_for
+from ..countries import country_name
 from ..errors import NotFound
 from ..labels.gtin import digital_link, element_string, lot_for_gtin
 from ..lots.lineage import Lineage, ancestry
@@ -28,7 +28,15 @@ from ..production.models import Harvest
 from ..production.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
 from .ledger_check import check_inclusion, creating_record, label_of
 from .schemas import (
-    BuyerView, Company, CountryShare, DistrictShare, HarvestDates, LedgerCheck, Origin, RawNutQuality, VietnamOrigin,
+    BuyerView,
+    Company,
+    CountryShare,
+    DistrictShare,
+    HarvestDates,
+    LedgerCheck,
+    Origin,
+    RawNutQuality,
+    VietnamOrigin,
 )
 
 K = TypeVar("K", bound=Hashable)
@@ -106,11 +114,6 @@ def tenths(weights: Mapping[K, float]) -> dict[K, int]:
     for k in order[: 1000 - sum(result.values())]:
         result[k] += 1
     return result
-
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return code if country is None else getattr(country, "common_name", None) or country.name
 
 
 def _origin(session: Session, lot_id: str) -> Origin:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import pycountry
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from .. import ids, rules
+from ..countries import country_name
 from ..errors import NotFound, RuleViolation
 from ..lots.models import Lot, LotOrigin, LotParent
 from ..lots.operations import held_lot
@@ -39,7 +39,6 @@ PRODUCT_NAMES = {  # product: (English, Vietnamese)
     "testa": ("Cashew testa", "Vỏ lụa hạt điều"),
     "reject": ("Cashew kernel rejects", "Hạt điều phế phẩm"),
 }
-COUNTRY_NAMES = {"VN": "Vietnam"}  # ISO's "Viet Nam" is not what a carton says
 PRODUCT_OF_VIETNAM = "Product of Vietnam"
 
 
@@ -157,13 +156,6 @@ def whole_percents(shares: dict[str, float]) -> dict[str, int]:
     for k in sorted(exact, key=lambda k: exact[k] - percents[k], reverse=True)[: 100 - sum(percents.values())]:
         percents[k] += 1
     return percents
-
-
-def country_name(code: str) -> str:
-    if code in COUNTRY_NAMES:
-        return COUNTRY_NAMES[code]
-    country = pycountry.countries.get(alpha_2=code)
-    return str(getattr(country, "common_name", None) or getattr(country, "name", code))
 
 
 def processor_of(session: Session, lot: Lot, *, holder: Party) -> Party:

@@ -1,6 +1,5 @@
 """Imported raw nuts (SPEC §6.2): a lot whose origin is a country, with its documents."""
 
-import pycountry
 from sqlmodel import Session
 
 from .. import clock, ids
@@ -26,8 +25,3 @@ def record_import(session: Session, *, importer: Party, import_in: ImportCreate)
                origin={(import_in.origin_country, None, None): 1.0})
     session.flush()
     return record
-
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code

@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
+from ..countries import country_name
 from ..units import kilograms
-from .imports import country_name
 from .models import Batch, Import, QualityTest, Transfer
 from .quality import kernel_recovery
 from .schemas import BatchOutputRead, BatchRead, ImportRead, LedgerRef, QualityTestRead, TransferRead

@@ -1,0 +1,47 @@
+"""A real server in a subprocess, for tests that talk to the API as a separate program would."""
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path,
+                timeout: float = 30) -> Iterator[str]:
+    """Start ``args`` (a server listening on ``port``), wait until it answers, yield its base URL, stop it."""
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
+                try:
+                    if httpx.get(f"{url}/ledger/checkpoint", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the server did not start within {timeout} s: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
