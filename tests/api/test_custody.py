@@ -82,9 +82,11 @@ class TestDispatch:
             "negative": (farmer, lot_id, processor, -5, 422, "invalid_input"),
             "in_transit": (farmer, lot_id, processor, 10, 409, "lot_not_held"),
         }[case]
+        held = lot(client, farmer, lot_id)
         response = dispatch(client, party, target, to, kg)
         assert response.status_code == status and response.json()["error"] == code, response.text
         assert table_counts(engine) == before and ledger_size(client) == size
+        assert lot(client, farmer, lot_id) == held  # quantity, status and holder unchanged
 
 
 class TestReceive:
@@ -138,9 +140,11 @@ class TestReceive:
             "cancelled": (processor, {"received_kg": 1000}, 409, "transfer_cancelled", path),
         }[case]
         before, size = table_counts(engine), ledger_size(client)
+        travelling = client.get(f"/api/v1/lots/{transfer['lot_id']}", headers=processor["headers"]).json()
         response = client.post(target, json=body, headers=party["headers"])
         assert response.status_code == status and response.json()["error"] == code, response.text
         assert table_counts(engine) == before and ledger_size(client) == size
+        assert client.get(f"/api/v1/lots/{transfer['lot_id']}", headers=processor["headers"]).json() == travelling
 
     def test_a_small_scale_difference_upwards_is_accepted(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
