@@ -104,6 +104,19 @@ def import_harvests(
 
 
 @app.command()
+def verify(
+    source: Annotated[str, typer.Argument(metavar="FILE_OR_URL", help="a provenance bundle: a JSON file or an http(s) URL")],
+    vkey: Annotated[str | None, typer.Option(help="pin the log's verifier key (origin+keyid+key)")] = None,
+    since: Annotated[Path | None, typer.Option(help="a checkpoint saved earlier: the new one must be consistent with it")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="machine-readable result")] = False,
+) -> None:
+    """Verify a provenance bundle offline: exit 0 valid, 1 invalid (each failure named), 2 usage or I/O error."""
+    from .verify import run_verify
+
+    sys.exit(run_verify(source, vkey=vkey, since=since, as_json=json_output))
+
+
+@app.command()
 def labels(
     lot_ids: Annotated[list[str], typer.Argument(help="lots to print, e.g. KRN26-7KQ3M9XA")],
     out: Annotated[Path, typer.Option(help="the PDF file to write")],
