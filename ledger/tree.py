@@ -29,6 +29,7 @@ __all__ = [
     "frontier_root",
     "inclusion_plan",
     "inclusion_proof",
+    "inclusion_proofs",
     "root",
     "root_plan",
 ]
@@ -145,6 +146,18 @@ def consistency_proof(reader: NodeReader, first: int, second: int) -> list[bytes
     Requires ``0 <= first <= second``. One ``get_nodes`` call (none if the proof is empty).
     """
     return [_fold(hashes) for hashes in _fetch(reader, consistency_plan(first, second))]
+
+
+def inclusion_proofs(reader: NodeReader, indices: Sequence[int], size: int) -> dict[int, list[bytes]]:
+    """Inclusion proofs of many leaves in the tree of ``size`` leaves, reading their nodes once.
+
+    Requires ``0 <= index < size`` for every index. One ``get_nodes`` call for all of them
+    (a provenance bundle shares most of its upper nodes between records).
+    """
+    plans = {index: inclusion_plan(index, size) for index in dict.fromkeys(indices)}
+    groups = [group for plan in plans.values() for group in plan]
+    fetched = iter(_fetch(reader, groups))
+    return {index: [_fold(next(fetched)) for _ in plan] for index, plan in plans.items()}
 
 
 def _path_plan(level: int, index: int, size: int) -> list[list[NodeID]]:

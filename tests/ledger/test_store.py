@@ -160,3 +160,24 @@ class TestOneReadPerCall:
             proof = consistency_proof(reader, first, size)
             assert proof == store.consistency_proof(first, size)
             check_one_read(reader, needed=0 < first < size)
+
+
+class TestInclusionProofsInOneRead:
+    @pytest.mark.parametrize("size", [1, 2, 7, 64, 300])
+    def test_many_proofs_equal_single_proofs_with_one_read(self, size: int) -> None:
+        from ledger.tree import inclusion_proof, inclusion_proofs
+
+        store = MemoryStore()
+        store.append([f"leaf {i}".encode() for i in range(size)])
+        calls: list[int] = []
+
+        class Counting:
+            def get_nodes(self, ids):  # type: ignore[no-untyped-def]
+                calls.append(len(ids))
+                return store.get_nodes(ids)
+
+        indices = list(range(size)) + [0]
+        proofs = inclusion_proofs(Counting(), indices, size)
+        assert set(proofs) == set(range(size))
+        assert all(proofs[i] == inclusion_proof(store, i, size) for i in range(size))
+        assert len(calls) <= 1

@@ -21,6 +21,7 @@ from ledger.tree import NodeID, append_leaf, frontier_root, root
 from .models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 
 HASH = 32
+NODES_PER_QUERY = 200
 _head = LedgerHead.__table__
 _entry = LedgerEntry.__table__
 _node = LedgerNode.__table__
@@ -59,8 +60,12 @@ class SqlLog:
         if not ids:
             return []
         wanted = list(dict.fromkeys(ids))
-        params = tuple(v for node in wanted for v in node)
-        found = {(lv, ix): bytes(h) for lv, ix, h in self.conn.exec_driver_sql(_nodes_sql(self._mark, len(wanted)), params)}
+        found: dict[NodeID, bytes] = {}
+        for start in range(0, len(wanted), NODES_PER_QUERY):  # SQLite caps an expression's depth at 1,000
+            chunk = wanted[start : start + NODES_PER_QUERY]
+            params = tuple(v for node in chunk for v in node)
+            rows = self.conn.exec_driver_sql(_nodes_sql(self._mark, len(chunk)), params)
+            found.update(((lv, ix), bytes(h)) for lv, ix, h in rows)
         missing = [i for i in wanted if i not in found]
         if missing:
             raise LedgerCorrupted(f"ledger nodes missing from storage: {missing[:5]}")

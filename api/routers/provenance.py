@@ -1,0 +1,17 @@
+"""Provenance bundles (SPEC §5.6): public, no authentication."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from traceability.provenance.service import provenance_bundle
+
+from ..deps import SessionDep, State
+
+router = APIRouter(prefix="/api/v1", tags=["trade"])
+
+
+@router.get("/lots/{lot_id}/provenance")
+def provenance(lot_id: str, session: SessionDep, state: State) -> dict[str, Any]:
+    """Every entry on the lot's lineage with inclusion proofs against one signed checkpoint."""
+    return provenance_bundle(session, lot_id=lot_id, signer=state.signer)
