@@ -74,6 +74,13 @@ class LedgerCheck(BaseModel):
     verify_command: str
 
 
+class ShipmentInfo(BaseModel):
+    destination_country: str
+    destination_name: str
+    port_of_loading: str  # UN/LOCODE
+    shipped_on: date
+
+
 class BuyerView(BaseModel):
     gtin: str
     lot_id: str
@@ -90,4 +97,5 @@ class BuyerView(BaseModel):
     certifications: list[str]
     raw_nuts: RawNutQuality | None  # None: not tested
     kernel_yield_pct: float | None  # kernel out of raw nuts in the batch that made the lot
+    shipment: ShipmentInfo | None = None  # the container that carried the lot out of Vietnam
     ledger: LedgerCheck

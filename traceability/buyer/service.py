@@ -17,6 +17,7 @@ from sqlmodel import Session
 from ..anchoring import Anchored
 from ..corrections.service import corrected, corrections_for
 from ..countries import country_name
+from ..trade.models import Shipment, ShipmentLot
 from ..errors import NotFound
 from ..labels.gtin import digital_link, element_string, lot_for_gtin
 from ..lots.lineage import Lineage, ancestry
@@ -36,6 +37,7 @@ from .schemas import (
     LedgerCheck,
     Origin,
     RawNutQuality,
+    ShipmentInfo,
     VietnamOrigin,
 )
 
@@ -79,10 +81,23 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
         processor=_company(session, batch.party_id if batch else item.party_id),
         certifications=list(lot.certifications), raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
+        shipment=_shipment(session, [lot.lot_id for lot in lineage.lots()]),
         ledger=LedgerCheck(verified=verified, checkpoint_size=size, records=refs,
                            checkpoint_url=f"{base}/ledger/checkpoint", provenance_url=provenance_url,
                            verify_command=f"cashew verify {provenance_url}"),
     )
+
+
+def _shipment(session: Session, lot_ids: list[str]) -> ShipmentInfo | None:
+    """The latest shipment that carried the lot (or a lot it was taken from)."""
+    stmt = (select(Shipment).join(ShipmentLot, ShipmentLot.shipment_id == Shipment.id)  # type: ignore[arg-type]
+            .where(ShipmentLot.lot_id.in_(lot_ids)).order_by(Shipment.ledger_index.desc()).limit(1))  # type: ignore[attr-defined, union-attr]
+    shipment = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
+    if shipment is None:
+        return None
+    return ShipmentInfo(destination_country=shipment.destination_country,
+                        destination_name=country_name(shipment.destination_country),
+                        port_of_loading=shipment.port_of_loading, shipped_on=shipment.shipped_on)
 
 
 def _nearest_batch(session: Session, lineage: Lineage, record: Anchored | None) -> Batch | None:

@@ -18,6 +18,7 @@ from ..corrections.models import Correction
 from ..labels.models import Label
 from ..lots.lineage import ancestry
 from ..processing.models import QualityTest, Receipt, Transfer, TransferCancel
+from ..trade.models import ShipmentLot
 
 IN_CHUNK = 500
 # Entry types that carry prices or commercial terms: never in a bundle.
@@ -32,14 +33,16 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 
 def lineage_record_ids(session: Session, lot_id: str) -> set[str]:
-    """Ids of every record on the lot's lineage: what created each lot, what moved, tested or
-    labelled it, and the corrections of those records."""
+    """Ids of every record on the lot's lineage: what created each lot, what moved, tested,
+    labelled or shipped it, and the corrections of those records."""
     lineage = ancestry(session, lot_id)
     lot_ids = [lot.lot_id for lot in lineage.lots()]
     ids = {record_id for _, record_id in lineage.records()}
     for model in ATTACHED:
         for chunk in _chunks(lot_ids):
             ids.update(session.exec(select(model.id).where(model.lot_id.in_(chunk))).scalars().all())  # type: ignore[call-overload, attr-defined]
+    for chunk in _chunks(lot_ids):
+        ids.update(session.exec(select(ShipmentLot.shipment_id).where(ShipmentLot.lot_id.in_(chunk))).scalars().all())  # type: ignore[call-overload, attr-defined]
     for chunk in _chunks(sorted(ids)):
         ids.update(session.exec(select(Correction.id).where(Correction.corrects.in_(chunk))).scalars().all())  # type: ignore[call-overload, attr-defined]
     return ids
