@@ -1,6 +1,7 @@
-"""The demo's processing chapter (June 2026): the farmers deliver their nuts to the Đồng Xoài
-processor, a container arrives from Côte d'Ivoire, cutting tests are made, and two batches
-turn the nuts into graded kernels — one from the organic farm alone, one mixed with imports.
+"""The demo's processing and trade chapter (June 2026): the farmers deliver their nuts to the
+Đồng Xoài processor, a container arrives from Côte d'Ivoire, cutting tests are made, two batches
+turn the nuts into graded kernels — one from the organic farm alone, one mixed with imports —
+and a trader ships cartons of the mixed kernels to the Netherlands.
 
 Everything goes through the same service functions as the API, at fixed moments.
 """
@@ -132,6 +133,37 @@ def _print_labels(story: Story, base_url: str) -> None:
     labels_data(story.session, party=story.parties[PROCESSOR], lot_ids=story.lots["kernels"], base_url=base_url)
 
 
+TRADER = "ck_demo_trader"
+EXPORT_CONTAINER = "TGHU9053122"
+EXPORT_CARTONS = 100  # 50 lb cartons of each grade sent on to the trader (2,268 kg)
+
+
+def _sell_to_trader(story: Story) -> None:
+    """The processor sends cartons of the mixed batch's W240 and W320 to the trader (custody passes on receipt)."""
+    processor, trader = story.parties[PROCESSOR], story.parties[TRADER]
+    sent = []
+    for lot_id in story.lots["kernels"][5:7]:  # the mixed batch's W240 and W320
+        transfer, _ = custody.dispatch(story.session, sender=processor, lot_id=lot_id, dispatch_in=DispatchCreate(
+            to_party_id=trader.id, quantity_kg=EXPORT_CARTONS * Decimal("22.68")))
+        sent.append(transfer)
+    for transfer in sent:
+        custody.receive(story.session, recipient=trader, transfer_id=transfer.id,
+                        receive_in=ReceiveCreate(received_kg=Decimal(transfer.quantity_g) / 1000))
+    story.lots["exported"] = [t.lot_id for t in sent]
+
+
+def _ship(story: Story, day: date) -> None:
+    """The trader ships the cartons from Cát Lái to Rotterdam."""
+    from traceability.trade.schemas import ShipmentCreate
+    from traceability.trade.shipments import record_shipment
+
+    record_shipment(story.session, shipper=story.parties[TRADER], shipment_in=ShipmentCreate(
+        lot_ids=story.lots["exported"], container_no=EXPORT_CONTAINER, port_of_loading="VNCLI",
+        destination_country="NL", shipped_on=day, documents=[
+            _doc("bill_of_lading:ONEY-CLI-RTM-2026-22871"), _doc("certificate_of_origin:VCCI-HCM-2026-118204"),
+            _doc("fumigation_certificate:VFC-2026-06-4471"), _doc("aflatoxin_test:QUATEST3-2026-7729")]))
+
+
 def schedule_processing(story: Story, farms: list[tuple[str, str]], base_url: str) -> None:
     """Add the processing chapter to the story; ``farms`` are (farm code, owner key) pairs and
     ``base_url`` the public base of the labels' Digital Link URIs."""
@@ -143,3 +175,5 @@ def schedule_processing(story: Story, farms: list[tuple[str, str]], base_url: st
     story.at(_local(date(2026, 6, 8), 15), partial(_organic_batch, story, date(2026, 6, 8)))
     story.at(_local(date(2026, 6, 10), 15), partial(_mixed_batch, story, date(2026, 6, 10)))
     story.at(_local(date(2026, 6, 11), 8), partial(_print_labels, story, base_url))
+    story.at(_local(date(2026, 6, 15), 9), partial(_sell_to_trader, story))
+    story.at(_local(date(2026, 6, 20), 10), partial(_ship, story, date(2026, 6, 20)))

@@ -68,11 +68,12 @@ class TestLoadDemo:
         harvests = sum(len(harvest_plan(f)) for f in DEMO_FARMS)
         inputs = sum(len(input_plan(f)) for f in DEMO_FARMS)
         certificates = sum(len(f.certifications) for f in DEMO_FARMS)
-        kernels_and_byproducts = 2 * 7  # two batches: five kernel grades, shell and testa
+        kernels_and_byproducts = 2 * 7 + 2  # two batches: five kernel grades, shell and testa; two parts for the trader
         assert (counts["farm"], counts["harvest"], counts["lot"], counts["farm_input"], counts["correction"]) == (
             len(DEMO_FARMS), harvests, harvests + 1 + kernels_and_byproducts, inputs, 1)
         # every harvest lot is delivered (dispatch + receipt), one import, a cutting test per farm and the import
         processing = 2 * harvests + 1 + (len(DEMO_FARMS) + 1) + 2 + 10  # ... and a label for each of 10 kernel lots
+        processing += 2 * 3 + 1  # two parts split off, dispatched and received by the trader; one shipment
         assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1 + processing
         assert counts["alert"] == 1  # one delivery lost 2.4 % in transit; no overlaps, no implausible yields
 
