@@ -261,12 +261,11 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
         if links.buyer_page:
             lines += [f"  Buyer's page (QR)  {links.buyer_page}   (?lang=en for English)"]
         if links.kernel_lot_id:
+            lines += [f"  Its kernels        {base_url}/api/v1/lots/{links.kernel_lot_id}  "
+                      f"(key of {_PROCESSOR.name}: organic W320, 100% Bù Đăng)"]
             bundle = f"{base_url}/api/v1/lots/{links.kernel_lot_id}/provenance"
             lines += [f"  Provenance bundle  {bundle}",
                       f"  Verify it offline  .venv/bin/cashew verify {bundle}"]
-        if links.kernel_lot_id:
-            lines += [f"  Its kernels        {base_url}/api/v1/lots/{links.kernel_lot_id}  "
-                      f"(key of {_PROCESSOR.name}: organic W320, 100% Bù Đăng)"]
     lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
     lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]
     token = settings.admin_token
