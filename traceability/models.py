@@ -11,12 +11,12 @@ from .oversight.models import Alert
 from .parties.models import ApiKey, Party
 from .processing.models import Batch, Import, QualityTest, Receipt, Split, Transfer, TransferCancel
 from .production.models import Certification, Farm, FarmInput, Harvest
-from .trade.models import Shipment, ShipmentLot
+from .trade.models import Contract, Listing, Offer, Shipment, ShipmentLot
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "Alert", "ApiKey", "Certification", "Correction", "Farm", "FarmInput", "Harvest", "IdempotencyRecord",
-    "Batch", "Import", "Shipment", "ShipmentLot", "Label", "TradeItem", "QualityTest", "Receipt", "Split", "Transfer", "TransferCancel", "LedgerCheckpoint", "LedgerEntry", "LedgerHead", "LedgerNode", "Lot", "LotOrigin", "LotParent", "Party",
+    "Batch", "Import", "Contract", "Listing", "Offer", "Shipment", "ShipmentLot", "Label", "TradeItem", "QualityTest", "Receipt", "Split", "Transfer", "TransferCancel", "LedgerCheckpoint", "LedgerEntry", "LedgerHead", "LedgerNode", "Lot", "LotOrigin", "LotParent", "Party",
     "metadata",
 ]

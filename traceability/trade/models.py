@@ -1,12 +1,13 @@
-"""Trade records (SPEC §6.3): shipments of containers."""
+"""Trade records (SPEC §6.3): listings, offers and contracts on the exchange; shipments."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from ..anchoring import Anchored
+from ..types import UtcDateTime
 
 
 class Shipment(Anchored, table=True):
@@ -40,3 +41,71 @@ class ShipmentLot(SQLModel, table=True):
 
     shipment_id: str = Field(foreign_key="shipment.id", primary_key=True, max_length=32)
     lot_id: str = Field(foreign_key="lot.lot_id", primary_key=True, max_length=20)
+
+
+class Listing(Anchored, table=True):
+    """A held lot (or part of it) offered on the exchange at a price."""
+
+    __tablename__ = "listing"
+    entry_type: ClassVar[str] = "listing"
+
+    id: str = Field(primary_key=True, max_length=32)
+    seller_id: str = Field(foreign_key="party.id", index=True, max_length=32)
+    lot_id: str = Field(foreign_key="lot.lot_id", index=True, max_length=20)
+    quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    price: str = Field(max_length=20)  # decimal as text, per unit
+    currency: str = Field(max_length=3)
+    unit: str = Field(max_length=2)  # lb or t
+    incoterm: str = Field(max_length=3)
+    port: str = Field(max_length=5)  # UN/LOCODE
+    # State (never in the entry): what is left to sell, and open / closed / withdrawn.
+    remaining_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    status: str = Field(default="open", max_length=12, index=True)
+
+    def entry_by(self) -> str:
+        return self.seller_id
+
+    def entry_data(self) -> dict[str, Any]:
+        return {"listing_id": self.id, "lot_id": self.lot_id, "quantity_g": self.quantity_g, "price": self.price,
+                "currency": self.currency, "unit": self.unit, "incoterm": self.incoterm, "port": self.port}
+
+
+class Offer(SQLModel, table=True):
+    """A buyer's offer on a listing; the seller accepts or rejects it (not a ledger record)."""
+
+    __tablename__ = "offer"
+
+    id: str = Field(primary_key=True, max_length=32)
+    listing_id: str = Field(foreign_key="listing.id", index=True, max_length=32)
+    buyer_id: str = Field(foreign_key="party.id", index=True, max_length=32)
+    quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    price: str = Field(max_length=20)
+    status: str = Field(default="pending", max_length=12)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+
+
+class Contract(Anchored, table=True):
+    """An accepted offer: a sale of a quantity at a price. Never in a provenance bundle."""
+
+    __tablename__ = "contract"
+    entry_type: ClassVar[str] = "contract"
+
+    id: str = Field(primary_key=True, max_length=32)
+    listing_id: str = Field(foreign_key="listing.id", index=True, max_length=32)
+    offer_id: str = Field(foreign_key="offer.id", unique=True, max_length=32)
+    lot_id: str = Field(max_length=20)
+    quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    price: str = Field(max_length=20)
+    currency: str = Field(max_length=3)
+    unit: str = Field(max_length=2)
+    buyer_id: str = Field(foreign_key="party.id", max_length=32)
+    seller_id: str = Field(foreign_key="party.id", max_length=32)
+    transfer_id: str = Field(foreign_key="transfer.id", max_length=32)
+
+    def entry_by(self) -> str:
+        return self.seller_id
+
+    def entry_data(self) -> dict[str, Any]:
+        return {"contract_id": self.id, "listing_id": self.listing_id, "lot_id": self.lot_id,
+                "quantity_g": self.quantity_g, "price": self.price, "currency": self.currency, "unit": self.unit,
+                "buyer": self.buyer_id, "seller": self.seller_id, "transfer_id": self.transfer_id}

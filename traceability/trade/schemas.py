@@ -2,12 +2,14 @@
 
 import re
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import pycountry
 from pydantic import BaseModel, Field, field_validator
 
 from ..processing.schemas import Document, LedgerRef, Strict, check_container_no
-from ..units import IsoDate
+from ..units import IsoDate, Kg, KgOut
 
 
 def check_country(value: str) -> str:
@@ -53,4 +55,82 @@ class ShipmentRead(BaseModel):
     destination_country_name: str
     shipped_on: date
     documents: list[dict[str, str]]
+    ledger: LedgerRef
+
+
+INCOTERMS = ("EXW", "FOB", "CFR", "CIF")
+
+
+def check_price(value: str) -> str:
+    """A positive decimal written as a string ("2.95"), at most 6 decimals."""
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,6})?", value) or Decimal(value) <= 0:
+        raise ValueError('a price is a positive decimal written as a string, e.g. "2.95"')
+    return value
+
+
+class ListingCreate(Strict):
+    lot_id: str = Field(min_length=1, max_length=20)
+    quantity_kg: Kg
+    price: str = Field(description='per unit, a decimal string, e.g. "2.95"')
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    unit: str = Field(pattern=r"^(lb|t)$")
+    incoterm: str = Field(pattern=r"^(EXW|FOB|CFR|CIF)$")
+    port: str = Field(description="UN/LOCODE of the delivery port, e.g. VNSGN")
+
+    _price = field_validator("price")(lambda cls, v: check_price(v))
+    _port = field_validator("port")(lambda cls, v: ShipmentCreate._locode(v))
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if pycountry.currencies.get(alpha_3=value) is None:
+            raise ValueError(f"{value} is not an ISO 4217 currency code")
+        return value
+
+
+class OfferCreate(Strict):
+    quantity_kg: Kg
+    price: str
+
+    _price = field_validator("price")(lambda cls, v: check_price(v))
+
+
+class ListingRead(BaseModel):
+    id: str
+    seller_id: str
+    lot_id: str
+    product: str
+    grade: str | None
+    quantity_kg: KgOut
+    remaining_kg: KgOut
+    price: str
+    currency: str
+    unit: str
+    incoterm: str
+    port: str
+    status: str
+    origin: list[dict[str, Any]]
+    certifications: list[str]
+    outturn_lbs: KgOut | None
+
+
+class OfferRead(BaseModel):
+    id: str
+    listing_id: str
+    buyer_id: str
+    quantity_kg: KgOut
+    price: str
+    status: str
+
+
+class ContractRead(BaseModel):
+    id: str
+    listing_id: str
+    lot_id: str
+    quantity_kg: KgOut
+    price: str
+    currency: str
+    unit: str
+    buyer_id: str
+    seller_id: str
     ledger: LedgerRef
