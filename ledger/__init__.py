@@ -4,9 +4,18 @@ Pure functions over bytes with explicit index and size; standard library,
 ``cryptography`` and ``rfc8785`` only. Storage sits behind ``LogStore``.
 """
 
+from ledger.bundle import (
+    BundleReport,
+    CheckpointSummary,
+    Failure,
+    check_consistency,
+    open_saved_checkpoint,
+    verify_bundle,
+)
 from ledger.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.entry import canonical_json, entry_leaf_hash, make_entry, new_nonce
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
+from ledger.lineage import LineageProblem, check_lineage
 from ledger.note import InvalidNote, Signer, Verifier, open_note, sign_note
 from ledger.store import LogStore, MemoryStore
 from ledger.tiles import (
@@ -45,9 +54,13 @@ __all__ = [
     "HASH_SIZE",
     "TILE_HEIGHT",
     "TILE_WIDTH",
+    "BundleReport",
     "Checkpoint",
+    "CheckpointSummary",
+    "Failure",
     "InvalidNote",
     "InvalidProof",
+    "LineageProblem",
     "LogStore",
     "MemoryStore",
     "NodeID",
@@ -56,6 +69,8 @@ __all__ = [
     "Verifier",
     "append_leaf",
     "canonical_json",
+    "check_consistency",
+    "check_lineage",
     "consistency_plan",
     "consistency_proof",
     "encode_tile_index",
@@ -68,6 +83,7 @@ __all__ = [
     "new_nonce",
     "node_hash",
     "open_note",
+    "open_saved_checkpoint",
     "parse_tile_path",
     "read_tile",
     "root",
@@ -80,6 +96,7 @@ __all__ = [
     "tile_nodes",
     "tile_path",
     "tile_width",
+    "verify_bundle",
     "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",
