@@ -109,7 +109,7 @@ class TestOffersAndContracts:
         assert lot(client, buyer, transfer["lot_id"])["owner_id"] == buyer["id"]
         assert ok(client.get(f"/api/v1/listings/{listing['id']}", headers=buyer["headers"]), 200)["remaining_kg"] == 600
         bundle = client.get(f"/api/v1/lots/{transfer['lot_id']}/provenance").text
-        assert '"contract"' not in bundle and '"listing"' not in bundle and "2.90" not in bundle and "2.95" not in bundle
+        assert '"contract"' not in bundle and '"listing"' not in bundle and '"2.90"' not in bundle and '"2.95"' not in bundle
 
     def test_refusals(self, client: TestClient, engine: Engine, seller: dict, buyer: dict, kernel: str) -> None:  # type: ignore[type-arg]
         listing = list_lot(client, seller, kernel, quantity_kg=500)
