@@ -55,6 +55,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ledger_ok": "Máy chủ đã đối chiếu: các bản ghi dưới đây của lô có trong sổ cái đã ký "
                      "tại checkpoint {size}, không bị sửa từ khi được ghi.",
         "ledger_failed": "Máy chủ chưa đối chiếu được bản ghi của lô này với sổ cái.",
+        "key_id": "Mã khoá ký",
         "ledger_record": "mục {index}",
         "entry_batch": "mẻ chế biến",
         "entry_label": "nhãn",
@@ -120,6 +121,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ledger_ok": "Checked by the server: this lot's records below are in the ledger signed "
                      "at checkpoint {size}, unchanged since they were recorded.",
         "ledger_failed": "The server could not check this lot's records against the ledger.",
+        "key_id": "Signing key id",
         "ledger_record": "entry {index}",
         "entry_batch": "processing batch",
         "entry_label": "label",

@@ -405,3 +405,12 @@ class TestLineage:
 def test_no_key_is_needed_and_a_bad_one_is_ignored(client: TestClient, kernel: Labelled) -> None:
     assert client.get(f"/01/{kernel.gtin}/10/{kernel.lot_id}").status_code == 200
     assert client.get(f"/01/{kernel.gtin}/10/{kernel.lot_id}", headers=auth("not-a-key")).status_code == 200
+
+
+def test_the_ledger_check_names_the_signing_key(client: TestClient, kernel: Labelled) -> None:
+    """The page shows the key id of the checkpoint it checked against, the one `cashew verify` reports."""
+    from ledger.checkpoint import Verifier
+
+    key_id = Verifier.from_vkey(client.get("/ledger/key").json()["vkey"]).key_id.hex()
+    assert as_json(client, kernel.gtin, kernel.lot_id)["ledger"]["key_id"] == key_id
+    assert key_id in page(client, kernel.gtin, kernel.lot_id).text

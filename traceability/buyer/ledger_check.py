@@ -5,6 +5,8 @@ It proves the page's figures come from records anchored before that checkpoint a
 rewritten since; a buyer repeats the check offline with the provenance bundle.
 """
 
+import base64
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -52,3 +54,15 @@ def check_inclusion(session: Session, records: list[Anchored]) -> tuple[bool, in
         except InvalidProof:
             return False, checkpoint.size, refs
     return True, checkpoint.size, refs
+
+
+def checkpoint_key_id(session: Session) -> str | None:
+    """The key id (8 hex digits) in the latest checkpoint's signature line."""
+    checkpoint = SqlLog(session.connection()).latest_checkpoint()
+    if checkpoint is None:
+        return None
+    signature = checkpoint.note.rstrip("\n").rsplit("\n", 1)[-1].rsplit(" ", 1)[-1]
+    try:
+        return base64.b64decode(signature)[:4].hex()
+    except ValueError:
+        return None

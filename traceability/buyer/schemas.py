@@ -68,6 +68,7 @@ class LedgerCheck(BaseModel):
 
     verified: bool
     checkpoint_size: int | None
+    key_id: str | None = None  # 8 hex digits: the signing key named in the checkpoint's signature line
     records: list[LedgerRecord]
     checkpoint_url: str
     provenance_url: str

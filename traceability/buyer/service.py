@@ -27,7 +27,7 @@ from ..processing.models import Batch
 from ..processing.quality import kernel_recovery, latest_tests
 from ..production.models import Harvest
 from ..production.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
-from .ledger_check import check_inclusion, creating_record, label_of
+from .ledger_check import check_inclusion, checkpoint_key_id, creating_record, label_of
 from .schemas import (
     BuyerView,
     Company,
@@ -82,7 +82,7 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
         certifications=list(lot.certifications), raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
         shipment=_shipment(session, [lot.lot_id for lot in lineage.lots()]),
-        ledger=LedgerCheck(verified=verified, checkpoint_size=size, records=refs,
+        ledger=LedgerCheck(verified=verified, checkpoint_size=size, key_id=checkpoint_key_id(session), records=refs,
                            checkpoint_url=f"{base}/ledger/checkpoint", provenance_url=provenance_url,
                            verify_command=f"cashew verify {provenance_url}"),
     )
