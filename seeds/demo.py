@@ -26,6 +26,7 @@ from traceability.db import make_engine, open_session, unit_of_work
 from traceability.parties.models import ApiKey, Party
 from traceability.labels.models import Label
 from traceability.processing.models import Batch
+from traceability.trade.models import ShipmentLot
 from traceability.parties.schemas import PartyCreate
 from traceability.parties.service import create_party, hash_key
 from traceability.production.corrections import CorrectionCreate, correct_record
@@ -194,6 +195,7 @@ class _DemoLinks:
     farm_id: str
     kernel_lot_id: str | None
     buyer_page: str | None
+    shipped_lot_id: str | None
 
 
 def _demo_links(engine: Engine) -> _DemoLinks | None:
@@ -213,7 +215,8 @@ def _demo_links(engine: Engine) -> _DemoLinks | None:
     kernel = next((o["lot_id"] for o in first_batch.outputs if o["grade"] == "W320"), None) if first_batch else None
     with open_session(engine) as session:
         label = session.exec(select(Label).where(Label.lot_id == kernel)).scalars().first() if kernel else None  # type: ignore[call-overload]
-    return _DemoLinks(harvest.id, harvest.farm_id, kernel, label.uri if label else None)
+        shipped = session.exec(select(ShipmentLot.lot_id).order_by(ShipmentLot.lot_id).limit(1)).scalars().first()  # type: ignore[call-overload]
+    return _DemoLinks(harvest.id, harvest.farm_id, kernel, label.uri if label else None, shipped)
 
 
 def _curl(*parts: str) -> str:
@@ -266,6 +269,9 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
             bundle = f"{base_url}/api/v1/lots/{links.kernel_lot_id}/provenance"
             lines += [f"  Provenance bundle  {bundle}",
                       f"  Verify it offline  .venv/bin/cashew verify {bundle}"]
+        if links.shipped_lot_id:
+            lines += [f"  Shipped to the NL  {base_url}/api/v1/lots/{links.shipped_lot_id}/provenance  "
+                      "(bought on the exchange, container from Cát Lái)"]
     lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
     lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]
     token = settings.admin_token

@@ -138,18 +138,35 @@ EXPORT_CONTAINER = "TGHU9053122"
 EXPORT_CARTONS = 100  # 50 lb cartons of each grade sent on to the trader (2,268 kg)
 
 
+# Mid-2024 FOB prices per lb (DOMAIN.md, Trade): W240 3.05–3.35, W320 2.80–3.15.
+LIST_PRICES = {"W240": "3.25", "W320": "3.05"}
+OFFER_PRICES = {"W240": "3.18", "W320": "2.98"}
+
+
 def _sell_to_trader(story: Story) -> None:
-    """The processor sends cartons of the mixed batch's W240 and W320 to the trader (custody passes on receipt)."""
+    """On the exchange: the processor lists cartons of the mixed batch's W240 and W320 FOB Hồ Chí Minh City,
+    the trader offers a little under, the processor accepts (a contract, and the cartons dispatched), and
+    the trader weighs them in."""
+    from traceability.lots.models import Lot as LotRow
+    from traceability.trade import exchange
+    from traceability.trade.schemas import ListingCreate, OfferCreate
+
     processor, trader = story.parties[PROCESSOR], story.parties[TRADER]
-    sent = []
+    quantity = EXPORT_CARTONS * Decimal("22.68")
+    bought = []
     for lot_id in story.lots["kernels"][5:7]:  # the mixed batch's W240 and W320
-        transfer, _ = custody.dispatch(story.session, sender=processor, lot_id=lot_id, dispatch_in=DispatchCreate(
-            to_party_id=trader.id, quantity_kg=EXPORT_CARTONS * Decimal("22.68")))
-        sent.append(transfer)
-    for transfer in sent:
+        grade = story.session.get(LotRow, lot_id).grade  # type: ignore[union-attr]
+        listing = exchange.create_listing(story.session, seller=processor, listing_in=ListingCreate(
+            lot_id=lot_id, quantity_kg=quantity, price=LIST_PRICES[grade], currency="USD", unit="lb", incoterm="FOB",
+            port="VNSGN"))
+        offer = exchange.make_offer(story.session, buyer=trader, listing_id=listing.id, offer_in=OfferCreate(
+            quantity_kg=quantity, price=OFFER_PRICES[grade]))
+        _, transfer = exchange.accept(story.session, seller=processor, offer_id=offer.id)
+        bought.append(transfer)
+    for transfer in bought:
         custody.receive(story.session, recipient=trader, transfer_id=transfer.id,
                         receive_in=ReceiveCreate(received_kg=Decimal(transfer.quantity_g) / 1000))
-    story.lots["exported"] = [t.lot_id for t in sent]
+    story.lots["exported"] = [t.lot_id for t in bought]
 
 
 def _ship(story: Story, day: date) -> None:

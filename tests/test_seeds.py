@@ -73,7 +73,7 @@ class TestLoadDemo:
             len(DEMO_FARMS), harvests, harvests + 1 + kernels_and_byproducts, inputs, 1)
         # every harvest lot is delivered (dispatch + receipt), one import, a cutting test per farm and the import
         processing = 2 * harvests + 1 + (len(DEMO_FARMS) + 1) + 2 + 10  # ... and a label for each of 10 kernel lots
-        processing += 2 * 3 + 1  # two parts split off, dispatched and received by the trader; one shipment
+        processing += 2 * 5 + 1  # two listings, each sold: split, dispatch, contract, receipt; one shipment
         assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1 + processing
         assert counts["alert"] == 1  # one delivery lost 2.4 % in transit; no overlaps, no implausible yields
 
