@@ -17,7 +17,7 @@ from . import errors
 from .deps import AppState
 from .limits import BodyLimit
 from .pages import router as pages
-from .routers import labels, ledger, lots, parties, processing, production, provenance, reference, trade
+from .routers import labels, ledger, lots, oversight, parties, processing, production, provenance, reference, trade
 
 DESCRIPTION = """Traceability for Vietnam's cashew sector, from farm to buyer.
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
-    for module in (parties, production, processing, labels, trade, provenance, lots, reference, ledger, pages):
+    for module in (parties, production, processing, labels, trade, provenance, lots, oversight, reference, ledger, pages):
         app.include_router(module.router)
     logging.getLogger("cashew").setLevel(logging.INFO)
     return app

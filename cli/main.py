@@ -128,6 +128,38 @@ def labels(
     sys.exit(print_labels(lot_ids, out=out, sheet=format))
 
 
+@app.command()
+def audit(
+    vkey: Annotated[str | None, typer.Option(help="the log's verifier key (default: from the key file)")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="machine-readable report")] = False,
+) -> None:
+    """Integrity audit of the configured database: exit 0 clean, 1 problems found, 2 usage or database error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ledger.checkpoint import Verifier
+    from traceability.anchoring import load_or_create_signer
+    from traceability.db import make_engine, open_session
+    from traceability.oversight.audit import run_audit
+
+    settings = get_settings()
+    try:
+        verifier = Verifier.from_vkey(vkey or load_or_create_signer(settings.log_key_file, settings.log_origin).vkey)
+        engine = make_engine(settings.database_url)
+        with open_session(engine) as session:
+            report = run_audit(session, verifier=verifier)
+    except (ValueError, SQLAlchemyError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if json_output:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{'CLEAN' if not report.problems else 'PROBLEMS'}: {report.entries} entries, {report.records} records, "
+                   f"{report.checkpoints} checkpoints checked")
+        for p in report.problems:
+            typer.echo(f"index {p.ledger_index}  {p.record_type or '-'} {p.record_id or '-'}: {p.problem}")
+    sys.exit(1 if report.problems else 0)
+
+
 def main() -> None:
     app()
 

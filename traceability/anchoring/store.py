@@ -57,8 +57,18 @@ class SqlLog:
         return int(self.conn.execute(select(_head.c.size).where(_head.c.id == 1)).scalar_one())
 
     def get_nodes(self, ids: Sequence[NodeID]) -> list[bytes]:
-        if not ids:
-            return []
+        found = self._lookup(ids)
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        if missing:
+            raise LedgerCorrupted(f"ledger nodes missing from storage: {missing[:5]}")
+        return [found[i] for i in ids]
+
+    def stored_nodes(self, ids: Sequence[NodeID]) -> list[bytes | None]:
+        """Like ``get_nodes``, with None for a node that is not stored (the audit reports it)."""
+        found = self._lookup(ids)
+        return [found.get(i) for i in ids]
+
+    def _lookup(self, ids: Sequence[NodeID]) -> dict[NodeID, bytes]:
         wanted = list(dict.fromkeys(ids))
         found: dict[NodeID, bytes] = {}
         for start in range(0, len(wanted), NODES_PER_QUERY):  # SQLite caps an expression's depth at 1,000
@@ -66,10 +76,7 @@ class SqlLog:
             params = tuple(v for node in chunk for v in node)
             rows = self.conn.exec_driver_sql(_nodes_sql(self._mark, len(chunk)), params)
             found.update(((lv, ix), bytes(h)) for lv, ix, h in rows)
-        missing = [i for i in wanted if i not in found]
-        if missing:
-            raise LedgerCorrupted(f"ledger nodes missing from storage: {missing[:5]}")
-        return [found[i] for i in ids]
+        return found
 
     def nodes_at(self, level: int, start: int, end: int) -> list[bytes]:
         """Hashes of nodes (level, start..end-1), in order (a tile is one such range)."""
@@ -87,6 +94,11 @@ class SqlLog:
         return root(self, self.size() if size is None else size)
 
     # -- writing ---------------------------------------------------------------
+    def head(self) -> tuple[int, list[bytes]]:
+        """(size, frontier) as stored, without taking the sequencing lock."""
+        row = self.conn.execute(select(_head.c.size, _head.c.frontier).where(_head.c.id == 1)).one()
+        return int(row.size), _split(bytes(row.frontier))
+
     def lock(self) -> tuple[int, list[bytes]]:
         """Take the sequencing lock for this transaction; return (size, frontier)."""
         row = self.conn.execute(
