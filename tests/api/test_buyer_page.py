@@ -253,9 +253,12 @@ class TestJson:
         with engine.begin() as conn:
             conn.execute(text("UPDATE batch SET loss_g = loss_g + 1000 WHERE id = "
                               "(SELECT created_by_id FROM lot WHERE lot_id = :lot_id)"), {"lot_id": kernel.lot_id})
-        assert as_json(client, kernel.gtin, kernel.lot_id)["ledger"]["verified"] is False
+        ledger = as_json(client, kernel.gtin, kernel.lot_id)["ledger"]
+        assert ledger["verified"] is False
+        assert ledger["problem"].startswith("batch B-") and "is not the entry logged at index" in ledger["problem"]
         html = page(client, kernel.gtin, kernel.lot_id).text
         assert "Chưa đối chiếu được với sổ cái" in html and "Đã đối chiếu với sổ cái công khai" not in html
+        assert "is not the entry logged at index" in html  # what failed, not only that it failed
 
     def test_imported_raw_nuts_labelled_as_such(self, client: TestClient, engine: Engine) -> None:
         trader = make_party(client, role="trader", name="Công ty CP Thương mại Điều Chơn Thành",

@@ -36,24 +36,28 @@ def label_of(session: Session, lot_id: str) -> Label | None:
     return session.exec(stmt).scalars().first()  # type: ignore[call-overload, no-any-return]
 
 
-def check_inclusion(session: Session, records: list[Anchored]) -> tuple[bool, int | None, list[LedgerRecord]]:
-    """(all included, checkpoint size, the records' indices) against the latest checkpoint."""
+def check_inclusion(session: Session, records: list[Anchored]) -> tuple[str | None, int | None, list[LedgerRecord]]:
+    """(what failed, or None when every record is included; checkpoint size; the records' indices)
+    against the latest checkpoint."""
     refs = [LedgerRecord(type=r.entry_type, index=r.ledger_index) for r in records if r.ledger_index is not None]
     log = SqlLog(session.connection())
     checkpoint = log.latest_checkpoint()
-    if checkpoint is None or not records or len(refs) < len(records):
-        return False, None if checkpoint is None else checkpoint.size, refs
+    if checkpoint is None:
+        return "the log has no signed checkpoint yet", None, refs
+    if not records or len(refs) < len(records):
+        return "a record of this lot has no ledger entry", checkpoint.size, refs
     for record in records:
         index = record.ledger_index
         assert index is not None
         if index >= checkpoint.size:
-            return False, checkpoint.size, refs
+            return f"{record.entry_type} {record.entry_id()} is not yet covered by a signed checkpoint", checkpoint.size, refs
         try:
             verify_inclusion(entry_leaf_hash(record.to_entry()), index, checkpoint.size,
                              inclusion_proof(log, index, checkpoint.size), bytes(checkpoint.root_hash))
         except InvalidProof:
-            return False, checkpoint.size, refs
-    return True, checkpoint.size, refs
+            return (f"{record.entry_type} {record.entry_id()} as stored is not the entry logged at index {index}",
+                    checkpoint.size, refs)
+    return None, checkpoint.size, refs
 
 
 def checkpoint_key_id(session: Session) -> str | None:

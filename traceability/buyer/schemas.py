@@ -67,6 +67,7 @@ class LedgerCheck(BaseModel):
     """The server's own check, repeatable by the buyer with the bundle and ``cashew verify``."""
 
     verified: bool
+    problem: str | None = None  # what failed, when not verified
     checkpoint_size: int | None
     key_id: str | None = None  # 8 hex digits: the signing key named in the checkpoint's signature line
     records: list[LedgerRecord]

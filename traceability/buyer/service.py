@@ -69,7 +69,7 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
     if item.party_id not in labellers:  # someone else's GTIN for the same product and grade
         raise NotFound(f"no product {gtin} with lot {lot_id}")
     checked = list({id(r): r for r in (record, batch, label) if r is not None}.values())  # what made and labelled it
-    verified, size, refs = check_inclusion(session, checked)
+    failure, size, refs = check_inclusion(session, checked)
     base = base_url.rstrip("/")
     provenance_url = f"{base}/api/v1/lots/{lot.lot_id}/provenance"
     origin = _origin(session, lot.lot_id)
@@ -82,7 +82,7 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
         certifications=list(lot.certifications), raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
         shipment=_shipment(session, [lot.lot_id for lot in lineage.lots()]),
-        ledger=LedgerCheck(verified=verified, checkpoint_size=size, key_id=checkpoint_key_id(session), records=refs,
+        ledger=LedgerCheck(verified=failure is None, problem=failure, checkpoint_size=size, key_id=checkpoint_key_id(session), records=refs,
                            checkpoint_url=f"{base}/ledger/checkpoint", provenance_url=provenance_url,
                            verify_command=f"cashew verify {provenance_url}"),
     )
