@@ -2,7 +2,6 @@
 404 pages, no personal data, nothing loaded from elsewhere; and the lineage walk behind it."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 

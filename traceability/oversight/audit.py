@@ -27,7 +27,7 @@ from ledger.verify import InvalidProof, verify_consistency
 
 from .. import models as all_tables  # every table registered, whoever runs the audit
 from ..anchoring import Anchored, SqlLog
-from ..anchoring.models import LedgerCheckpoint, LedgerEntry, LedgerNode
+from ..anchoring.models import LedgerCheckpoint, LedgerEntry
 
 CHUNK = 1000
 
