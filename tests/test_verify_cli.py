@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from ledger.checkpoint import Signer
 from tests.conftest import ROOT
 from tests.factories import CUTTING_TEST, deliver, farm_lot, import_lot, make_party, ok
-from tests.ledger.test_bundle import CHAIN, KERNEL, ORIGIN, Log, b64, log_chain, record
+from tests.ledger.test_bundle import CHAIN, KERNEL, ORIGIN, Log, b64, bundle, log, log_chain, record  # noqa: F401 (fixtures)
 from tests.live import free_port
 
 CASHEW = str(Path(sys.executable).parent / "cashew")
@@ -27,18 +27,6 @@ CASHEW = str(Path(sys.executable).parent / "cashew")
 def verify(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CASHEW, "verify", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False)
-
-
-@pytest.fixture
-def log() -> Log:
-    made = Log()
-    log_chain(made)
-    return made
-
-
-@pytest.fixture
-def bundle(log: Log) -> dict[str, Any]:
-    return log.bundle(KERNEL, CHAIN)
 
 
 def save(tmp_path: Path, bundle: object, name: str = "bundle.json") -> str:

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
-from tests.factories import BU_DANG, DONG_PHU, auth, log_harvest, make_farm, make_party, square
+from tests.factories import BU_DANG, DONG_PHU, auth, deliver, log_harvest, make_farm, make_party, ok, square
 from traceability import clock
 from traceability.db import open_session, unit_of_work
 from traceability.labels.gtin import gtin_for
@@ -29,11 +29,6 @@ CUT_IMPORT = {"sample_g": 1000, "nut_count": 200, "good_kernel_g": 250, "spotted
 
 
 # --- helpers: a labelled kernel lot built through the API, as the parties would ---------------------
-def ok(response: Any, status: int = 201) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
 def farm(client: TestClient, farmer: dict[str, Any], name: str, district: str, centre: tuple[float, float],
          area_ha: float = 5.0, **extra: Any) -> str:
     made = make_farm(client, farmer, name=name, district=district, commune=COMMUNE, area_ha=area_ha,
@@ -44,15 +39,6 @@ def farm(client: TestClient, farmer: dict[str, Any], name: str, district: str, c
 def harvest(client: TestClient, farmer: dict[str, Any], farm_id: str, day: str, kg: float) -> str:
     made = log_harvest(client, farmer, farm_id, harvested_on=day, quantity_kg=kg, notes=f"gọi {PHONE}")
     return made["lot_id"]  # type: ignore[no-any-return]
-
-
-def deliver(client: TestClient, sender: dict[str, Any], recipient: dict[str, Any], lot_id: str, kg: float) -> str:
-    """Dispatch (a part is split off first) and receive; the lot id that travelled."""
-    transfer = ok(client.post(f"/api/v1/lots/{lot_id}/dispatch",
-                              json={"to_party_id": recipient["id"], "quantity_kg": kg}, headers=sender["headers"]))
-    ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": kg},
-                   headers=recipient["headers"]), 200)
-    return transfer["lot_id"]  # type: ignore[no-any-return]
 
 
 def import_lot(client: TestClient, processor: dict[str, Any], kg: float, country: str = "CI") -> str:

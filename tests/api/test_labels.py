@@ -25,7 +25,7 @@ from sqlmodel import col
 from stdnum import ean
 
 from tests.conftest import ROOT
-from tests.factories import ledger_size, log_harvest, make_farm, make_party, table_counts
+from tests.factories import ledger_size, log_harvest, make_farm, make_party, ok, table_counts
 from traceability.anchoring import SqlLog
 from traceability.db import open_session
 from traceability.labels import render_layout, render_pdf, render_png
@@ -43,11 +43,6 @@ Party = dict[str, Any]
 
 
 # --- a processor holding kernel lots, built through the API -----------------------------
-def ok(response: Any, status: int = 201) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
 def imported(client: TestClient, party: Party, quantity_kg: float = 26000) -> str:
     body = {"quantity_kg": quantity_kg, "origin_country": "CI", "supplier": "Abidjan Cashew Export SA",
             "container_no": CONTAINER, "documents": []}

@@ -17,16 +17,16 @@ from sqlmodel import Session
 from ..anchoring import Anchored
 from ..corrections.service import corrected, corrections_for
 from ..countries import country_name
-from ..trade.models import Shipment, ShipmentLot
 from ..errors import NotFound
 from ..labels.gtin import digital_link, element_string, lot_for_gtin
 from ..lots.lineage import Lineage, ancestry
 from ..lots.models import Lot, LotOrigin
 from ..parties.models import Party, Role
 from ..processing.models import Batch
-from ..processing.quality import kernel_recovery, latest_tests
+from ..processing.quality import kernel_recovery, raw_nut_figures
 from ..production.models import Harvest
 from ..production.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
+from ..trade.models import Shipment, ShipmentLot
 from .ledger_check import check_inclusion, checkpoint_key_id, creating_record, label_of
 from .schemas import (
     BuyerView,
@@ -173,17 +173,13 @@ def _harvest_dates(session: Session, lineage: Lineage) -> HarvestDates | None:
 
 def _raw_nuts(session: Session, lineage: Lineage) -> RawNutQuality | None:
     """Mass-weighted latest cutting tests of the raw nuts as they went into the factory."""
-    inputs = lineage.inputs_of("rcn")
-    tests = latest_tests(session, [i.lot_id for i in inputs])
-    tested = [(i.share, tests[i.lot_id]) for i in inputs if i.lot_id in tests and i.share > 0]
-    weight, total = sum(s for s, _ in tested), sum(i.share for i in inputs)
-    if not tested or weight <= 0:
+    figures = raw_nut_figures(session, lineage)
+    if figures is None:
         return None
-    outturn = sum(s * float(t.outturn_lbs) for s, t in tested) / weight
-    nuts = sum(s * t.nut_count_per_kg for s, t in tested) / weight
+    outturn = figures.outturn_lbs
     return RawNutQuality(outturn_lbs=round(outturn, 1),
                          kernel_recovery_pct=round(float(kernel_recovery(Decimal(str(outturn)))) * 100, 1),
-                         nut_count_per_kg=round(nuts), tested_share_pct=round(weight / total * 100, 1))
+                         nut_count_per_kg=round(figures.nut_count_per_kg), tested_share_pct=round(figures.tested_share * 100, 1))
 
 
 def _kernel_yield_pct(lineage: Lineage, batch: Batch | None) -> float | None:

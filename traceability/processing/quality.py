@@ -1,6 +1,8 @@
 """Cutting tests (DOMAIN.md): outturn in lbs of good kernel per 80 kg bag, nuts per kg."""
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -14,6 +16,9 @@ from ..production.service import not_in_future
 from ..units import decimal_text
 from .models import QualityTest
 from .schemas import QualityTestCreate
+
+if TYPE_CHECKING:
+    from ..lots.lineage import Lineage
 
 
 def outturn_lbs(good_g: Decimal, spotted_g: Decimal, sample_g: Decimal, spotted_factor: Decimal = rules.SPOTTED_FACTOR) -> Decimal:
@@ -101,3 +106,25 @@ def _split_parents(session: Session, wanted: dict[str, str]) -> dict[str, str]:
                         .where(Lot.lot_id.in_(set(wanted.values())), Lot.created_by_type == "split")).all()  # type: ignore[attr-defined]
     parent = dict(rows)
     return {asked: parent[source] for asked, source in wanted.items() if source in parent}
+
+
+@dataclass(frozen=True)
+class RawNutFigures:
+    """Mass-weighted figures of the raw nuts a lot was made from (unrounded: readers round for display)."""
+
+    outturn_lbs: float
+    nut_count_per_kg: float
+    tested_share: float  # share of the raw nuts that had a cutting test
+
+
+def raw_nut_figures(session: Session, lineage: "Lineage") -> RawNutFigures | None:
+    """Latest cutting tests of the raw nuts as they went into the factory, weighted by their share of the lot."""
+    inputs = lineage.inputs_of("rcn")
+    tests = latest_tests(session, [i.lot_id for i in inputs])
+    tested = [(i.share, tests[i.lot_id]) for i in inputs if i.lot_id in tests and i.share > 0]
+    weight, total = sum(s for s, _ in tested), sum(i.share for i in inputs)
+    if not tested or weight <= 0:
+        return None
+    return RawNutFigures(outturn_lbs=sum(s * float(t.outturn_lbs) for s, t in tested) / weight,
+                         nut_count_per_kg=sum(s * t.nut_count_per_kg for s, t in tested) / weight,
+                         tested_share=weight / total)

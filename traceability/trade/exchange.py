@@ -12,12 +12,13 @@ from sqlmodel import Session
 
 from .. import clock, ids
 from ..errors import Conflict, Forbidden, NotFound, RuleViolation
+from ..lots.lineage import ancestry
 from ..lots.models import Lot, LotOrigin, LotStatus
 from ..lots.operations import held_lot
 from ..pagination import Page, paginate
 from ..parties.models import Party
 from ..processing.custody import dispatch
-from ..processing.quality import latest_tests
+from ..processing.quality import raw_nut_figures
 from ..processing.schemas import DispatchCreate
 from ..units import grams, kilograms
 from .models import Contract, Listing, Offer
@@ -111,26 +112,14 @@ def listing_read(session: Session, listing: Listing) -> ListingRead:
     shares: dict[tuple[str, str | None], float] = {}
     for o in origins:  # farms are not shown to buyers: country and district only
         shares[(o.country, o.district)] = shares.get((o.country, o.district), 0.0) + o.share
-    tests = latest_tests(session, _raw_inputs(session, lot))
-    outturn = _mean_outturn(tests, session)
+    figures = raw_nut_figures(session, ancestry(session, lot.lot_id))  # the same figure the buyer's page shows
+    outturn = None if figures is None else round(Decimal(str(figures.outturn_lbs)), 2)
     return ListingRead(
         id=listing.id, seller_id=listing.seller_id, lot_id=lot.lot_id, product=lot.product, grade=lot.grade,
         quantity_kg=kilograms(listing.quantity_g), remaining_kg=kilograms(listing.remaining_g), price=listing.price,
         currency=listing.currency, unit=listing.unit, incoterm=listing.incoterm, port=listing.port, status=listing.status,
         origin=[{"country": c, "district": d, "share_pct": round(s * 100, 2)} for (c, d), s in sorted(shares.items(), key=lambda kv: -kv[1])],
         certifications=list(lot.certifications), outturn_lbs=outturn)
-
-
-def _raw_inputs(session: Session, lot: Lot) -> list[str]:
-    from ..lots.lineage import ancestry
-
-    return [a.lot_id for a in ancestry(session, lot.lot_id).inputs_of("rcn")]
-
-
-def _mean_outturn(tests: dict[str, Any], session: Session) -> Decimal | None:
-    if not tests:
-        return None
-    return round(sum((Decimal(t.outturn_lbs) for t in tests.values()), Decimal(0)) / len(tests), 2)
 
 
 def make_offer(session: Session, *, buyer: Party, listing_id: str, offer_in: OfferCreate) -> Offer:
