@@ -140,6 +140,7 @@ def audit(
     from traceability.anchoring import load_or_create_signer
     from traceability.db import make_engine, open_session
     from traceability.oversight.audit import run_audit
+    from traceability.oversight.service import raise_integrity_alerts
 
     settings = get_settings()
     try:
@@ -147,6 +148,7 @@ def audit(
         engine = make_engine(settings.database_url)
         with open_session(engine) as session:
             report = run_audit(session, verifier=verifier)
+        raise_integrity_alerts(engine, report.problems)
     except (ValueError, SQLAlchemyError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

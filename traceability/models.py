@@ -7,7 +7,7 @@ from .corrections.models import Correction
 from .idempotency.models import IdempotencyRecord
 from .labels.models import Label, TradeItem
 from .lots.models import Lot, LotOrigin, LotParent
-from .oversight.models import Alert
+from .oversight.models import Acknowledgement, Alert, Inspection, OriginClaim
 from .parties.models import ApiKey, Party
 from .processing.models import Batch, Import, QualityTest, Receipt, Split, Transfer, TransferCancel
 from .production.models import Certification, Farm, FarmInput, Harvest
@@ -16,7 +16,7 @@ from .trade.models import Contract, Listing, Offer, Shipment, ShipmentLot
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Alert", "ApiKey", "Certification", "Correction", "Farm", "FarmInput", "Harvest", "IdempotencyRecord",
+    "Acknowledgement", "Alert", "Inspection", "OriginClaim", "ApiKey", "Certification", "Correction", "Farm", "FarmInput", "Harvest", "IdempotencyRecord",
     "Batch", "Import", "Contract", "Listing", "Offer", "Shipment", "ShipmentLot", "Label", "TradeItem", "QualityTest", "Receipt", "Split", "Transfer", "TransferCancel", "LedgerCheckpoint", "LedgerEntry", "LedgerHead", "LedgerNode", "Lot", "LotOrigin", "LotParent", "Party",
     "metadata",
 ]

@@ -1,6 +1,7 @@
 """Keyset pagination shared by every list (SPEC §4: ``limit`` ≤ 500, opaque ``cursor``)."""
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +30,16 @@ def decode_cursor(cursor: str | None) -> str | None:
         raise RuleViolation("the cursor is not one this API returned; start again without it", code="invalid_cursor") from None
 
 
-def paginate(session: Session, stmt: Select[Any], key: Any, *, limit: int, cursor: str | None) -> Page:
-    """Rows of ``stmt`` ordered by the unique string column ``key``, after ``cursor``."""
+def paginate(session: Session, stmt: Select[Any], key: Any, *, limit: int, cursor: str | None,
+             parse: Callable[[str], Any] = str) -> Page:
+    """Rows of ``stmt`` ordered by the unique column ``key`` (a string, or what ``parse`` reads), after ``cursor``."""
     after = decode_cursor(cursor)
     if after is not None:
-        stmt = stmt.where(key > after)
+        try:
+            stmt = stmt.where(key > parse(after))
+        except ValueError:
+            raise RuleViolation("the cursor is not one this API returned; start again without it",
+                                code="invalid_cursor") from None
     rows = list(session.exec(stmt.order_by(key).limit(limit + 1)).scalars())  # type: ignore[call-overload]
     more = len(rows) > limit
     rows = rows[:limit]

@@ -1,20 +1,94 @@
-"""State oversight (SPEC §6.4): for now, the integrity audit."""
+"""State oversight (SPEC §6.4): alerts, inspections, the integrity audit, sector figures, reports.
 
-from typing import Any
+Every endpoint is for regulators only; they write nothing but inspections,
+acknowledgements and audits.
+"""
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from ledger.checkpoint import Verifier
+from traceability import clock
+from traceability.oversight import service
 from traceability.oversight.audit import run_audit
+from traceability.oversight.reports import report_csv
+from traceability.oversight.schemas import AcknowledgementCreate, AlertRead, InspectionCreate, InspectionRead
+from traceability.oversight.summary import summary
 from traceability.parties.models import Role
 
-from ..deps import RequireRole, SessionDep, State
+from ..deps import PageParams, RequireRole, SessionDep, State, Writer
 
 router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
 Regulator = RequireRole(Role.regulator)
+RegulatorWrite = Writer(Role.regulator)
+Season = Annotated[int | None, Query(ge=2000, le=2100, description="a calendar year; the harvest runs January–June "
+                                                                    "(default: this year)")]
+
+
+def season_or_now(season: int | None) -> int:
+    return season if season is not None else clock.today().year
+
+
+@router.get("/summary")
+def season_summary(session: SessionDep, _: Regulator, season: Season = None) -> dict[str, Any]:
+    """Sector figures of a season: farms, harvest by district, raw nuts received, kernel by grade, exports."""
+    return summary(session, season_or_now(season))
+
+
+@router.get("/reports/{name}.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a header row and a TOTAL row"}})
+def report(name: str, session: SessionDep, _: Regulator, season: Season = None) -> Response:
+    """``production_by_district``, ``processing_by_party`` or ``exports``; totals equal the summary's."""
+    year = season_or_now(season)
+    body = report_csv(session, name, year)
+    return Response(body.encode(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{year}.csv"'})
 
 
 @router.post("/audits")
 def audit(session: SessionDep, state: State, _: Regulator) -> dict[str, Any]:
-    """Rebuild every entry from the stored records, recompute the tree, check every checkpoint."""
-    return run_audit(session, verifier=Verifier.from_vkey(state.signer.vkey)).to_dict()
+    """Rebuild every entry from the stored records, recompute the tree, check every checkpoint.
+
+    Runs on a read transaction (writers are not held up); each problem found raises a
+    ``ledger_integrity`` alert afterwards."""
+    report = run_audit(session, verifier=Verifier.from_vkey(state.signer.vkey))
+    session.rollback()  # end the read transaction before writing the alerts
+    service.raise_integrity_alerts(state.engine, report.problems)
+    return report.to_dict()
+
+
+@router.get("/alerts")
+def alerts(session: SessionDep, _: Regulator, page: PageParams, kind: str | None = None, party_id: str | None = None,
+           since: datetime | None = None) -> dict[str, Any]:
+    """Anomalies raised when records were written, oldest first; filter by ``kind``, ``party_id``, ``since``."""
+    result = service.list_alerts(session, kind=kind, party_id=party_id, since=since, **page)
+    return {"items": service.alert_reads(session, result.items), "next_cursor": result.next_cursor}
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertRead)
+def alert(alert_id: int, session: SessionDep, _: Regulator) -> AlertRead:
+    return service.alert_reads(session, [service.get_alert(session, alert_id)])[0]
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
+def acknowledge(alert_id: int, ack_in: AcknowledgementCreate, write: RegulatorWrite) -> JSONResponse:
+    """Record what a regulator found about an alert (an entry); once per alert."""
+    read = service.acknowledge(write.session, regulator=write.party, alert_id=alert_id, ack_in=ack_in)
+    return write.respond(read, status_code=200)
+
+
+@router.post("/inspections", status_code=201, response_model=InspectionRead)
+def inspect(inspection_in: InspectionCreate, write: RegulatorWrite) -> JSONResponse:
+    """An inspection of a party: date, result (pass, fail, conditional), findings; an entry."""
+    inspection = service.record_inspection(write.session, regulator=write.party, inspection_in=inspection_in)
+    return write.respond(service.inspection_read(inspection))
+
+
+@router.get("/inspections")
+def inspections(party_id: str, session: SessionDep, _: Regulator, page: PageParams) -> dict[str, Any]:
+    """A party's inspections."""
+    result = service.inspections_of(session, party_id=party_id, **page)
+    return {"items": [service.inspection_read(i) for i in result.items], "next_cursor": result.next_cursor}

@@ -18,8 +18,9 @@ from sqlmodel import Session, col
 from .. import ids, rules
 from ..countries import country_name
 from ..errors import NotFound, RuleViolation
-from ..lots.models import Lot, LotOrigin, LotParent
+from ..lots.models import Lot, LotOrigin
 from ..lots.operations import held_lot
+from ..oversight.origin import claim_origin, making_batch
 from ..parties.models import Party, Role
 from ..parties.service import require_role
 from ..production.places import DISTRICTS, LEGACY_PROVINCE
@@ -30,7 +31,6 @@ from .models import Label
 CARTON_LB, CARTON_KG = rules.CARTON_LB, rules.CARTON_KG
 KG_PER_LB = Decimal("0.45359237")  # the international pound
 MAX_SHEET_LABELS = 1000  # one request: about 4 s of rendering and 1.4 MB of PDF (docs/benchmarks.md)
-MAX_LINEAGE_DEPTH = 64  # splits between a lot and the batch that made it; far beyond any real chain
 
 PRODUCT_NAMES = {  # product: (English, Vietnamese)
     "kernel": ("Cashew kernels", "Hạt điều nhân"),
@@ -78,6 +78,7 @@ def label_data(session: Session, *, party: Party, lot_id: str, base_url: str) ->
         label = Label(id=ids.new_id("LBL"), lot_id=lot.lot_id, gtin=gtin, uri=digital_link(base_url, gtin, lot.lot_id),
                       party_id=party.id)
         session.add(label)  # anchored by the next flush, in this transaction
+        claim_origin(session, lot)
     names = PRODUCT_NAMES.get(lot.product, (lot.product, lot.product))
     suffix = f" {lot.grade}" if lot.grade else ""
     net_kg, net_lb = net_weight(lot)
@@ -162,19 +163,10 @@ def processor_of(session: Session, lot: Lot, *, holder: Party) -> Party:
     """The party whose batch made the lot (through any splits); the holder for lots no batch made."""
     from ..processing.models import Batch
 
-    current: Lot | None = lot
-    for _ in range(MAX_LINEAGE_DEPTH):
-        if current is None or current.created_by_type not in ("batch", "split"):
-            break
-        if current.created_by_type == "batch":
-            batch = session.get(Batch, current.created_by_id)
-            party = session.get(Party, batch.party_id) if batch else None
-            return party or holder
-        parent = select(col(LotParent.parent_lot_id)).where(col(LotParent.lot_id) == current.lot_id)
-        parent_id = session.scalars(parent).first()
-        current = session.get(Lot, parent_id) if parent_id else None
-    return holder
-
+    batch_id = making_batch(session, lot)
+    batch = session.get(Batch, batch_id) if batch_id else None
+    party = session.get(Party, batch.party_id) if batch else None
+    return party or holder
 
 
 def sheet_lot_ids(lots: str) -> list[str]:

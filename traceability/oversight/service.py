@@ -1,12 +1,19 @@
-"""Raising alerts: idempotent, keyed by what they are about."""
+"""Alerts (raised idempotently, listed, acknowledged) and inspections."""
 
+import hashlib
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
-from .. import clock
-from .models import Alert, AlertKind
+from .. import clock, ids
+from ..db import open_session
+from ..errors import Conflict, NotFound, RuleViolation
+from ..pagination import Page, paginate
+from ..parties.models import Party
+from .models import Acknowledgement, Alert, AlertKind, Inspection
+from .schemas import AcknowledgementCreate, AcknowledgementRead, AlertRead, InspectionCreate, InspectionRead
 
 
 def raise_alert(
@@ -26,3 +33,92 @@ def raise_alert(
 
 def alerts_for(session: Session, *, subject_id: str) -> list[Alert]:
     return list(session.exec(select(Alert).where(Alert.subject_id == subject_id).order_by(Alert.id)).scalars())  # type: ignore[call-overload]
+
+
+def list_alerts(session: Session, *, kind: str | None, party_id: str | None, since: datetime | None,
+                limit: int, cursor: str | None) -> Page:
+    """Alerts, oldest first, filtered by kind, party and time raised."""
+    if kind is not None and kind not in AlertKind.__members__:
+        raise RuleViolation(f"unknown alert kind {kind!r}; one of {', '.join(AlertKind)}", code="invalid_kind")
+    stmt = select(Alert)
+    if kind is not None:
+        stmt = stmt.where(col(Alert.kind) == kind)
+    if party_id is not None:
+        stmt = stmt.where(col(Alert.party_id) == party_id)
+    if since is not None:
+        stmt = stmt.where(col(Alert.raised_at) >= since)
+    return paginate(session, stmt, col(Alert.id), limit=limit, cursor=cursor, parse=int)
+
+
+def alert_reads(session: Session, alerts: list[Alert]) -> list[AlertRead]:
+    acks = {a.alert_id: a for a in session.scalars(
+        select(Acknowledgement).where(col(Acknowledgement.alert_id).in_([a.id for a in alerts])))} if alerts else {}
+    return [AlertRead(id=a.id, kind=a.kind, party_id=a.party_id, subject_type=a.subject_type, subject_id=a.subject_id,
+                      detail=a.detail, raised_at=a.raised_at,
+                      acknowledgement=_ack_read(acks[a.id]) if a.id in acks else None) for a in alerts]
+
+
+def _ack_read(ack: Acknowledgement) -> AcknowledgementRead:
+    assert ack.recorded_at is not None
+    return AcknowledgementRead(id=ack.id, regulator_id=ack.regulator_id, note=ack.note, acknowledged_at=ack.recorded_at,
+                               ledger=ack.ledger_ref())
+
+
+def get_alert(session: Session, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}")
+    return alert
+
+
+def acknowledge(session: Session, *, regulator: Party, alert_id: int, ack_in: AcknowledgementCreate) -> AlertRead:
+    """A regulator's note on an alert, once: an entry, so it cannot be quietly withdrawn."""
+    alert = get_alert(session, alert_id)
+    if session.scalars(select(Acknowledgement).where(col(Acknowledgement.alert_id) == alert_id)).first() is not None:
+        raise Conflict(f"alert {alert_id} is already acknowledged", code="already_acknowledged")
+    session.add(Acknowledgement(id=ids.new_id("ACK"), alert_id=alert_id, regulator_id=regulator.id, kind=alert.kind,
+                                subject_type=alert.subject_type, subject_id=alert.subject_id, note=ack_in.note))
+    session.flush()
+    return alert_reads(session, [alert])[0]
+
+
+def record_inspection(session: Session, *, regulator: Party, inspection_in: InspectionCreate) -> Inspection:
+    from ..production.service import not_in_future
+
+    if session.get(Party, inspection_in.party_id) is None:
+        raise NotFound(f"no party {inspection_in.party_id!r}")
+    not_in_future(inspection_in.inspected_on, "inspected_on")
+    inspection = Inspection(id=ids.new_id("INS"), party_id=inspection_in.party_id, inspector_id=regulator.id,
+                            inspected_on=inspection_in.inspected_on, result=inspection_in.result.value,
+                            findings=inspection_in.findings)
+    session.add(inspection)
+    session.flush()
+    return inspection
+
+
+def inspections_of(session: Session, *, party_id: str, limit: int, cursor: str | None) -> Page:
+    if session.get(Party, party_id) is None:
+        raise NotFound(f"no party {party_id!r}")
+    return paginate(session, select(Inspection).where(col(Inspection.party_id) == party_id), col(Inspection.id),
+                    limit=limit, cursor=cursor)
+
+
+def inspection_read(inspection: Inspection) -> InspectionRead:
+    return InspectionRead(id=inspection.id, party_id=inspection.party_id, inspector_id=inspection.inspector_id,
+                          inspected_on=inspection.inspected_on, result=inspection.result, findings=inspection.findings,
+                          ledger=inspection.ledger_ref())
+
+
+def raise_integrity_alerts(engine: Engine, problems: list[Any]) -> None:
+    """One ``ledger_integrity`` alert per audit problem, in a short write transaction of its own
+    (the audit itself reads; an audit run again finds, and raises, the same ones once)."""
+    if not problems:
+        return
+    with open_session(engine, write=True) as session:
+        for p in problems:
+            digest = hashlib.sha256(f"{p.ledger_index}|{p.record_type}|{p.record_id}|{p.problem}".encode()).hexdigest()
+            raise_alert(session, kind=AlertKind.ledger_integrity, party_id=None, subject_type=p.record_type or "ledger",
+                        subject_id=p.record_id or str(p.ledger_index), dedupe_key=f"ledger_integrity:{digest[:32]}",
+                        detail={"ledger_index": p.ledger_index, "record_type": p.record_type, "record_id": p.record_id,
+                                "problem": p.problem})
+        session.commit()

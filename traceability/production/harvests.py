@@ -83,10 +83,12 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
         moisture_pct=decimal_text(harvest_in.moisture_pct), notes=harvest_in.notes,
     )
     session.add(harvest)
+    claims = valid_schemes(session, farm.id, harvest_in.harvested_on)
+    warnings += check_expired_certificates(session, farm, harvest_in.harvested_on, claims)
     lot = Lot(
         lot_id=harvest.lot_id, product=Product.rcn.value, quantity_g=quantity_g, owner_id=farmer.id,
         created_by_type="harvest", created_by_id=harvest.id, produced_on=harvest.harvested_on,
-        certifications=valid_schemes(session, farm.id, harvest_in.harvested_on), created_at=clock.now(),
+        certifications=claims, created_at=clock.now(),
     )
     session.add(lot)
     session.flush()
@@ -98,6 +100,21 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
 def valid_schemes(session: Session, farm_id: str, day: date) -> list[str]:
     """Certification schemes of a farm valid on a day (a lot's claims)."""
     return sorted({c.scheme for c in certifications(session, farm_id) if c.valid_from <= day <= c.valid_to})
+
+
+def check_expired_certificates(session: Session, farm: Farm, day: date, claims: list[str]) -> list[str]:
+    """A farm harvesting after a certificate lapsed, with no renewal: the lot loses that claim
+    and regulators are told (a lapsed certificate is where false claims start)."""
+    warnings = []
+    for cert in certifications(session, farm.id):
+        if cert.valid_to < day and cert.scheme not in claims:
+            raise_alert(session, kind=AlertKind.certificate_expired, party_id=farm.owner_id, subject_type="farm",
+                        subject_id=farm.id, dedupe_key=f"certificate_expired:{cert.id}",
+                        detail={"farm_id": farm.id, "scheme": cert.scheme, "certificate_no": cert.certificate_no,
+                                "valid_to": cert.valid_to.isoformat(), "harvested_on": day.isoformat()})
+            warnings.append(f"certificate_expired: the {cert.scheme} certificate {cert.certificate_no} ended on "
+                            f"{cert.valid_to.isoformat()}; this harvest is not certified")
+    return warnings
 
 
 def get_harvest(session: Session, *, party: Party, harvest_id: str) -> Harvest:

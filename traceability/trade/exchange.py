@@ -15,6 +15,7 @@ from ..errors import Conflict, Forbidden, NotFound, RuleViolation
 from ..lots.lineage import ancestry
 from ..lots.models import Lot, LotOrigin, LotStatus
 from ..lots.operations import held_lot
+from ..oversight.origin import claim_origin
 from ..pagination import Page, paginate
 from ..parties.models import Party
 from ..processing.custody import dispatch
@@ -44,6 +45,7 @@ def create_listing(session: Session, *, seller: Party, listing_in: ListingCreate
                       incoterm=listing_in.incoterm, port=listing_in.port)
     session.add(listing)
     session.flush()
+    claim_origin(session, lot)
     return listing
 
 

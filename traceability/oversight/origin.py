@@ -1,0 +1,91 @@
+"""``origin_claim_exceeds_input`` (DOMAIN.md, Origin): a processor's kernel that leaves it as
+Vietnamese cannot exceed what its domestic raw nuts could yield at their tested recovery.
+
+Output lots carry their inputs' origin by *mass*, so a batch that mixes low-outturn
+domestic nuts with high-outturn imported ones gives "Vietnamese" kernel beyond what the
+Vietnamese nuts hold. Each batch is counted once, when the first lot made from it (or
+split off it) is labelled or listed: its Vietnamese kernel is the claim, its domestic raw
+nuts × their latest cutting test's recovery the capacity (untested nuts at the 32 %
+ceiling, so that a missing test never raises an alert by itself). An alert is raised in
+the same transaction when the processor's claims add up to more than its capacity.
+"""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from .. import clock, rules
+from ..lots.models import Lot, LotOrigin, LotParent
+from ..units import kilograms
+from .models import AlertKind, OriginClaim
+from .service import raise_alert
+
+DOMESTIC = "VN"
+MAX_SPLIT_DEPTH = 64
+
+
+def vn_share(session: Session, lot_id: str) -> Decimal:
+    stmt = select(func.coalesce(func.sum(LotOrigin.share), 0.0)).where(
+        col(LotOrigin.lot_id) == lot_id, col(LotOrigin.country) == DOMESTIC)
+    return Decimal(str(session.scalars(stmt).one()))
+
+
+def making_batch(session: Session, lot: Lot) -> str | None:
+    """The batch that made a lot, through any number of splits; None for lots no batch made."""
+    current: Lot | None = lot
+    for _ in range(MAX_SPLIT_DEPTH):
+        if current is None or current.created_by_type not in ("batch", "split"):
+            return None
+        if current.created_by_type == "batch":
+            return current.created_by_id
+        parent = session.scalars(select(col(LotParent.parent_lot_id)).where(col(LotParent.lot_id) == current.lot_id)).first()
+        current = session.get(Lot, parent) if parent else None
+    return None
+
+
+def _batch_figures(session: Session, batch_id: str) -> tuple[int, int]:
+    """(Vietnamese kernel made, what the batch's domestic raw nuts could give) in grams."""
+    from ..processing.models import Batch
+    from ..processing.quality import kernel_recovery, latest_tests
+
+    batch = session.get(Batch, batch_id)
+    assert batch is not None
+    claimed = sum(Decimal(o["quantity_g"]) * vn_share(session, o["lot_id"]) for o in batch.outputs if o["product"] == "kernel")
+    inputs = [(session.get(Lot, i["lot_id"]), i["quantity_g"]) for i in batch.inputs]
+    raw = [(lot, q) for lot, q in inputs if lot is not None and lot.product == "rcn"]
+    tests = latest_tests(session, [lot.lot_id for lot, _ in raw])
+    capacity = Decimal(0)
+    for lot, quantity_g in raw:
+        test = tests.get(lot.lot_id)
+        recovery = kernel_recovery(Decimal(test.outturn_lbs)) if test else rules.UNTESTED_MAX_KERNEL_RATIO
+        capacity += quantity_g * vn_share(session, lot.lot_id) * recovery
+    return int(claimed), int(capacity)
+
+
+def claim_origin(session: Session, lot: Lot) -> None:
+    """Called when a lot is labelled or listed: count its batch's Vietnamese kernel once."""
+    if lot.product != "kernel":
+        return
+    batch_id = making_batch(session, lot)
+    if batch_id is None or session.get(OriginClaim, batch_id) is not None:
+        return
+    from ..processing.models import Batch
+
+    batch = session.get(Batch, batch_id)
+    assert batch is not None
+    claimed_g, capacity_g = _batch_figures(session, batch_id)
+    session.add(OriginClaim(batch_id=batch_id, processor_id=batch.party_id, claimed_g=claimed_g, capacity_g=capacity_g,
+                            first_lot_id=lot.lot_id, claimed_at=clock.now()))
+    session.flush()
+    total_claimed, total_capacity = session.exec(  # type: ignore[call-overload]
+        select(func.sum(OriginClaim.claimed_g), func.sum(OriginClaim.capacity_g)).where(
+            col(OriginClaim.processor_id) == batch.party_id)).one()
+    if claimed_g == 0 or total_claimed <= total_capacity:
+        return
+    raise_alert(session, kind=AlertKind.origin_claim_exceeds_input, party_id=batch.party_id, subject_type="lot",
+                subject_id=lot.lot_id, dedupe_key=f"origin_claim:{batch.party_id}:{batch_id}",
+                detail={"processor_id": batch.party_id, "batch_id": batch_id, "lot_id": lot.lot_id,
+                        "claimed_vn_kernel_kg": str(kilograms(int(total_claimed))),
+                        "domestic_capacity_kg": str(kilograms(int(total_capacity))),
+                        "excess_kg": str(kilograms(int(total_claimed - total_capacity)))})

@@ -1,0 +1,260 @@
+"""Sector figures of one season (SPEC §6.4): the summary, the CSV reports and the public
+dashboard all read this one computation, so their totals always agree.
+
+A season is a calendar year (the harvest runs January–June). Everything is summed by
+the database (grouped by district, country, grade or month), never by loading a
+season's records: the cost grows with the number of groups, not of harvests. Harvests
+are counted with their corrections applied; received raw nuts are counted by their
+Vietnamese share (imports are counted once, when they arrive).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Integer, and_, cast, distinct, extract, func, select
+from sqlmodel import Session, col
+
+from ..corrections.models import Correction
+from ..countries import country_name
+from ..lots.models import Lot, LotOrigin
+from ..parties.models import Party
+from ..processing.models import Batch, Import, QualityTest, Receipt, Transfer
+from ..processing.quality import kernel_recovery
+from ..production.models import Farm, Harvest
+from ..production.places import DISTRICTS
+from ..production.service import VIETNAM_TIME
+from ..trade.models import Shipment, ShipmentLot
+from ..units import kilograms
+
+MONTHS = range(1, 13)
+
+
+def _kg(grams: float | Decimal) -> Decimal:
+    return kilograms(int(grams))
+
+
+def _area(m2: int) -> Decimal:
+    """Hectares, to the square metre."""
+    return Decimal(m2) / 10_000
+
+
+def _numbers(value: Any) -> Any:
+    """Masses and areas as JSON numbers (an integer when whole), as every other read gives them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
+@dataclass
+class SeasonFigures:
+    """The raw sums (grams) one season's summary, reports and dashboard are built from."""
+
+    season: int
+    farms_registered: int = 0
+    area_registered_m2: int = 0
+    harvest_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by district
+    harvest_farms: dict[str, int] = field(default_factory=dict)  # harvesting farms by district
+    harvest_area_m2: dict[str, int] = field(default_factory=dict)
+    domestic_received_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by processor
+    imported_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by origin country
+    imported_by_party_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    kernel_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by grade
+    kernel_by_party_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    kernel_from_raw_by_party_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    raw_processed_by_party_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    exported_g: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by destination
+    shipments: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    outturn_sum: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))  # by testing party
+    tests: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    monthly: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+
+def _season_days(season: int) -> tuple[date, date]:
+    return date(season, 1, 1), date(season + 1, 1, 1)
+
+
+def _season_times(season: int) -> tuple[datetime, datetime]:
+    """The season in Vietnam's local time (records carry UTC timestamps)."""
+    start, end = _season_days(season)
+    return (datetime(start.year, 1, 1, tzinfo=VIETNAM_TIME), datetime(end.year, 1, 1, tzinfo=VIETNAM_TIME))
+
+
+def _month(column: Any) -> Any:
+    return cast(extract("month", column), Integer)
+
+
+def season_figures(session: Session, season: int) -> SeasonFigures:
+    figures = SeasonFigures(season=season)
+    start, end = _season_days(season)
+    farms = session.exec(select(func.count(), func.coalesce(func.sum(Farm.area_m2), 0))).one()  # type: ignore[call-overload]
+    figures.farms_registered, figures.area_registered_m2 = int(farms[0]), int(farms[1])
+    _harvests(session, figures, start, end)
+    _received(session, figures)
+    _imports(session, figures, start, end)
+    _batches(session, figures, start, end)
+    _tests(session, figures, start, end)
+    _exports(session, figures, start, end)
+    return figures
+
+
+def _harvests(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    in_season = and_(col(Harvest.harvested_on) >= start, col(Harvest.harvested_on) < end)
+    rows = session.exec(select(Farm.district, _month(Harvest.harvested_on), func.sum(Harvest.quantity_g))  # type: ignore[call-overload]
+                        .join(Farm, col(Farm.id) == col(Harvest.farm_id)).where(in_season)
+                        .group_by(Farm.district, _month(Harvest.harvested_on))).all()
+    for district, month, grams in rows:
+        figures.harvest_g[district] += int(grams)
+        figures.monthly["harvest"][int(month)] += int(grams)
+    harvesting = (select(Farm.district, func.count(distinct(Farm.id)), func.sum(Farm.area_m2))
+                  .where(col(Farm.id).in_(select(Harvest.farm_id).where(in_season))).group_by(Farm.district))
+    for district, count, area in session.exec(harvesting).all():  # type: ignore[call-overload]
+        figures.harvest_farms[district], figures.harvest_area_m2[district] = int(count), int(area)
+    _harvest_corrections(session, figures, start, end)
+
+
+def _harvest_corrections(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    """Replace each corrected harvest's stored quantity and day by its corrected ones."""
+    fixes: dict[str, list[Correction]] = defaultdict(list)
+    for fix in session.exec(select(Correction).where(col(Correction.record_type) == "harvest")  # type: ignore[call-overload]
+                            .order_by(col(Correction.ledger_index))).scalars():
+        fixes[fix.corrects].append(fix)
+    if not fixes:
+        return
+    rows = session.exec(select(Harvest, Farm.district).join(Farm, col(Farm.id) == col(Harvest.farm_id))  # type: ignore[call-overload]
+                        .where(col(Harvest.id).in_(list(fixes)))).all()
+    for harvest, district in rows:
+        now = harvest.entry_data()
+        for fix in fixes[harvest.id]:
+            now.update(fix.changes)
+        for day, grams, sign in ((harvest.harvested_on, harvest.quantity_g, -1),
+                                 (date.fromisoformat(now["harvested_on"]), int(now["quantity_g"]), 1)):
+            if start <= day < end:
+                figures.harvest_g[district] += sign * grams
+                figures.monthly["harvest"][day.month] += sign * grams
+
+
+def _received(session: Session, figures: SeasonFigures) -> None:
+    """Raw nuts weighed in by processors in the season, by their Vietnamese share."""
+    since, until = _season_times(figures.season)
+    vn = (select(LotOrigin.lot_id, func.sum(LotOrigin.share).label("share")).where(col(LotOrigin.country) == "VN")
+          .group_by(LotOrigin.lot_id).subquery())
+    stmt = (select(Receipt.party_id, Receipt.recorded_at, Receipt.received_g, vn.c.share)
+            .join(Transfer, col(Transfer.id) == col(Receipt.transfer_id))
+            .join(Lot, col(Lot.lot_id) == col(Transfer.lot_id))
+            .join(Party, col(Party.id) == col(Receipt.party_id))
+            .join(vn, vn.c.lot_id == col(Transfer.lot_id))
+            .where(col(Lot.product) == "rcn", col(Party.role) == "processor",
+                   col(Receipt.recorded_at) >= since, col(Receipt.recorded_at) < until))
+    for party_id, at, grams, share in session.exec(stmt).all():  # type: ignore[call-overload]
+        domestic = int(grams * share)
+        figures.domestic_received_g[party_id] += domestic
+        figures.monthly["received"][at.astimezone(VIETNAM_TIME).month] += domestic
+
+
+def _imports(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    stmt = (select(Import.origin_country, Import.party_id, _month(Import.arrived_on), func.sum(Import.quantity_g))
+            .where(col(Import.arrived_on) >= start, col(Import.arrived_on) < end)
+            .group_by(Import.origin_country, Import.party_id, _month(Import.arrived_on)))
+    for country, party_id, month, grams in session.exec(stmt).all():  # type: ignore[call-overload]
+        figures.imported_g[country] += int(grams)
+        figures.imported_by_party_g[party_id] += int(grams)
+        figures.monthly["imported"][int(month)] += int(grams)
+
+
+def _batches(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    """Kernel by grade: batch outputs are a JSON list, so this reads the season's batches
+    (a factory records a few a day: thousands a season, not millions)."""
+    stmt = select(Batch.party_id, Batch.processed_on, Batch.inputs, Batch.outputs).where(
+        col(Batch.processed_on) >= start, col(Batch.processed_on) < end)
+    rows = session.exec(stmt).all()  # type: ignore[call-overload]
+    input_ids = {i["lot_id"] for *_, inputs, _ in rows for i in inputs}
+    rcn = set(session.exec(select(Lot.lot_id).where(col(Lot.lot_id).in_(input_ids), col(Lot.product) == "rcn")).scalars()) \
+        if input_ids else set()  # type: ignore[call-overload]
+    for party_id, day, inputs, outputs in rows:
+        raw = sum(i["quantity_g"] for i in inputs if i["lot_id"] in rcn)
+        figures.raw_processed_by_party_g[party_id] += raw
+        for output in outputs:
+            if output["product"] == "kernel":
+                figures.kernel_g[output["grade"] or "-"] += output["quantity_g"]
+                figures.kernel_by_party_g[party_id] += output["quantity_g"]
+                if raw:  # kernel made from raw nuts, not re-graded kernel
+                    figures.kernel_from_raw_by_party_g[party_id] += output["quantity_g"]
+                figures.monthly["kernel"][day.month] += output["quantity_g"]
+
+
+def _tests(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    stmt = select(QualityTest.party_id, QualityTest.outturn_lbs).where(
+        col(QualityTest.tested_on) >= start, col(QualityTest.tested_on) < end)
+    for party_id, outturn in session.exec(stmt).all():  # type: ignore[call-overload]
+        figures.outturn_sum[party_id] += Decimal(outturn)
+        figures.tests[party_id] += 1
+
+
+def _exports(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    stmt = (select(Shipment.destination_country, _month(Shipment.shipped_on), func.count(distinct(Shipment.id)),
+                   func.sum(Lot.quantity_g))
+            .join(ShipmentLot, col(ShipmentLot.shipment_id) == col(Shipment.id))
+            .join(Lot, col(Lot.lot_id) == col(ShipmentLot.lot_id))
+            .where(col(Shipment.shipped_on) >= start, col(Shipment.shipped_on) < end)
+            .group_by(Shipment.destination_country, _month(Shipment.shipped_on)))
+    for country, month, count, grams in session.exec(stmt).all():  # type: ignore[call-overload]
+        figures.exported_g[country] += int(grams)
+        figures.shipments[country] += int(count)
+        figures.monthly["exported"][int(month)] += int(grams)
+
+
+# --- the summary (JSON) ----------------------------------------------------------------
+
+def _ratio(numerator: int | Decimal, denominator: int | Decimal, places: str = "0.0001") -> str | None:
+    return str((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))) if denominator else None
+
+
+def district_rows(figures: SeasonFigures) -> list[dict[str, Any]]:
+    rows = []
+    for code in sorted(set(figures.harvest_g) | set(figures.harvest_farms), key=lambda c: -figures.harvest_g.get(c, 0)):
+        area_m2 = figures.harvest_area_m2.get(code, 0)
+        grams = figures.harvest_g.get(code, 0)
+        rows.append({"district": code, "name": DISTRICTS[code].name if code in DISTRICTS else code,
+                     "farms": figures.harvest_farms.get(code, 0), "area_ha": _area(area_m2),
+                     "quantity_kg": _kg(grams), "yield_t_per_ha": _ratio(grams / 1_000_000, Decimal(area_m2) / 10_000, "0.01")})
+    return rows
+
+
+def summary(session: Session, season: int) -> dict[str, Any]:
+    """The sector in figures for one season; every total is zero (and every mean null) for an empty one."""
+    f = season_figures(session, season)
+    harvest_g = sum(f.harvest_g.values())
+    area_m2 = sum(f.harvest_area_m2.values())
+    tests = sum(f.tests.values())
+    raw_g, kernel_from_raw_g = sum(f.raw_processed_by_party_g.values()), sum(f.kernel_from_raw_by_party_g.values())
+    mean_outturn = sum(f.outturn_sum.values()) / tests if tests else None
+    return _numbers({
+        "season": season,
+        "farms": {"registered": f.farms_registered, "registered_area_ha": _area(f.area_registered_m2),
+                  "harvesting": sum(f.harvest_farms.values()), "harvesting_area_ha": _area(area_m2)},
+        "harvest": {"total_kg": _kg(harvest_g), "by_district": district_rows(f),
+                    "mean_yield_t_per_ha": _ratio(Decimal(harvest_g) / 1_000_000, Decimal(area_m2) / 10_000, "0.01")},
+        "raw_nuts_received": {
+            "domestic_kg": _kg(sum(f.domestic_received_g.values())), "imported_kg": _kg(sum(f.imported_g.values())),
+            "imported_by_country": [{"country": c, "name": country_name(c), "quantity_kg": _kg(g)}
+                                    for c, g in sorted(f.imported_g.items(), key=lambda kv: -kv[1])]},
+        "kernel": {"total_kg": _kg(sum(f.kernel_g.values())),
+                   "by_grade": [{"grade": g, "quantity_kg": _kg(q)} for g, q in sorted(f.kernel_g.items(), key=lambda kv: -kv[1])]},
+        "processing": {"cutting_tests": tests,
+                       "mean_outturn_lbs": f"{mean_outturn:.2f}" if mean_outturn is not None else None,
+                       "mean_recovery": _ratio(kernel_recovery(mean_outturn), 1) if mean_outturn is not None else None,
+                       "raw_nuts_processed_kg": _kg(raw_g), "kernel_ratio": _ratio(kernel_from_raw_g, raw_g)},
+        "exports": {"total_kg": _kg(sum(f.exported_g.values())), "shipments": sum(f.shipments.values()),
+                    "by_destination": [{"country": c, "name": country_name(c), "shipments": f.shipments[c],
+                                        "quantity_kg": _kg(g)} for c, g in sorted(f.exported_g.items(), key=lambda kv: -kv[1])]},
+        "monthly": [{"month": f"{season}-{m:02d}", **{flow: _kg(f.monthly[flow][m]) for flow in
+                                                      ("harvest", "received", "imported", "kernel", "exported")}}
+                    for m in MONTHS],
+    })
