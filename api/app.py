@@ -16,6 +16,7 @@ from traceability.settings import Settings, get_settings
 from . import errors
 from .deps import AppState
 from .limits import BodyLimit
+from .pages import dashboard
 from .pages import router as pages
 from .routers import labels, ledger, lots, oversight, parties, processing, production, provenance, reference, trade
 
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
-    for module in (parties, production, processing, labels, trade, provenance, lots, oversight, reference, ledger, pages):
+    for module in (parties, production, processing, labels, trade, provenance, lots, oversight, reference, ledger, pages, dashboard):
         app.include_router(module.router)
     logging.getLogger("cashew").setLevel(logging.INFO)
     return app

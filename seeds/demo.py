@@ -36,6 +36,7 @@ from traceability.production.schemas import FarmCreate, FarmInputCreate, Harvest
 from traceability.production.service import record_farm, record_farm_input
 from traceability.settings import Settings, get_settings
 
+from .demo_oversight import schedule_oversight
 from .demo_processing import schedule_processing
 from .demo_data import (
     CORRECTED_FARM,
@@ -43,6 +44,7 @@ from .demo_data import (
     DEMO_FARMS,
     DEMO_PARTIES,
     DEMO_SEED,
+    OVERSIGHT_FARMS,
     REWEIGH_FACTOR,
     REWEIGH_REASON,
     DemoFarm,
@@ -157,6 +159,9 @@ def _write_story(session: Session, base_url: str) -> _Story:
     reweighed_on = harvest_plan(corrected)[CORRECTED_PICKING].harvested_on + timedelta(days=1)
     story.at(_local(reweighed_on, 10), partial(_correct_picking, story, corrected))
     schedule_processing(story, [(farm.code, farm.owner) for farm in DEMO_FARMS], base_url)
+    for n, farm in enumerate(OVERSIGHT_FARMS):  # registered a fortnight after the cooperative's farms
+        _schedule_farm(story, farm, _local(ONBOARDING.date() + timedelta(days=30 + 2 * n), 9))
+    schedule_oversight(story, base_url)
     return story
 
 
@@ -179,9 +184,33 @@ def load_demo(settings: Settings) -> bool:
             if _demo_present(session):
                 return False
             _write_story(session, settings.public_base_url).play(demo_clock)
+        _alter_behind_the_ledger(engine, signer)
         return True
     finally:
         engine.dispose()
+
+
+TAMPERED_FARM = "Vườn điều Lộc Thái"
+TAMPERED_DOSE = "0.1"
+
+
+def _alter_behind_the_ledger(engine: Engine, signer: Any) -> None:
+    """What the integrity audit is for: someone lowers a pesticide dose of Tâm's farm directly in
+    the database, then the department's audit finds it (a ``ledger_integrity`` alert)."""
+    from sqlalchemy import update
+
+    from ledger.checkpoint import Verifier
+    from traceability.oversight.audit import run_audit
+    from traceability.oversight.service import raise_integrity_alerts
+    from traceability.production.models import FarmInput
+
+    with unit_of_work(engine) as session:
+        farm_id = session.exec(select(Farm.id).where(Farm.name == TAMPERED_FARM)).scalars().one()  # type: ignore[call-overload]
+        session.exec(update(FarmInput).where(FarmInput.farm_id == farm_id, FarmInput.category == "pesticide")  # type: ignore[call-overload, arg-type]
+                     .values(quantity=TAMPERED_DOSE))
+    with open_session(engine) as session:
+        report = run_audit(session, verifier=Verifier.from_vkey(signer.vkey))
+    raise_integrity_alerts(engine, report.problems)
 
 
 # --- The banner of `make run` ----------------------------------------------------------
@@ -253,7 +282,7 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
     lines = [
         f"Cashew traceability demo — {base_url}",
         f"  API docs           {base_url}/docs",
-        f"  Dashboard          {base_url}/dashboard  (coming with the oversight pillar)",
+        f"  Dashboard          {base_url}/dashboard  (public; ?lang=en for English)",
         f"  Ledger checkpoint  {base_url}/ledger/checkpoint",
     ]
     if links is None:
@@ -272,6 +301,14 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
         if links.shipped_lot_id:
             lines += [f"  Shipped to the NL  {base_url}/api/v1/lots/{links.shipped_lot_id}/provenance  "
                       "(bought on the exchange, container from Cát Lái)"]
+    if links is not None:
+        regulator = next(p for p in DEMO_PARTIES if p.role.value == "regulator")
+        lines += ["", f"State oversight (key of {regulator.name}):",
+                  _curl(f"{base_url}/api/v1/oversight/alerts", "-H", f"Authorization: Bearer {regulator.key}"),
+                  f"  Season figures     {base_url}/api/v1/oversight/summary?season=2026",
+                  f"  CSV reports        {base_url}/api/v1/oversight/reports/production_by_district.csv "
+                  "(also processing_by_party, exports)",
+                  "  Integrity audit    .venv/bin/cashew audit   (the demo altered one farm input by SQL: it is found)"]
     lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
     lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]
     token = settings.admin_token

@@ -41,6 +41,13 @@ DEMO_PARTIES: list[DemoParty] = [
     DemoParty("Công ty TNHH Chế biến Hạt điều Đồng Xoài", Role.processor, "ck_demo_processor", "dong-xoai",
               gs1_company_prefix="8935412"),
     DemoParty("Công ty CP Thương mại Điều Chơn Thành", Role.trader, "ck_demo_trader", "chon-thanh"),
+    # The oversight chapter (seeds/demo_oversight.py): a farm too good to be true, a lapsed
+    # certificate, a plot drawn over a neighbour's, and a factory selling more "Vietnamese"
+    # kernel than its Vietnamese nuts can give.
+    DemoParty("Hoàng Văn Tâm", Role.farmer, "ck_demo_farmer_tam", "loc-ninh"),
+    DemoParty("Điểu Văn Bình", Role.farmer, "ck_demo_farmer_binh", "bu-dang"),
+    DemoParty("Công ty CP Chế biến Điều Lộc Ninh", Role.processor, "ck_demo_processor_ln", "loc-ninh",
+              gs1_company_prefix="8935426"),
 ]
 
 
@@ -94,6 +101,20 @@ DEMO_FARMS: list[DemoFarm] = [
              Decimal("4.6"), (2.2, -1.4), 2013, "AB 0508", Decimal("1.7"), polygon=True, aspect=1.3),
     DemoFarm("duc-1", "ck_demo_farmer_duc", "Vườn điều Tân Lập", "dong-phu", "Tân Lập",
              Decimal("3.0"), (1.0, 2.2), 2009, "local seedling", Decimal("1.0")),
+]
+
+# The oversight chapter's farms: each raises one kind of alert when it is recorded.
+LAPSED_VIETGAP = DemoCert("vietgap", "VietGAP-TT-22-11-70-0187", date(2023, 1, 1), date(2025, 12, 31))
+OVERSIGHT_FARMS: list[DemoFarm] = [
+    # 2.8 t/ha on 1.5 ha: above the 2.5 t/ha that regulators look at (farm_yield_high).
+    DemoFarm("tam-1", "ck_demo_farmer_tam", "Vườn điều Lộc Thái", "loc-ninh", "Lộc Thái",
+             Decimal("1.5"), (0.5, 0.8), 2015, "AB 0508", Decimal("2.8")),
+    # VietGAP ended on 31/12/2025 and was not renewed; the 2026 pickings are not certified (certificate_expired).
+    DemoFarm("tam-2", "ck_demo_farmer_tam", "Rẫy điều Lộc Hưng", "loc-ninh", "Lộc Hưng",
+             Decimal("3.2"), (-1.5, -0.6), 2007, "local seedling", Decimal("1.2"), (LAPSED_VIETGAP,)),
+    # Drawn over the east end of Hùng's organic plot (plot_overlap).
+    DemoFarm("binh-1", "ck_demo_farmer_binh", "Rẫy điều suối Đắk Liên", "bu-dang", "Đức Liễu",
+             Decimal("4.4"), (1.4, -2.05), 2012, "PN1", Decimal("1.2"), polygon=True),
 ]
 
 # --- Geometry ------------------------------------------------------------------

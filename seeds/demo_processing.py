@@ -57,15 +57,15 @@ def _doc(text: str) -> Document:
     return Document(type=text.split(":")[0], sha256=sha256(text.encode()).hexdigest())
 
 
-def _deliver(story: Story, farm_code: str, owner: str) -> None:
-    processor = story.parties[PROCESSOR]
+def _deliver(story: Story, farm_code: str, owner: str, to: str = PROCESSOR, pending: str = "pending") -> None:
+    processor = story.parties[to]
     for harvest in story.harvests[farm_code]:
         lot = story.session.get(Lot, harvest.lot_id)
         assert lot is not None
         transfer, _ = custody.dispatch(story.session, sender=story.parties[owner], lot_id=lot.lot_id,
                                        dispatch_in=DispatchCreate(to_party_id=processor.id,
                                                                   quantity_kg=Decimal(lot.quantity_g) / 1000))
-        story.lots.setdefault("pending", []).append((farm_code, transfer.id, transfer.quantity_g))
+        story.lots.setdefault(pending, []).append((farm_code, transfer.id, transfer.quantity_g))
 
 
 def _receive_all(story: Story) -> None:
@@ -87,8 +87,9 @@ def _import(story: Story, day: date) -> None:
     story.lots["import"] = record.lot_id
 
 
-def _test(story: Story, lot_id: str, good: str, spotted: str, nuts: int, moisture: str, day: date) -> None:
-    quality.record_quality_test(story.session, party=story.parties[PROCESSOR], lot_id=lot_id, test_in=QualityTestCreate(
+def _test(story: Story, lot_id: str, good: str, spotted: str, nuts: int, moisture: str, day: date,
+          party: str = PROCESSOR) -> None:
+    quality.record_quality_test(story.session, party=story.parties[party], lot_id=lot_id, test_in=QualityTestCreate(
         sample_g=Decimal(1000), nut_count=nuts, good_kernel_g=Decimal(good), spotted_kernel_g=Decimal(spotted),
         reject_kernel_g=Decimal(12), moisture_pct=Decimal(moisture), tested_on=day))
 

@@ -1,7 +1,9 @@
-"""The buyer's page in a real browser: headless Chromium at phone width against ``cashew serve``.
+"""The public pages in a real browser: headless Chromium against ``cashew serve`` — the buyer's
+page at phone width, the dashboard at desktop width on the demo data.
 
 Skipped when Chromium is not installed (``.ci/run`` installs it). To refresh the committed
-screenshot: ``CASHEW_BUYER_SCREENSHOT=docs/buyer-page.png .venv/bin/pytest tests/test_buyer_page_browser.py``.
+screenshots: ``CASHEW_BUYER_SCREENSHOT=docs/buyer-page.png CASHEW_DASHBOARD_SCREENSHOT=docs/dashboard.png
+.venv/bin/pytest tests/test_buyer_page_browser.py``.
 """
 
 import os
@@ -29,6 +31,8 @@ CASHEW = str(Path(sys.executable).parent / "cashew")
 ADMIN = {"Authorization": "Bearer browser-test-admin"}
 PHONE_WIDTH = 390
 SCREENSHOT_ENV = "CASHEW_BUYER_SCREENSHOT"
+DASHBOARD_SCREENSHOT_ENV = "CASHEW_DASHBOARD_SCREENSHOT"
+DESKTOP_WIDTH = 1200
 
 
 def find_chromium() -> str | None:
@@ -49,6 +53,7 @@ def browser() -> str:
 class Server:
     url: str
     db_url: str
+    env: dict[str, str]
 
 
 @pytest.fixture
@@ -60,7 +65,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
            "CASHEW_ADMIN_TOKEN": ADMIN["Authorization"].split()[1]}
     with live_server([CASHEW, "serve", "--port", str(port)], port=port, env=env, cwd=ROOT,
                      log=tmp_path / "server.log", timeout=30):
-        yield Server(url, db_url)
+        yield Server(url, db_url, env)
 
 
 # --- demo-like data, built through the HTTP API --------------------------------------------------
@@ -167,12 +172,44 @@ def test_the_page_renders_on_a_phone(browser: str, server: Server, tmp_path: Pat
         save_whole_page(browser, tmp_path, url, ROOT / target)
 
 
-def save_whole_page(browser: str, tmp_path: Path, url: str, target: Path) -> None:
-    """The whole page at phone width, the empty background below it cropped (docs/buyer-page.png)."""
+def save_whole_page(browser: str, tmp_path: Path, url: str, target: Path, width: int = PHONE_WIDTH) -> None:
+    """The whole page, the empty background below it cropped (docs/buyer-page.png, docs/dashboard.png)."""
     tall = tmp_path / "tall.png"
-    run_chromium(browser, tmp_path / "profile-tall", f"--window-size={PHONE_WIDTH},3200", f"--screenshot={tall}", url)
+    run_chromium(browser, tmp_path / "profile-tall", f"--window-size={width},3200", f"--screenshot={tall}", url)
     with Image.open(tall) as image:
         rgb = image.convert("RGB")
     background = rgb.getpixel((0, rgb.height - 1))
     rows = [y for y in range(rgb.height) if any(rgb.getpixel((x, y)) != background for x in range(0, rgb.width, 3))]
     rgb.crop((0, 0, rgb.width, min(rgb.height, rows[-1] + 24))).quantize(colors=256).save(target, optimize=True)
+
+
+def test_the_dashboard_renders_offline_with_every_chart(browser: str, server: Server, tmp_path: Path) -> None:
+    """``make run``'s dashboard: the demo loaded by ``cashew seed demo``, drawn with nothing from the internet."""
+    from seeds.demo_data import DEMO_PARTIES
+
+    seeded = subprocess.run([CASHEW, "seed", "demo"], env=server.env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    url = f"{server.url}/dashboard"
+    shot = tmp_path / "dashboard.png"
+    done = run_chromium(browser, tmp_path / "profile", f"--window-size={DESKTOP_WIDTH},1800", f"--screenshot={shot}", url)
+    assert shot.exists(), done.stderr[-2000:]
+    with Image.open(shot) as image:
+        top_bar = image.convert("RGB").getpixel((5, 5))
+    assert distinct_colours(shot) > 50, "the screenshot looks blank"
+    assert top_bar == (0x1F, 0x5A, 0x3B), f"the page's stylesheet was not applied (top bar is {top_bar})"
+
+    dom = run_chromium(browser, tmp_path / "profile-dom", "--dump-dom", url).stdout
+    assert dom.count("<svg") == 5  # monthly flows, districts, grades, imports, exports
+    for text in ("Ngành điều", "Dòng chảy theo tháng", "Bù Đăng", "Lộc Ninh", "W320", "Bờ Biển Ngà", "Ghana",
+                 "Campuchia", "Hà Lan", "Hoa Kỳ", "Trung Quốc"):
+        assert text in dom, text
+    assert "Chưa có số liệu" not in dom  # every chart has data
+    for party in DEMO_PARTIES:
+        assert party.name not in dom, f"the public dashboard names {party.name}"
+    assert "<script" not in dom and " src=" not in dom
+    english = run_chromium(browser, tmp_path / "profile-en", "--dump-dom", f"{url}?lang=en").stdout
+    assert "Harvest by district" in english and "Netherlands" in english
+
+    if target := os.environ.get(DASHBOARD_SCREENSHOT_ENV):
+        save_whole_page(browser, tmp_path, f"{url}?lang=vi", ROOT / target, width=DESKTOP_WIDTH)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from seeds.demo import banner, load_demo
-from seeds.demo_data import DEMO_FARMS, DEMO_PARTIES, harvest_plan, input_plan
+from seeds.demo_data import DEMO_FARMS, DEMO_PARTIES, OVERSIGHT_FARMS, harvest_plan, input_plan
 from traceability import clock
 from traceability.anchoring import SqlLog
 from traceability.anchoring.models import LedgerCheckpoint
@@ -21,6 +21,7 @@ from traceability.settings import Settings
 from .factories import auth, ledger_size, table_counts
 
 FARMERS = [p for p in DEMO_PARTIES if p.role == "farmer"]
+ALL_FARMS = DEMO_FARMS + OVERSIGHT_FARMS
 
 
 def latest_checkpoint(url: str) -> LedgerCheckpoint:
@@ -51,31 +52,52 @@ class TestLoadDemo:
         load_demo(settings)
         for farmer in FARMERS:
             farms = client.get("/api/v1/farms", headers=auth(farmer.key)).json()["items"]
-            assert sorted(f["name"] for f in farms) == sorted(f.name for f in DEMO_FARMS if f.owner == farmer.key)
+            assert sorted(f["name"] for f in farms) == sorted(f.name for f in ALL_FARMS if f.owner == farmer.key)
             assert 1 <= len(farms) <= 2
         regulator = next(p for p in DEMO_PARTIES if p.role == "regulator")
         farms = client.get("/api/v1/farms", headers=auth(regulator.key)).json()["items"]
-        assert len(farms) == len(DEMO_FARMS)
+        assert len(farms) == len(ALL_FARMS)
         polygons = [f for f in farms if f["geometry"]["type"] == "Polygon"]
         assert len(polygons) >= 2 and all(f["area_ha"] > 4 for f in polygons)
-        assert {f["district"] for f in farms} == {"bu-dang", "bu-gia-map", "phu-rieng", "dong-phu"}
+        assert {f["district"] for f in farms} == {"bu-dang", "bu-gia-map", "phu-rieng", "dong-phu", "loc-ninh"}
         assert any(f["certifications"] for f in farms)
 
     def test_records_and_ledger_entries_match_the_plans(self, settings: Settings, client: TestClient,
                                                         engine: Engine) -> None:
         load_demo(settings)
         counts = table_counts(engine)
-        harvests = sum(len(harvest_plan(f)) for f in DEMO_FARMS)
-        inputs = sum(len(input_plan(f)) for f in DEMO_FARMS)
-        certificates = sum(len(f.certifications) for f in DEMO_FARMS)
-        kernels_and_byproducts = 2 * 7 + 2  # two batches: five kernel grades, shell and testa; two parts for the trader
+        harvests = sum(len(harvest_plan(f)) for f in ALL_FARMS)
+        inputs = sum(len(input_plan(f)) for f in ALL_FARMS)
+        certificates = sum(len(f.certifications) for f in ALL_FARMS)
+        tam = sum(len(harvest_plan(f)) for f in OVERSIGHT_FARMS if f.owner == "ck_demo_farmer_tam")
+        # four batches: five kernel grades, shell and testa each; two parts for the trader; three imports
+        kernels_and_byproducts = 4 * 7 + 2
         assert (counts["farm"], counts["harvest"], counts["lot"], counts["farm_input"], counts["correction"]) == (
-            len(DEMO_FARMS), harvests, harvests + 1 + kernels_and_byproducts, inputs, 1)
-        # every harvest lot is delivered (dispatch + receipt), one import, a cutting test per farm and the import
-        processing = 2 * harvests + 1 + (len(DEMO_FARMS) + 1) + 2 + 10  # ... and a label for each of 10 kernel lots
-        processing += 2 * 5 + 1  # two listings, each sold: split, dispatch, contract, receipt; one shipment
-        assert ledger_size(client) == len(DEMO_FARMS) + certificates + harvests + inputs + 1 + processing
-        assert counts["alert"] == 1  # one delivery lost 2.4 % in transit; no overlaps, no implausible yields
+            len(ALL_FARMS), harvests, harvests + 3 + kernels_and_byproducts, inputs, 1)
+        cooperative = harvests - tam - sum(len(harvest_plan(f)) for f in OVERSIGHT_FARMS if f.owner != "ck_demo_farmer_tam")
+        # Đồng Xoài: every cooperative lot delivered (dispatch + receipt), one import, a cutting test per farm and
+        # the import, two batches, a label for each of 10 kernel lots; two listings, each sold (split, dispatch,
+        # contract, receipt); one shipment
+        processing = 2 * cooperative + 1 + (len(DEMO_FARMS) + 1) + 2 + 10 + 2 * 5 + 1
+        # Lộc Ninh: Tâm's lots delivered and each cut-tested, two imports (tested), two batches, ten labels,
+        # two shipments; the department: one acknowledgement, two inspections
+        oversight = 2 * tam + 2 + (tam + 2) + 2 + 10 + 2 + 1 + 2
+        assert ledger_size(client) == len(ALL_FARMS) + certificates + harvests + inputs + 1 + processing + oversight
+        assert (counts["inspection"], counts["alert_acknowledgement"]) == (2, 1)
+
+    def test_the_alerts_show_every_kind_regulators_watch(self, settings: Settings, client: TestClient) -> None:
+        load_demo(settings)
+        regulator = next(p for p in DEMO_PARTIES if p.role == "regulator")
+        alerts = client.get("/api/v1/oversight/alerts", headers=auth(regulator.key)).json()["items"]
+        assert sorted(a["kind"] for a in alerts) == sorted([
+            "farm_yield_high", "plot_overlap", "batch_yield_high", "transit_loss", "origin_claim_exceeds_input",
+            "certificate_expired", "ledger_integrity"])
+        assert [a["kind"] for a in alerts if a["acknowledgement"]] == ["transit_loss"]
+        audit = client.post("/api/v1/oversight/audits", headers=auth(regulator.key)).json()
+        (problem,) = audit["problems"]  # the one farm input the demo altered behind the ledger
+        assert problem["record_type"] == "farm_input"
+        (integrity,) = [a for a in alerts if a["kind"] == "ledger_integrity"]
+        assert (integrity["subject_id"], integrity["detail"]["ledger_index"]) == (problem["record_id"], problem["ledger_index"])
 
     def test_harvests_are_realistic_and_in_the_past(self, settings: Settings, engine: Engine) -> None:
         load_demo(settings)
@@ -91,7 +113,10 @@ class TestLoadDemo:
             pickings = [h.quantity_g for h in harvests if h.farm_id == farm_id]
             t_per_ha = Decimal(sum(pickings)) / 1_000_000 / (Decimal(farm.area_m2) / 10_000)
             assert 2 <= len(pickings) <= 4
-            assert Decimal("0.99") <= t_per_ha <= Decimal("2.2"), (farm.name, t_per_ha)
+            if farm.name == OVERSIGHT_FARMS[0].name:  # the farm too good to be true: flagged, not refused
+                assert Decimal("2.5") < t_per_ha <= Decimal("4"), t_per_ha
+            else:
+                assert Decimal("0.99") <= t_per_ha <= Decimal("2.2"), (farm.name, t_per_ha)
 
     def test_the_clock_and_ids_are_released_afterwards(self, settings: Settings) -> None:
         load_demo(settings)
@@ -130,7 +155,8 @@ class TestBanner:
             assert f"http://127.0.0.1:8000{path}" in text
         for party in DEMO_PARTIES:
             assert party.name in text and party.key in text
-        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 3 and "Idempotency-Key" in text
+        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 4 and "Idempotency-Key" in text
+        assert "/api/v1/oversight/alerts" in text and "cashew audit" in text
         harvest_url = next(w for w in text.split() if "/api/v1/harvests/" in w)
         harvest = client.get(harvest_url.removeprefix("http://127.0.0.1:8000"), headers=auth(FARMERS[0].key))
         assert harvest.status_code == 200 and harvest.json()["corrections"], harvest.text

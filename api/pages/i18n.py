@@ -13,6 +13,33 @@ DEFAULT = "vi"
 
 STRINGS: dict[str, dict[str, str]] = {
     "vi": {
+        "dash_site": "Số liệu ngành điều",
+        "dash_title": "Ngành điều Bình Phước (cũ) — mùa vụ {season}",
+        "dash_intro": "Số liệu tổng hợp từ hệ thống truy xuất nguồn gốc: sản xuất, chế biến, thương mại. "
+                      "Không có thông tin cá nhân hay số liệu của từng doanh nghiệp.",
+        "dash_season": "Mùa vụ",
+        "dash_farms": "Vườn có thu hoạch / đã đăng ký",
+        "dash_area": "Diện tích cho thu hoạch",
+        "dash_harvest": "Sản lượng thu hoạch",
+        "dash_yield": "Năng suất bình quân",
+        "dash_domestic": "Điều thô trong nước nhà máy thu mua",
+        "dash_imported": "Điều thô nhập khẩu",
+        "dash_outturn": "Outturn bình quân (lbs/bao 80 kg)",
+        "dash_kernel": "Nhân điều chế biến",
+        "dash_exports": "Xuất khẩu",
+        "dash_containers": "số container: {n}",
+        "dash_monthly": "Dòng chảy theo tháng",
+        "dash_by_district": "Sản lượng theo huyện, thị (địa giới trước 7/2025)",
+        "dash_by_grade": "Nhân điều theo cấp hạng (TCVN 4850)",
+        "dash_by_origin": "Điều thô nhập khẩu theo nước xuất xứ",
+        "dash_by_destination": "Xuất khẩu theo nước đến",
+        "dash_numbers": "Xem số liệu",
+        "dash_no_data": "Chưa có số liệu cho mùa vụ này.",
+        "flow_harvest": "Thu hoạch",
+        "flow_received": "Nhà máy thu mua",
+        "flow_imported": "Nhập khẩu",
+        "flow_kernel": "Nhân điều",
+        "flow_exported": "Xuất khẩu",
         "site": "Truy xuất nguồn gốc hạt điều",
         "brand": "Truy xuất nguồn gốc",
         "switch_to": "English",
@@ -79,6 +106,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "per_lb": "{count} nhân/lb",
     },
     "en": {
+        "dash_site": "Cashew sector figures",
+        "dash_title": "Cashew in former Bình Phước — season {season}",
+        "dash_intro": "Aggregate figures from the traceability system: production, processing, trade. "
+                      "No personal data and no single company's figures.",
+        "dash_season": "Season",
+        "dash_farms": "Farms harvesting / registered",
+        "dash_area": "Area harvested",
+        "dash_harvest": "Harvest",
+        "dash_yield": "Mean yield",
+        "dash_domestic": "Domestic raw nuts received by factories",
+        "dash_imported": "Raw nuts imported",
+        "dash_outturn": "Mean outturn (lbs per 80 kg bag)",
+        "dash_kernel": "Kernel produced",
+        "dash_exports": "Exports",
+        "dash_containers": "containers: {n}",
+        "dash_monthly": "Monthly flows",
+        "dash_by_district": "Harvest by district (boundaries before July 2025)",
+        "dash_by_grade": "Kernel by grade (AFI / TCVN 4850)",
+        "dash_by_origin": "Raw-nut imports by origin",
+        "dash_by_destination": "Exports by destination",
+        "dash_numbers": "Show the figures",
+        "dash_no_data": "No figures for this season yet.",
+        "flow_harvest": "Harvest",
+        "flow_received": "Received",
+        "flow_imported": "Imported",
+        "flow_kernel": "Kernel",
+        "flow_exported": "Exported",
         "site": "Cashew traceability",
         "brand": "Cashew traceability",
         "switch_to": "Tiếng Việt",
@@ -179,6 +233,10 @@ COUNTRIES_VI = {
     "SN": "Sénégal", "TG": "Togo", "ML": "Mali", "MZ": "Mozambique", "KE": "Kenya", "IN": "Ấn Độ",
     "ID": "Indonesia", "BR": "Brasil", "CM": "Cameroon", "SL": "Sierra Leone", "GM": "Gambia",
     "PH": "Philippines", "LA": "Lào", "TH": "Thái Lan", "MM": "Myanmar",
+    # destinations of Vietnam's kernel
+    "US": "Hoa Kỳ", "CN": "Trung Quốc", "NL": "Hà Lan", "DE": "Đức", "GB": "Anh", "AU": "Úc", "CA": "Canada",
+    "AE": "UAE", "RU": "Nga", "JP": "Nhật Bản", "KR": "Hàn Quốc", "IT": "Ý", "FR": "Pháp", "ES": "Tây Ban Nha",
+    "IL": "Israel", "SA": "Ả Rập Xê Út", "BE": "Bỉ", "NZ": "New Zealand",
 }
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -228,6 +286,13 @@ class Texts:
         """A mass with no more decimals than it has (grams at most)."""
         decimals = next(d for d in range(4) if round(value, d) == round(value, 3))
         return f"{self.number(value, decimals)}\u00a0kg"
+
+    def mass(self, kg: float) -> str:
+        """Kilograms up to 10 t, tonnes beyond (the sector thinks in tonnes)."""
+        return f"{self.number(kg)}\u00a0kg" if kg < 10_000 else f"{self.number(kg / 1000, 1)}\u00a0t"
+
+    def month(self, month: int) -> str:
+        return f"T{month}" if self.lang == "vi" else MONTHS_EN[month - 1]
 
     def pct(self, value: float) -> str:
         decimals = 0 if float(value).is_integer() else 1

@@ -258,3 +258,9 @@ def summary(session: Session, season: int) -> dict[str, Any]:
                                                       ("harvest", "received", "imported", "kernel", "exported")}}
                     for m in MONTHS],
     })
+
+
+def seasons_with_harvests(session: Session) -> list[int]:
+    """The seasons that have any harvest, most recent first."""
+    year = cast(extract("year", Harvest.harvested_on), Integer)
+    return [int(y) for y in session.exec(select(year).distinct().order_by(year.desc())).scalars()]  # type: ignore[call-overload]
