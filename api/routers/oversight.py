@@ -7,7 +7,7 @@ acknowledgements and audits.
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from ledger.checkpoint import Verifier
@@ -68,13 +68,16 @@ def alerts(session: SessionDep, _: Regulator, page: PageParams, kind: str | None
     return {"items": service.alert_reads(session, result.items), "next_cursor": result.next_cursor}
 
 
+AlertId = Annotated[int, Path(ge=1, le=service.MAX_ALERT_ID)]
+
+
 @router.get("/alerts/{alert_id}", response_model=AlertRead)
-def alert(alert_id: int, session: SessionDep, _: Regulator) -> AlertRead:
+def alert(alert_id: AlertId, session: SessionDep, _: Regulator) -> AlertRead:
     return service.alert_reads(session, [service.get_alert(session, alert_id)])[0]
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
-def acknowledge(alert_id: int, ack_in: AcknowledgementCreate, write: RegulatorWrite) -> JSONResponse:
+def acknowledge(alert_id: AlertId, ack_in: AcknowledgementCreate, write: RegulatorWrite) -> JSONResponse:
     """Record what a regulator found about an alert (an entry); once per alert."""
     read = service.acknowledge(write.session, regulator=write.party, alert_id=alert_id, ack_in=ack_in)
     return write.respond(read, status_code=200)

@@ -203,10 +203,12 @@ class TestAlertList:
         assert [a["party_id"] for a in alerts(client, regulator, since=raised.replace("+", "%2B"))] == \
             [f["id"] for f in farmers[1:]]
         assert alerts(client, regulator, since="2099-01-01T00:00:00Z") == []
+        assert alerts(client, regulator, since="2099-01-01") == []  # no offset: Vietnam's local time
+        assert len(alerts(client, regulator, since="2000-01-01T08:00:00")) == 3
 
     @pytest.mark.parametrize(("query", "code"), [
         ("kind=fraud", "invalid_kind"), ("since=yesterday", "invalid_input"), ("cursor=%21%21", "invalid_cursor"),
-        ("cursor=YWJj", "invalid_cursor"), ("limit=0", "invalid_limit"),
+        ("cursor=YWJj", "invalid_cursor"), ("cursor=OTk5OTk5OTk5OTk5", "invalid_cursor"), ("limit=0", "invalid_limit"),
     ])
     def test_bad_filters_are_422(self, client: TestClient, regulator: dict[str, Any], query: str, code: str) -> None:
         response = client.get(f"/api/v1/oversight/alerts?{query}", headers=regulator["headers"])
@@ -240,12 +242,12 @@ class TestAcknowledgement:
         assert again.status_code == 409 and again.json()["error"] == "already_acknowledged"
         assert table_counts(engine) == before
 
-    @pytest.mark.parametrize(("case", "status"), [("unknown", 404), ("empty_note", 422), ("extra_field", 422),
-                                                  ("farmer", 403), ("processor", 403)])
+    @pytest.mark.parametrize(("case", "status"), [("unknown", 404), ("huge", 422), ("empty_note", 422),
+                                                  ("extra_field", 422), ("farmer", 403), ("processor", 403)])
     def test_bad_acknowledgements_write_nothing(self, client: TestClient, engine: Engine, regulator: dict[str, Any],
                                                 alert: dict[str, Any], case: str, status: int) -> None:
         who = make_party(client, role=case) if case in ("farmer", "processor") else regulator
-        alert_id = 999999 if case == "unknown" else alert["id"]
+        alert_id = {"unknown": 999999, "huge": 10**20}.get(case, alert["id"])
         body = {"note": ""} if case == "empty_note" else {"note": "ok", "by": "x"} if case == "extra_field" else {"note": "ok"}
         before = table_counts(engine)
         response = client.post(f"/api/v1/oversight/alerts/{alert_id}/acknowledge", json=body, headers=who["headers"])
@@ -306,4 +308,32 @@ def test_only_regulators_reach_oversight(client: TestClient, engine: Engine, rol
         response = client.request(method, path, headers=party["headers"], json={"note": "x"} if method == "POST" else None)
         assert response.status_code == 403, (method, path, response.text)
         assert client.request(method, path).status_code == 401, (method, path)
+    assert table_counts(engine) == before
+
+
+def test_regulators_read_everything_and_write_nothing_else(client: TestClient, engine: Engine,
+                                                           regulator: dict[str, Any], processor: dict[str, Any]) -> None:
+    farmer = make_party(client)
+    farm = make_farm(client, farmer)
+    harvest = log_harvest(client, farmer, farm["id"], quantity_kg=800)
+    lot_id = deliver(client, farmer, processor, harvest["lot_id"], 500)
+    for path in (f"/api/v1/farms/{farm['id']}", f"/api/v1/harvests/{harvest['id']}", f"/api/v1/lots/{lot_id}",
+                 f"/api/v1/lots/{harvest['lot_id']}", f"/api/v1/lots/{lot_id}/provenance"):
+        assert client.get(path, headers=regulator["headers"]).status_code == 200, path
+    before = table_counts(engine)
+    writes = [
+        ("/api/v1/farms", {"name": "x", "district": "bu-dang", "commune": "x", "area_ha": 1,
+                           "geometry": {"type": "Point", "coordinates": list(BU_DANG)}}),
+        ("/api/v1/harvests", {"farm_id": farm["id"], "harvested_on": "2026-03-01", "quantity_kg": 10, "moisture_pct": 9}),
+        (f"/api/v1/lots/{lot_id}/dispatch", {"to_party_id": farmer["id"], "quantity_kg": 1}),
+        (f"/api/v1/lots/{lot_id}/quality-tests", CUTTING_TEST),
+        ("/api/v1/batches", {"inputs": [{"lot_id": lot_id, "quantity_kg": 1}],
+                             "outputs": [{"product": "shell", "quantity_kg": 1}]}),
+        ("/api/v1/listings", listing(lot_id, 1)),
+        ("/api/v1/corrections", {"entry_id": harvest["id"], "changes": {"quantity_kg": 1}, "reason": "x"}),
+    ]
+    for path, body in writes:
+        response = client.post(path, json=body, headers=regulator["headers"])
+        assert response.status_code == 403, (path, response.text)
+    assert client.get(f"/api/v1/lots/{lot_id}/label.svg", headers=regulator["headers"]).status_code == 403
     assert table_counts(engine) == before

@@ -46,8 +46,22 @@ def list_alerts(session: Session, *, kind: str | None, party_id: str | None, sin
     if party_id is not None:
         stmt = stmt.where(col(Alert.party_id) == party_id)
     if since is not None:
+        if since.tzinfo is None:  # "2026-06-01" or a time with no offset: Vietnam's local time
+            from ..production.service import VIETNAM_TIME
+
+            since = since.replace(tzinfo=VIETNAM_TIME)
         stmt = stmt.where(col(Alert.raised_at) >= since)
-    return paginate(session, stmt, col(Alert.id), limit=limit, cursor=cursor, parse=int)
+    return paginate(session, stmt, col(Alert.id), limit=limit, cursor=cursor, parse=alert_id_of)
+
+
+MAX_ALERT_ID = 2**31 - 1  # an INTEGER column on every database
+
+
+def alert_id_of(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_ALERT_ID:
+        raise ValueError(text)
+    return value
 
 
 def alert_reads(session: Session, alerts: list[Alert]) -> list[AlertRead]:
