@@ -96,5 +96,7 @@ class TestAuditCommand:
         tamper(engine, "UPDATE harvest SET moisture_pct = '5' WHERE id = :h", h=story["harvest"])
         found = subprocess.run([cashew, "audit"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert found.returncode == 1 and f"harvest {story['harvest']}" in found.stdout
+        alerts = client.get("/api/v1/oversight/alerts?kind=ledger_integrity", headers=story["regulator"]["headers"])
+        assert [a["subject_id"] for a in alerts.json()["items"]] == [story["harvest"]]  # raised by the command too
         bad = subprocess.run([cashew, "audit", "--vkey", "nonsense"], env=env, cwd=ROOT, capture_output=True, text=True)
         assert bad.returncode == 2
