@@ -62,9 +62,10 @@ def audit(session: SessionDep, state: State, _: Regulator) -> dict[str, Any]:
 
 @router.get("/alerts")
 def alerts(session: SessionDep, _: Regulator, page: PageParams, kind: str | None = None, party_id: str | None = None,
-           since: datetime | None = None) -> dict[str, Any]:
-    """Anomalies raised when records were written, oldest first; filter by ``kind``, ``party_id``, ``since``."""
-    result = service.list_alerts(session, kind=kind, party_id=party_id, since=since, **page)
+           since: datetime | None = None, acknowledged: bool | None = None) -> dict[str, Any]:
+    """Anomalies raised when records were written, oldest first; filter by ``kind``, ``party_id``, ``since``
+    (no offset: Vietnam's time) and ``acknowledged`` (``false``: the ones still to look at)."""
+    result = service.list_alerts(session, kind=kind, party_id=party_id, since=since, acknowledged=acknowledged, **page)
     return {"items": service.alert_reads(session, result.items), "next_cursor": result.next_cursor}
 
 

@@ -1,5 +1,7 @@
 """Fixtures shared by the HTTP tests of the oversight pillar."""
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,12 +19,22 @@ from tests.factories import (
     make_party,
     ok,
 )
+from traceability import clock
 
 
 @pytest.fixture
-def season(client: TestClient) -> dict[str, Any]:
+def season(client: TestClient) -> Iterator[dict[str, Any]]:
     """Two farms in two districts, one corrected harvest and one of last season, a delivery with
-    a little loss, two imports, one batch and one container to the Netherlands."""
+    a little loss, two imports, one batch and one container to the Netherlands; all on 15 June 2026
+    (the clock is pinned, so the story stays in the 2026 season whenever the tests run)."""
+    with clock.frozen(lambda: JUNE_15):
+        yield _season(client)
+
+
+JUNE_15 = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
+
+
+def _season(client: TestClient) -> dict[str, Any]:
     an, binh = make_party(client, name="Nguyễn Văn An"), make_party(client, name="Trần Thị Bình")
     processor = make_party(client, role="processor", name="Công ty Chế biến Điều Bù Đăng", gs1_company_prefix="8935412")
     domestic = farm_lot(client, an, 2000)  # a 5 ha farm in Bù Đăng

@@ -236,6 +236,8 @@ class TestAcknowledgement:
         assert entry["type"] == "alert_acknowledgement" and entry["data"]["alert_id"] == alert["id"]
         assert note not in json.dumps(entry) and len(entry["data"]["note_sha256"]) == 64
         assert alerts(client, regulator)[0]["acknowledgement"]["id"] == acked["acknowledgement"]["id"]
+        assert [a["id"] for a in alerts(client, regulator, acknowledged="true")] == [alert["id"]]
+        assert alerts(client, regulator, acknowledged="false") == []
         before = table_counts(engine)
         again = client.post(f"/api/v1/oversight/alerts/{alert['id']}/acknowledge", json={"note": "again"},
                             headers=regulator["headers"])

@@ -41,6 +41,7 @@ class TestSummary:
             {"country": "NL", "name": "Netherlands", "shipments": 1, "quantity_kg": 600}]}
         months = {m["month"]: m for m in s["monthly"]}
         assert len(months) == 12 and months["2026-03"]["harvest"] == 3000
+        assert (months["2026-06"]["received"], months["2026-06"]["imported"], months["2026-06"]["kernel"]) == (1990, 1500, 750)
         assert sum(m["kernel"] for m in s["monthly"]) == 750 and sum(m["exported"] for m in s["monthly"]) == 600
 
     def test_last_season_and_an_empty_one(self, client: TestClient, season: dict[str, Any]) -> None:

@@ -36,8 +36,8 @@ def alerts_for(session: Session, *, subject_id: str) -> list[Alert]:
 
 
 def list_alerts(session: Session, *, kind: str | None, party_id: str | None, since: datetime | None,
-                limit: int, cursor: str | None) -> Page:
-    """Alerts, oldest first, filtered by kind, party and time raised."""
+                limit: int, cursor: str | None, acknowledged: bool | None = None) -> Page:
+    """Alerts, oldest first, filtered by kind, party, time raised and whether a regulator has acknowledged them."""
     if kind is not None and kind not in AlertKind.__members__:
         raise RuleViolation(f"unknown alert kind {kind!r}; one of {', '.join(AlertKind)}", code="invalid_kind")
     stmt = select(Alert)
@@ -45,6 +45,9 @@ def list_alerts(session: Session, *, kind: str | None, party_id: str | None, sin
         stmt = stmt.where(col(Alert.kind) == kind)
     if party_id is not None:
         stmt = stmt.where(col(Alert.party_id) == party_id)
+    if acknowledged is not None:
+        acked = col(Alert.id).in_(select(Acknowledgement.alert_id))
+        stmt = stmt.where(acked if acknowledged else ~acked)
     if since is not None:
         if since.tzinfo is None:  # "2026-06-01" or a time with no offset: Vietnam's local time
             from ..production.service import VIETNAM_TIME

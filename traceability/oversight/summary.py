@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, distinct, extract, func, select
+from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, select
 from sqlmodel import Session, col
 
 from ..corrections.models import Correction
@@ -140,22 +140,29 @@ def _harvest_corrections(session: Session, figures: SeasonFigures, start: date, 
                 figures.monthly["harvest"][day.month] += sign * grams
 
 
+def _local_month(column: Any, season: int) -> Any:
+    """The month (1–12) of a UTC timestamp in Vietnam's local time, as one portable CASE."""
+    bounds = [datetime(season + (m == 12), m % 12 + 1, 1, tzinfo=VIETNAM_TIME) for m in MONTHS]
+    return case(*[(column < bound, m) for m, bound in zip(MONTHS, bounds, strict=True)], else_=12)
+
+
 def _received(session: Session, figures: SeasonFigures) -> None:
     """Raw nuts weighed in by processors in the season, by their Vietnamese share."""
     since, until = _season_times(figures.season)
     vn = (select(LotOrigin.lot_id, func.sum(LotOrigin.share).label("share")).where(col(LotOrigin.country) == "VN")
           .group_by(LotOrigin.lot_id).subquery())
-    stmt = (select(Receipt.party_id, Receipt.recorded_at, Receipt.received_g, vn.c.share)
+    month = _local_month(col(Receipt.recorded_at), figures.season)
+    stmt = (select(Receipt.party_id, month, func.sum(col(Receipt.received_g) * vn.c.share))
             .join(Transfer, col(Transfer.id) == col(Receipt.transfer_id))
             .join(Lot, col(Lot.lot_id) == col(Transfer.lot_id))
             .join(Party, col(Party.id) == col(Receipt.party_id))
             .join(vn, vn.c.lot_id == col(Transfer.lot_id))
             .where(col(Lot.product) == "rcn", col(Party.role) == "processor",
-                   col(Receipt.recorded_at) >= since, col(Receipt.recorded_at) < until))
-    for party_id, at, grams, share in session.exec(stmt).all():  # type: ignore[call-overload]
-        domestic = int(grams * share)
-        figures.domestic_received_g[party_id] += domestic
-        figures.monthly["received"][at.astimezone(VIETNAM_TIME).month] += domestic
+                   col(Receipt.recorded_at) >= since, col(Receipt.recorded_at) < until)
+            .group_by(Receipt.party_id, month))
+    for party_id, m, grams in session.exec(stmt).all():  # type: ignore[call-overload]
+        figures.domestic_received_g[party_id] += int(grams)
+        figures.monthly["received"][int(m)] += int(grams)
 
 
 def _imports(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
