@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import partial
 
 from traceability.labels.service import labels_data
-from traceability.oversight.models import Alert, AlertKind
+from traceability.oversight.models import Alert, AlertKind, InspectionResult
 from traceability.oversight.schemas import AcknowledgementCreate, InspectionCreate
 from traceability.oversight.service import acknowledge, record_inspection
 from traceability.processing import batches, custody, imports
@@ -40,28 +40,46 @@ REGULATOR = "ck_demo_regulator"
 TAM_FARMS = ("tam-1", "tam-2")
 TRANSIT_LOSS = Decimal("0.006")
 # Two containers: Ghanaian nuts for the blend, Cambodian nuts run on their own.
-IMPORTS = {"GH": ("OOLU8831040", Decimal("10000"), "Ghana Cashew Traders Ltd, Tema"),
-           "KH": ("CMAU6122084", Decimal("4000"), "Kampong Thom Cashew Co., Phnom Penh")}
+IMPORTS = {
+    "GH": ("OOLU8831040", Decimal("10000"), "Ghana Cashew Traders Ltd, Tema"),
+    "KH": ("CMAU6122084", Decimal("4000"), "Kampong Thom Cashew Co., Phnom Penh"),
+}
 BLEND_KERNEL_RATIO = Decimal("0.275")  # within 21–29 %: the batch alone looks ordinary
 CAMBODIAN_KERNEL_RATIO = Decimal("0.296")  # above 29 %: flagged, below the tested 30.4 % + tolerance
-EXPORTS = {"US": ("MSKU7045194", "VNCLI", ["W320", "W240"], "blend"), "CN": ("SEGU5302194", "VNCLI", ["W320"], "cambodian")}
+EXPORTS = {
+    "US": ("MSKU7045194", "VNCLI", ["W320", "W240"], "blend"),
+    "CN": ("SEGU5302194", "VNCLI", ["W320"], "cambodian"),
+}
 
 
 def _receive(story: Story) -> None:
     processor = story.parties[LOC_NINH]
     for farm_code, transfer_id, sent_g in story.lots.pop("ln_pending", []):
         received = (Decimal(sent_g) / 1000 * (1 - TRANSIT_LOSS)).quantize(Decimal("0.1"))
-        transfer, _ = custody.receive(story.session, recipient=processor, transfer_id=transfer_id,
-                                      receive_in=ReceiveCreate(received_kg=received))
+        transfer, _ = custody.receive(
+            story.session, recipient=processor, transfer_id=transfer_id, receive_in=ReceiveCreate(received_kg=received)
+        )
         story.lots.setdefault("ln_received", []).append(transfer.lot_id)
 
 
 def _import(story: Story, day: date) -> None:
     for country, (container, quantity, supplier) in IMPORTS.items():
-        record = imports.record_import(story.session, importer=story.parties[LOC_NINH], import_in=ImportCreate(
-            quantity_kg=quantity, origin_country=country, supplier=supplier, container_no=container, arrived_on=day,
-            documents=[_doc(f"bill_of_lading:{container}-2026"), _doc(f"certificate_of_origin:{country}-2026-{container}"),
-                       _doc(f"phytosanitary_certificate:{country}-PHYTO-{container}")]))
+        record = imports.record_import(
+            story.session,
+            importer=story.parties[LOC_NINH],
+            import_in=ImportCreate(
+                quantity_kg=quantity,
+                origin_country=country,
+                supplier=supplier,
+                container_no=container,
+                arrived_on=day,
+                documents=[
+                    _doc(f"bill_of_lading:{container}-2026"),
+                    _doc(f"certificate_of_origin:{country}-2026-{container}"),
+                    _doc(f"phytosanitary_certificate:{country}-PHYTO-{container}"),
+                ],
+            ),
+        )
         story.lots[f"ln_import_{country}"] = record.lot_id
 
 
@@ -76,12 +94,21 @@ def _cutting_tests(story: Story, day: date) -> None:
 def _run(story: Story, name: str, inputs: list[tuple[str, Decimal]], ratio: Decimal, day: date) -> None:
     raw = sum(q for _, q in inputs)
     kernel = raw * ratio
-    outputs = [BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
-               for g, share in KERNEL_SPLIT.items()]
-    outputs += [BatchOutput(product="shell", quantity_kg=(raw * (SHELL_RATIO - Decimal("0.03"))).quantize(Decimal("0.001"))),
-                BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001")))]
-    made, _, _ = batches.record_batch(story.session, processor=story.parties[LOC_NINH], batch_in=BatchCreate(
-        inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day))
+    outputs = [
+        BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
+        for g, share in KERNEL_SPLIT.items()
+    ]
+    outputs += [
+        BatchOutput(product="shell", quantity_kg=(raw * (SHELL_RATIO - Decimal("0.03"))).quantize(Decimal("0.001"))),
+        BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001"))),
+    ]
+    made, _, _ = batches.record_batch(
+        story.session,
+        processor=story.parties[LOC_NINH],
+        batch_in=BatchCreate(
+            inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day
+        ),
+    )
     story.lots[f"ln_{name}"] = {o["grade"]: o["lot_id"] for o in made.outputs if o["product"] == "kernel"}
 
 
@@ -107,41 +134,78 @@ def _ship(story: Story, day: date) -> None:
     from traceability.trade.shipments import record_shipment
 
     for country, (container, port, grades, run) in EXPORTS.items():
-        record_shipment(story.session, shipper=story.parties[LOC_NINH], shipment_in=ShipmentCreate(
-            lot_ids=[story.lots[f"ln_{run}"][g] for g in grades], container_no=container, port_of_loading=port,
-            destination_country=country, shipped_on=day, documents=[
-                _doc(f"bill_of_lading:{container}-{country}"), _doc(f"certificate_of_origin:VCCI-{container}")]))
+        record_shipment(
+            story.session,
+            shipper=story.parties[LOC_NINH],
+            shipment_in=ShipmentCreate(
+                lot_ids=[story.lots[f"ln_{run}"][g] for g in grades],
+                container_no=container,
+                port_of_loading=port,
+                destination_country=country,
+                shipped_on=day,
+                documents=[
+                    _doc(f"bill_of_lading:{container}-{country}"),
+                    _doc(f"certificate_of_origin:VCCI-{container}"),
+                ],
+            ),
+        )
 
 
 INSPECTIONS = [
-    (LOC_NINH, "conditional", "Kiểm tra sau cảnh báo xuất xứ: nhãn ghi 44% Việt Nam trong khi nguyên liệu trong nước "
-                              "(outturn 41 lbs) chỉ cho khoảng 1,8 tấn nhân. Yêu cầu ghi nhãn theo tỷ lệ thu hồi thực "
-                              "tế và nộp lại hồ sơ lô trong 30 ngày."),
-    (PROCESSOR, "pass", "Sổ nhập nguyên liệu, biên bản cân và kết quả cắt hạt khớp với hệ thống; kho sạch, "
-                        "phân loại nhân đúng TCVN 4850."),
+    (
+        LOC_NINH,
+        "conditional",
+        "Kiểm tra sau cảnh báo xuất xứ: nhãn ghi 44% Việt Nam trong khi nguyên liệu trong nước "
+        "(outturn 41 lbs) chỉ cho khoảng 1,8 tấn nhân. Yêu cầu ghi nhãn theo tỷ lệ thu hồi thực "
+        "tế và nộp lại hồ sơ lô trong 30 ngày.",
+    ),
+    (
+        PROCESSOR,
+        "pass",
+        "Sổ nhập nguyên liệu, biên bản cân và kết quả cắt hạt khớp với hệ thống; kho sạch, "
+        "phân loại nhân đúng TCVN 4850.",
+    ),
 ]
 
 
 def _inspect(story: Story, day: date) -> None:
     regulator = story.parties[REGULATOR]
     for party_key, result, findings in INSPECTIONS:
-        record_inspection(story.session, regulator=regulator, inspection_in=InspectionCreate(
-            party_id=story.parties[party_key].id, inspected_on=day, result=result, findings=findings))  # type: ignore[arg-type]
+        record_inspection(
+            story.session,
+            regulator=regulator,
+            inspection_in=InspectionCreate(
+                party_id=story.parties[party_key].id,
+                inspected_on=day,
+                result=InspectionResult(result),
+                findings=findings,
+            ),
+        )
 
 
 def _acknowledge_transit_loss(story: Story) -> None:
     from sqlalchemy import select
+    from sqlmodel import col
 
-    alert = story.session.exec(select(Alert).where(Alert.kind == AlertKind.transit_loss.value)).scalars().first()  # type: ignore[call-overload]
-    acknowledge(story.session, regulator=story.parties[REGULATOR], alert_id=alert.id, ack_in=AcknowledgementCreate(
-        note="Đã gọi nhà máy: bao bị rách khi bốc xếp, có biên bản giao nhận; hao hụt 2,4% được giải trình."))
+    alert = story.session.scalars(select(Alert).where(col(Alert.kind) == AlertKind.transit_loss.value)).first()
+    assert alert is not None and alert.id is not None
+    acknowledge(
+        story.session,
+        regulator=story.parties[REGULATOR],
+        alert_id=alert.id,
+        ack_in=AcknowledgementCreate(
+            note="Đã gọi nhà máy: bao bị rách khi bốc xếp, có biên bản giao nhận; hao hụt 2,4% được giải trình."
+        ),
+    )
 
 
 def schedule_oversight(story: Story, base_url: str) -> None:
     """Add the oversight chapter; Tâm's farms must already be in the story."""
     for n, code in enumerate(TAM_FARMS):
-        story.at(_local(date(2026, 6, 6), 7) + timedelta(minutes=20 * n),
-                 partial(_deliver, story, code, "ck_demo_farmer_tam", LOC_NINH, "ln_pending"))
+        story.at(
+            _local(date(2026, 6, 6), 7) + timedelta(minutes=20 * n),
+            partial(_deliver, story, code, "ck_demo_farmer_tam", LOC_NINH, "ln_pending"),
+        )
     story.at(_local(date(2026, 6, 6), 16), partial(_receive, story))
     story.at(_local(date(2026, 6, 5), 10), partial(_import, story, date(2026, 6, 5)))
     story.at(_local(date(2026, 6, 8), 9), partial(_cutting_tests, story, date(2026, 6, 8)))

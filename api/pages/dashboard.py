@@ -25,23 +25,37 @@ router = APIRouter(tags=["pages"])
 
 DASHBOARD_CSS = CSS + (HERE / "static" / "dashboard.css").read_text(encoding="utf-8")
 _HASH = base64.b64encode(hashlib.sha256(DASHBOARD_CSS.encode()).digest()).decode()
-CSP = (f"default-src 'none'; style-src 'sha256-{_HASH}'; img-src 'self'; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors 'none'")
-FLOWS = (("harvest", "#2f7d50"), ("received", "#8fbf9f"), ("imported", "#c9892a"), ("kernel", "#e9c77b"),
-         ("exported", "#1f5a3b"))
+CSP = (
+    f"default-src 'none'; style-src 'sha256-{_HASH}'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+FLOWS = (
+    ("harvest", "#2f7d50"),
+    ("received", "#8fbf9f"),
+    ("imported", "#c9892a"),
+    ("kernel", "#e9c77b"),
+    ("exported", "#1f5a3b"),
+)
 
 
 def _charts(t: Texts, s: dict[str, Any]) -> dict[str, Any]:
-    districts = [(DISTRICTS[d["district"]].name if d["district"] in DISTRICTS else d["district"], d["quantity_kg"])
-                 for d in s["harvest"]["by_district"]]
+    districts = [
+        (DISTRICTS[d["district"]].name if d["district"] in DISTRICTS else d["district"], d["quantity_kg"])
+        for d in s["harvest"]["by_district"]
+    ]
     grades = [(g["grade"], g["quantity_kg"]) for g in s["kernel"]["by_grade"]]
-    imports = [(t.country(c["country"], c["name"]), c["quantity_kg"]) for c in s["raw_nuts_received"]["imported_by_country"]]
+    imports = [
+        (t.country(c["country"], c["name"]), c["quantity_kg"]) for c in s["raw_nuts_received"]["imported_by_country"]
+    ]
     exports = [(t.country(c["country"], c["name"]), c["quantity_kg"]) for c in s["exports"]["by_destination"]]
     months = [t.month(m) for m in range(1, 13)]
     series = [(t(f"flow_{flow}"), fill, [row[flow] for row in s["monthly"]]) for flow, fill in FLOWS]
     monthly_rows = [(f"{months[i]} · {name}", values[i]) for i in range(12) for name, _, values in series if values[i]]
     return {
-        "district_rows": districts, "grade_rows": grades, "import_rows": imports, "export_rows": exports,
+        "district_rows": districts,
+        "grade_rows": grades,
+        "import_rows": imports,
+        "export_rows": exports,
         "monthly_rows": monthly_rows,
         "district_svg": bar_chart(districts, title=t("dash_by_district"), fmt=t.mass, fill="#2f7d50"),
         "grade_svg": bar_chart(grades, title=t("dash_by_grade"), fmt=t.mass, fill="#e9c77b"),
@@ -54,7 +68,9 @@ def _charts(t: Texts, s: dict[str, Any]) -> dict[str, Any]:
 @router.get("/dashboard", response_class=HTMLResponse, summary="Public dashboard of the sector's figures")
 def dashboard(
     session: SessionDep,
-    season: Annotated[int | None, Query(ge=2000, le=2100, description="default: the latest season with harvests")] = None,
+    season: Annotated[
+        int | None, Query(ge=2000, le=2100, description="default: the latest season with harvests")
+    ] = None,
     lang: Annotated[str | None, Query(description="`vi` (default) or `en`")] = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
@@ -63,7 +79,19 @@ def dashboard(
     year = season or (seasons[0] if seasons else clock.today().year)
     figures = summary(session, year)
     body = templates.get_template("dashboard.html").render(
-        t=t, css=DASHBOARD_CSS, s=figures, query_prefix=f"season={year}&", seasons=sorted(set(seasons[:6]) | {year}, reverse=True), **_charts(t, figures))
-    headers = {"Content-Language": t.lang, "Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer",
-               "X-Content-Type-Options": "nosniff", "Vary": "Accept-Language", "Cache-Control": "public, max-age=300"}
+        t=t,
+        css=DASHBOARD_CSS,
+        s=figures,
+        query_prefix=f"season={year}&",
+        seasons=sorted(set(seasons[:6]) | {year}, reverse=True),
+        **_charts(t, figures),
+    )
+    headers = {
+        "Content-Language": t.lang,
+        "Content-Security-Policy": CSP,
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Vary": "Accept-Language",
+        "Cache-Control": "public, max-age=300",
+    }
     return HTMLResponse(body, headers=headers)

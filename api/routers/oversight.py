@@ -24,8 +24,10 @@ from ..deps import PageParams, RequireRole, SessionDep, State, Writer
 router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
 Regulator = RequireRole(Role.regulator)
 RegulatorWrite = Writer(Role.regulator)
-Season = Annotated[int | None, Query(ge=2000, le=2100, description="a calendar year; the harvest runs January–June "
-                                                                    "(default: this year)")]
+Season = Annotated[
+    int | None,
+    Query(ge=2000, le=2100, description="a calendar year; the harvest runs January–June (default: this year)"),
+]
 
 
 def season_or_now(season: int | None) -> int:
@@ -38,14 +40,20 @@ def season_summary(session: SessionDep, _: Regulator, season: Season = None) -> 
     return summary(session, season_or_now(season))
 
 
-@router.get("/reports/{name}.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a header row and a TOTAL row"}})
+@router.get(
+    "/reports/{name}.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a header row and a TOTAL row"}},
+)
 def report(name: str, session: SessionDep, _: Regulator, season: Season = None) -> Response:
     """``production_by_district``, ``processing_by_party`` or ``exports``; totals equal the summary's."""
     year = season_or_now(season)
     body = report_csv(session, name, year)
-    return Response(body.encode(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{year}.csv"'})
+    return Response(
+        body.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{year}.csv"'},
+    )
 
 
 @router.post("/audits")
@@ -61,8 +69,15 @@ def audit(session: SessionDep, state: State, _: Regulator) -> dict[str, Any]:
 
 
 @router.get("/alerts")
-def alerts(session: SessionDep, _: Regulator, page: PageParams, kind: str | None = None, party_id: str | None = None,
-           since: datetime | None = None, acknowledged: bool | None = None) -> dict[str, Any]:
+def alerts(
+    session: SessionDep,
+    _: Regulator,
+    page: PageParams,
+    kind: str | None = None,
+    party_id: str | None = None,
+    since: datetime | None = None,
+    acknowledged: bool | None = None,
+) -> dict[str, Any]:
     """Anomalies raised when records were written, oldest first; filter by ``kind``, ``party_id``, ``since``
     (no offset: Vietnam's time) and ``acknowledged`` (``false``: the ones still to look at)."""
     result = service.list_alerts(session, kind=kind, party_id=party_id, since=since, acknowledged=acknowledged, **page)

@@ -40,22 +40,42 @@ def _season(client: TestClient) -> dict[str, Any]:
     domestic = farm_lot(client, an, 2000)  # a 5 ha farm in Bù Đăng
     farm_a = client.get(f"/api/v1/lots/{domestic}", headers=an["headers"]).json()["origin"][0]["farm_id"]
     log_harvest(client, an, farm_a, harvested_on="2025-04-01", quantity_kg=500)  # last season
-    farm_b = make_farm(client, binh, district="dong-phu", area_ha=2.0,
-                       geometry={"type": "Point", "coordinates": list(DONG_PHU)})
+    farm_b = make_farm(
+        client, binh, district="dong-phu", area_ha=2.0, geometry={"type": "Point", "coordinates": list(DONG_PHU)}
+    )
     harvest_b = log_harvest(client, binh, farm_b["id"], quantity_kg=1200.5)
-    ok(client.post("/api/v1/corrections", json={"entry_id": harvest_b["id"], "changes": {"quantity_kg": 1000},
-                                                "reason": "cân lại ở đại lý"}, headers=binh["headers"]))
+    ok(
+        client.post(
+            "/api/v1/corrections",
+            json={"entry_id": harvest_b["id"], "changes": {"quantity_kg": 1000}, "reason": "cân lại ở đại lý"},
+            headers=binh["headers"],
+        )
+    )
     received = deliver(client, an, processor, domestic, 2000, received_kg=1990)
     ivorian = import_lot(client, processor, 1000, "CI")
     import_lot(client, processor, 500, "GH")
     for lot_id in (received, ivorian):
         ok(client.post(f"/api/v1/lots/{lot_id}/quality-tests", headers=processor["headers"], json=CUTTING_TEST))
-    body = {"inputs": [{"lot_id": received, "quantity_kg": 1990}, {"lot_id": ivorian, "quantity_kg": 1000}],
-            "outputs": [{"product": "kernel", "grade": "W320", "quantity_kg": 600},
-                        {"product": "kernel", "grade": "LP", "quantity_kg": 150},
-                        {"product": "shell", "quantity_kg": 2000}]}
+    body = {
+        "inputs": [{"lot_id": received, "quantity_kg": 1990}, {"lot_id": ivorian, "quantity_kg": 1000}],
+        "outputs": [
+            {"product": "kernel", "grade": "W320", "quantity_kg": 600},
+            {"product": "kernel", "grade": "LP", "quantity_kg": 150},
+            {"product": "shell", "quantity_kg": 2000},
+        ],
+    }
     made = ok(client.post("/api/v1/batches", json=body, headers=processor["headers"]))
-    ok(client.post("/api/v1/shipments", headers=processor["headers"], json={
-        "lot_ids": [made["outputs"][0]["lot_id"]], "container_no": CONTAINER, "port_of_loading": "VNCLI",
-        "destination_country": "NL", "documents": [{"type": "bill_of_lading", "sha256": "cd" * 32}]}))
+    ok(
+        client.post(
+            "/api/v1/shipments",
+            headers=processor["headers"],
+            json={
+                "lot_ids": [made["outputs"][0]["lot_id"]],
+                "container_no": CONTAINER,
+                "port_of_loading": "VNCLI",
+                "destination_country": "NL",
+                "documents": [{"type": "bill_of_lading", "sha256": "cd" * 32}],
+            },
+        )
+    )
     return {"regulator": make_party(client, role="regulator"), "processor": processor}

@@ -28,20 +28,33 @@ class TestSummary:
         assert s["farms"] == {"registered": 2, "registered_area_ha": 7, "harvesting": 2, "harvesting_area_ha": 7}
         assert s["harvest"]["total_kg"] == 3000  # 2,000 + 1,200.5 corrected to 1,000; last season's 500 left out
         assert [(d["district"], d["name"], d["farms"], d["quantity_kg"]) for d in s["harvest"]["by_district"]] == [
-            ("bu-dang", "Bù Đăng", 1, 2000), ("dong-phu", "Đồng Phú", 1, 1000)]
+            ("bu-dang", "Bù Đăng", 1, 2000),
+            ("dong-phu", "Đồng Phú", 1, 1000),
+        ]
         assert s["harvest"]["mean_yield_t_per_ha"] == "0.43"
         assert s["raw_nuts_received"]["domestic_kg"] == 1990 and s["raw_nuts_received"]["imported_kg"] == 1500
         assert [(c["country"], c["quantity_kg"]) for c in s["raw_nuts_received"]["imported_by_country"]] == [
-            ("CI", 1000), ("GH", 500)]
-        assert s["kernel"] == {"total_kg": 750, "by_grade": [{"grade": "W320", "quantity_kg": 600},
-                                                             {"grade": "LP", "quantity_kg": 150}]}
+            ("CI", 1000),
+            ("GH", 500),
+        ]
+        assert s["kernel"] == {
+            "total_kg": 750,
+            "by_grade": [{"grade": "W320", "quantity_kg": 600}, {"grade": "LP", "quantity_kg": 150}],
+        }
         assert s["processing"]["cutting_tests"] == 2 and s["processing"]["mean_outturn_lbs"] == "50.27"
         assert s["processing"]["raw_nuts_processed_kg"] == 2990 and s["processing"]["kernel_ratio"] == "0.2508"
-        assert s["exports"] == {"total_kg": 600, "shipments": 1, "by_destination": [
-            {"country": "NL", "name": "Netherlands", "shipments": 1, "quantity_kg": 600}]}
+        assert s["exports"] == {
+            "total_kg": 600,
+            "shipments": 1,
+            "by_destination": [{"country": "NL", "name": "Netherlands", "shipments": 1, "quantity_kg": 600}],
+        }
         months = {m["month"]: m for m in s["monthly"]}
         assert len(months) == 12 and months["2026-03"]["harvest"] == 3000
-        assert (months["2026-06"]["received"], months["2026-06"]["imported"], months["2026-06"]["kernel"]) == (1990, 1500, 750)
+        assert (months["2026-06"]["received"], months["2026-06"]["imported"], months["2026-06"]["kernel"]) == (
+            1990,
+            1500,
+            750,
+        )
         assert sum(m["kernel"] for m in s["monthly"]) == 750 and sum(m["exported"] for m in s["monthly"]) == 600
 
     def test_last_season_and_an_empty_one(self, client: TestClient, season: dict[str, Any]) -> None:
@@ -66,7 +79,10 @@ class TestReports:
         assert [r["district_name"] for r in production] == ["Bù Đăng", "Đồng Phú", ""]  # Vietnamese names intact
         total = production[-1]
         assert total["district"] == "TOTAL" and float(total["harvest_kg"]) == s["harvest"]["total_kg"]
-        assert int(total["farms"]) == s["farms"]["harvesting"] and total["yield_t_per_ha"] == s["harvest"]["mean_yield_t_per_ha"]
+        assert (
+            int(total["farms"]) == s["farms"]["harvesting"]
+            and total["yield_t_per_ha"] == s["harvest"]["mean_yield_t_per_ha"]
+        )
         assert sum(float(r["harvest_kg"]) for r in production[:-1]) == s["harvest"]["total_kg"]
 
         processing = get_csv(client, regulator, "processing_by_party", 2026)
@@ -79,7 +95,10 @@ class TestReports:
         assert total["kernel_ratio"] == s["processing"]["kernel_ratio"]
 
         exports = get_csv(client, regulator, "exports", 2026)
-        assert [(r["destination_country"], r["country_name"]) for r in exports] == [("NL", "Netherlands"), ("TOTAL", "")]
+        assert [(r["destination_country"], r["country_name"]) for r in exports] == [
+            ("NL", "Netherlands"),
+            ("TOTAL", ""),
+        ]
         assert float(exports[-1]["quantity_kg"]) == s["exports"]["total_kg"] and int(exports[-1]["shipments"]) == 1
 
     def test_an_empty_season_has_a_header_and_a_zero_total(self, client: TestClient, season: dict[str, Any]) -> None:

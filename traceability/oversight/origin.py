@@ -27,7 +27,8 @@ MAX_SPLIT_DEPTH = 64
 
 def vn_share(session: Session, lot_id: str) -> Decimal:
     stmt = select(func.coalesce(func.sum(LotOrigin.share), 0.0)).where(
-        col(LotOrigin.lot_id) == lot_id, col(LotOrigin.country) == DOMESTIC)
+        col(LotOrigin.lot_id) == lot_id, col(LotOrigin.country) == DOMESTIC
+    )
     return Decimal(str(session.scalars(stmt).one()))
 
 
@@ -39,7 +40,9 @@ def making_batch(session: Session, lot: Lot) -> str | None:
             return None
         if current.created_by_type == "batch":
             return current.created_by_id
-        parent = session.scalars(select(col(LotParent.parent_lot_id)).where(col(LotParent.lot_id) == current.lot_id)).first()
+        parent = session.scalars(
+            select(col(LotParent.parent_lot_id)).where(col(LotParent.lot_id) == current.lot_id)
+        ).first()
         current = session.get(Lot, parent) if parent else None
     return None
 
@@ -51,7 +54,9 @@ def _batch_figures(session: Session, batch_id: str) -> tuple[int, int]:
 
     batch = session.get(Batch, batch_id)
     assert batch is not None
-    claimed = sum(Decimal(o["quantity_g"]) * vn_share(session, o["lot_id"]) for o in batch.outputs if o["product"] == "kernel")
+    claimed = sum(
+        Decimal(o["quantity_g"]) * vn_share(session, o["lot_id"]) for o in batch.outputs if o["product"] == "kernel"
+    )
     inputs = [(session.get(Lot, i["lot_id"]), i["quantity_g"]) for i in batch.inputs]
     raw = [(lot, q) for lot, q in inputs if lot is not None and lot.product == "rcn"]
     tests = latest_tests(session, [lot.lot_id for lot, _ in raw])
@@ -75,17 +80,37 @@ def claim_origin(session: Session, lot: Lot) -> None:
     batch = session.get(Batch, batch_id)
     assert batch is not None
     claimed_g, capacity_g = _batch_figures(session, batch_id)
-    session.add(OriginClaim(batch_id=batch_id, processor_id=batch.party_id, claimed_g=claimed_g, capacity_g=capacity_g,
-                            first_lot_id=lot.lot_id, claimed_at=clock.now()))
+    session.add(
+        OriginClaim(
+            batch_id=batch_id,
+            processor_id=batch.party_id,
+            claimed_g=claimed_g,
+            capacity_g=capacity_g,
+            first_lot_id=lot.lot_id,
+            claimed_at=clock.now(),
+        )
+    )
     session.flush()
     total_claimed, total_capacity = session.exec(  # type: ignore[call-overload]
         select(func.sum(OriginClaim.claimed_g), func.sum(OriginClaim.capacity_g)).where(
-            col(OriginClaim.processor_id) == batch.party_id)).one()
+            col(OriginClaim.processor_id) == batch.party_id
+        )
+    ).one()
     if claimed_g == 0 or total_claimed <= total_capacity:
         return
-    raise_alert(session, kind=AlertKind.origin_claim_exceeds_input, party_id=batch.party_id, subject_type="lot",
-                subject_id=lot.lot_id, dedupe_key=f"origin_claim:{batch.party_id}:{batch_id}",
-                detail={"processor_id": batch.party_id, "batch_id": batch_id, "lot_id": lot.lot_id,
-                        "claimed_vn_kernel_kg": str(kilograms(int(total_claimed))),
-                        "domestic_capacity_kg": str(kilograms(int(total_capacity))),
-                        "excess_kg": str(kilograms(int(total_claimed - total_capacity)))})
+    raise_alert(
+        session,
+        kind=AlertKind.origin_claim_exceeds_input,
+        party_id=batch.party_id,
+        subject_type="lot",
+        subject_id=lot.lot_id,
+        dedupe_key=f"origin_claim:{batch.party_id}:{batch_id}",
+        detail={
+            "processor_id": batch.party_id,
+            "batch_id": batch_id,
+            "lot_id": lot.lot_id,
+            "claimed_vn_kernel_kg": str(kilograms(int(total_claimed))),
+            "domestic_capacity_kg": str(kilograms(int(total_capacity))),
+            "excess_kg": str(kilograms(int(total_claimed - total_capacity))),
+        },
+    )

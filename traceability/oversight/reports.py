@@ -24,46 +24,95 @@ TOTAL = "TOTAL"
 
 def _production(session: Session, f: SeasonFigures) -> tuple[list[str], list[list[Any]]]:
     header = ["district", "district_name", "farms", "area_ha", "harvest_kg", "yield_t_per_ha"]
-    rows: list[list[Any]] = [[r["district"], r["name"], r["farms"], r["area_ha"], r["quantity_kg"], r["yield_t_per_ha"] or ""]
-                             for r in district_rows(f)]
+    rows: list[list[Any]] = [
+        [r["district"], r["name"], r["farms"], r["area_ha"], r["quantity_kg"], r["yield_t_per_ha"] or ""]
+        for r in district_rows(f)
+    ]
     area_m2, grams = sum(f.harvest_area_m2.values()), sum(f.harvest_g.values())
-    rows.append([TOTAL, "", sum(f.harvest_farms.values()), _area(area_m2), _kg(grams),
-                 _ratio(Decimal(grams) / 1_000_000, Decimal(area_m2) / 10_000, "0.01") or ""])
+    rows.append(
+        [
+            TOTAL,
+            "",
+            sum(f.harvest_farms.values()),
+            _area(area_m2),
+            _kg(grams),
+            _ratio(Decimal(grams) / 1_000_000, Decimal(area_m2) / 10_000, "0.01") or "",
+        ]
+    )
     return header, rows
 
 
 def _processing(session: Session, f: SeasonFigures) -> tuple[list[str], list[list[Any]]]:
-    header = ["party_id", "party_name", "domestic_received_kg", "imported_kg", "raw_nuts_processed_kg", "kernel_kg",
-              "kernel_ratio", "cutting_tests", "mean_outturn_lbs"]
-    ids = (set(f.domestic_received_g) | set(f.imported_by_party_g) | set(f.raw_processed_by_party_g)
-           | set(f.kernel_by_party_g) | set(f.tests))
-    names = dict(session.exec(select(Party.id, Party.name).where(col(Party.id).in_(ids))).all()) if ids else {}  # type: ignore[call-overload]
+    header = [
+        "party_id",
+        "party_name",
+        "domestic_received_kg",
+        "imported_kg",
+        "raw_nuts_processed_kg",
+        "kernel_kg",
+        "kernel_ratio",
+        "cutting_tests",
+        "mean_outturn_lbs",
+    ]
+    ids = (
+        set(f.domestic_received_g)
+        | set(f.imported_by_party_g)
+        | set(f.raw_processed_by_party_g)
+        | set(f.kernel_by_party_g)
+        | set(f.tests)
+    )
+    names: dict[str, str] = {}
+    if ids:
+        for party_id, name in session.execute(select(col(Party.id), col(Party.name)).where(col(Party.id).in_(ids))):
+            names[party_id] = name
     rows: list[list[Any]] = []
     for party_id in sorted(ids, key=lambda p: (names.get(p, ""), p)):
         tests = f.tests.get(party_id, 0)
-        rows.append([party_id, names.get(party_id, ""), _kg(f.domestic_received_g.get(party_id, 0)),
-                     _kg(f.imported_by_party_g.get(party_id, 0)), _kg(f.raw_processed_by_party_g.get(party_id, 0)),
-                     _kg(f.kernel_by_party_g.get(party_id, 0)),
-                     _ratio(f.kernel_from_raw_by_party_g.get(party_id, 0), f.raw_processed_by_party_g.get(party_id, 0)) or "",
-                     tests, f"{f.outturn_sum[party_id] / tests:.2f}" if tests else ""])
+        rows.append(
+            [
+                party_id,
+                names.get(party_id, ""),
+                _kg(f.domestic_received_g.get(party_id, 0)),
+                _kg(f.imported_by_party_g.get(party_id, 0)),
+                _kg(f.raw_processed_by_party_g.get(party_id, 0)),
+                _kg(f.kernel_by_party_g.get(party_id, 0)),
+                _ratio(f.kernel_from_raw_by_party_g.get(party_id, 0), f.raw_processed_by_party_g.get(party_id, 0))
+                or "",
+                tests,
+                f"{f.outturn_sum[party_id] / tests:.2f}" if tests else "",
+            ]
+        )
     tests = sum(f.tests.values())
     raw = sum(f.raw_processed_by_party_g.values())
-    rows.append([TOTAL, "", _kg(sum(f.domestic_received_g.values())), _kg(sum(f.imported_by_party_g.values())), _kg(raw),
-                 _kg(sum(f.kernel_by_party_g.values())), _ratio(sum(f.kernel_from_raw_by_party_g.values()), raw) or "",
-                 tests, f"{sum(f.outturn_sum.values()) / tests:.2f}" if tests else ""])
+    rows.append(
+        [
+            TOTAL,
+            "",
+            _kg(sum(f.domestic_received_g.values())),
+            _kg(sum(f.imported_by_party_g.values())),
+            _kg(raw),
+            _kg(sum(f.kernel_by_party_g.values())),
+            _ratio(sum(f.kernel_from_raw_by_party_g.values()), raw) or "",
+            tests,
+            f"{sum(f.outturn_sum.values()) / tests:.2f}" if tests else "",
+        ]
+    )
     return header, rows
 
 
 def _exports(session: Session, f: SeasonFigures) -> tuple[list[str], list[list[Any]]]:
     header = ["destination_country", "country_name", "shipments", "quantity_kg"]
-    rows: list[list[Any]] = [[c, country_name(c), f.shipments[c], _kg(g)]
-                             for c, g in sorted(f.exported_g.items(), key=lambda kv: -kv[1])]
+    rows: list[list[Any]] = [
+        [c, country_name(c), f.shipments[c], _kg(g)] for c, g in sorted(f.exported_g.items(), key=lambda kv: -kv[1])
+    ]
     rows.append([TOTAL, "", sum(f.shipments.values()), _kg(sum(f.exported_g.values()))])
     return header, rows
 
 
 REPORTS: dict[str, Callable[[Session, SeasonFigures], tuple[list[str], list[list[Any]]]]] = {
-    "production_by_district": _production, "processing_by_party": _processing, "exports": _exports,
+    "production_by_district": _production,
+    "processing_by_party": _processing,
+    "exports": _exports,
 }
 
 

@@ -12,19 +12,33 @@ from ..db import open_session
 from ..errors import Conflict, NotFound, RuleViolation
 from ..pagination import Page, paginate
 from ..parties.models import Party
+from ..processing.schemas import LedgerRef
 from .models import Acknowledgement, Alert, AlertKind, Inspection
 from .schemas import AcknowledgementCreate, AcknowledgementRead, AlertRead, InspectionCreate, InspectionRead
 
 
 def raise_alert(
-    session: Session, *, kind: AlertKind, party_id: str | None, subject_type: str, subject_id: str,
-    dedupe_key: str, detail: dict[str, Any],
+    session: Session,
+    *,
+    kind: AlertKind,
+    party_id: str | None,
+    subject_type: str,
+    subject_id: str,
+    dedupe_key: str,
+    detail: dict[str, Any],
 ) -> Alert:
     """Raise an alert once per ``dedupe_key``; a repeat refreshes its detail."""
-    alert = session.exec(select(Alert).where(Alert.dedupe_key == dedupe_key)).scalar_one_or_none()  # type: ignore[call-overload]
+    alert = session.scalars(select(Alert).where(col(Alert.dedupe_key) == dedupe_key)).one_or_none()
     if alert is None:
-        alert = Alert(kind=kind.value, party_id=party_id, subject_type=subject_type, subject_id=subject_id,
-                      dedupe_key=dedupe_key, detail=detail, raised_at=clock.now())
+        alert = Alert(
+            kind=kind.value,
+            party_id=party_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            dedupe_key=dedupe_key,
+            detail=detail,
+            raised_at=clock.now(),
+        )
         session.add(alert)
     else:
         alert.detail = detail
@@ -32,11 +46,19 @@ def raise_alert(
 
 
 def alerts_for(session: Session, *, subject_id: str) -> list[Alert]:
-    return list(session.exec(select(Alert).where(Alert.subject_id == subject_id).order_by(Alert.id)).scalars())  # type: ignore[call-overload]
+    return list(session.scalars(select(Alert).where(col(Alert.subject_id) == subject_id).order_by(col(Alert.id))))
 
 
-def list_alerts(session: Session, *, kind: str | None, party_id: str | None, since: datetime | None,
-                limit: int, cursor: str | None, acknowledged: bool | None = None) -> Page:
+def list_alerts(
+    session: Session,
+    *,
+    kind: str | None,
+    party_id: str | None,
+    since: datetime | None,
+    limit: int,
+    cursor: str | None,
+    acknowledged: bool | None = None,
+) -> Page:
     """Alerts, oldest first, filtered by kind, party, time raised and whether a regulator has acknowledged them."""
     if kind is not None and kind not in AlertKind.__members__:
         raise RuleViolation(f"unknown alert kind {kind!r}; one of {', '.join(AlertKind)}", code="invalid_kind")
@@ -46,7 +68,7 @@ def list_alerts(session: Session, *, kind: str | None, party_id: str | None, sin
     if party_id is not None:
         stmt = stmt.where(col(Alert.party_id) == party_id)
     if acknowledged is not None:
-        acked = col(Alert.id).in_(select(Acknowledgement.alert_id))
+        acked = col(Alert.id).in_(select(col(Acknowledgement.alert_id)))
         stmt = stmt.where(acked if acknowledged else ~acked)
     if since is not None:
         if since.tzinfo is None:  # "2026-06-01" or a time with no offset: Vietnam's local time
@@ -68,17 +90,42 @@ def alert_id_of(text: str) -> int:
 
 
 def alert_reads(session: Session, alerts: list[Alert]) -> list[AlertRead]:
-    acks = {a.alert_id: a for a in session.scalars(
-        select(Acknowledgement).where(col(Acknowledgement.alert_id).in_([a.id for a in alerts])))} if alerts else {}
-    return [AlertRead(id=a.id, kind=a.kind, party_id=a.party_id, subject_type=a.subject_type, subject_id=a.subject_id,
-                      detail=a.detail, raised_at=a.raised_at,
-                      acknowledgement=_ack_read(acks[a.id]) if a.id in acks else None) for a in alerts]
+    acks: dict[int | None, Acknowledgement] = (
+        {
+            a.alert_id: a
+            for a in session.scalars(
+                select(Acknowledgement).where(col(Acknowledgement.alert_id).in_([a.id for a in alerts]))
+            )
+        }
+        if alerts
+        else {}
+    )
+    return [_alert_read(a, acks.get(a.id)) for a in alerts]
+
+
+def _alert_read(alert: Alert, ack: Acknowledgement | None) -> AlertRead:
+    assert alert.id is not None
+    return AlertRead(
+        id=alert.id,
+        kind=alert.kind,
+        party_id=alert.party_id,
+        subject_type=alert.subject_type,
+        subject_id=alert.subject_id,
+        detail=alert.detail,
+        raised_at=alert.raised_at,
+        acknowledgement=_ack_read(ack) if ack else None,
+    )
 
 
 def _ack_read(ack: Acknowledgement) -> AcknowledgementRead:
     assert ack.recorded_at is not None
-    return AcknowledgementRead(id=ack.id, regulator_id=ack.regulator_id, note=ack.note, acknowledged_at=ack.recorded_at,
-                               ledger=ack.ledger_ref())
+    return AcknowledgementRead(
+        id=ack.id,
+        regulator_id=ack.regulator_id,
+        note=ack.note,
+        acknowledged_at=ack.recorded_at,
+        ledger=LedgerRef(**ack.ledger_ref()),
+    )
 
 
 def get_alert(session: Session, alert_id: int) -> Alert:
@@ -93,8 +140,17 @@ def acknowledge(session: Session, *, regulator: Party, alert_id: int, ack_in: Ac
     alert = get_alert(session, alert_id)
     if session.scalars(select(Acknowledgement).where(col(Acknowledgement.alert_id) == alert_id)).first() is not None:
         raise Conflict(f"alert {alert_id} is already acknowledged", code="already_acknowledged")
-    session.add(Acknowledgement(id=ids.new_id("ACK"), alert_id=alert_id, regulator_id=regulator.id, kind=alert.kind,
-                                subject_type=alert.subject_type, subject_id=alert.subject_id, note=ack_in.note))
+    session.add(
+        Acknowledgement(
+            id=ids.new_id("ACK"),
+            alert_id=alert_id,
+            regulator_id=regulator.id,
+            kind=alert.kind,
+            subject_type=alert.subject_type,
+            subject_id=alert.subject_id,
+            note=ack_in.note,
+        )
+    )
     session.flush()
     return alert_reads(session, [alert])[0]
 
@@ -105,9 +161,14 @@ def record_inspection(session: Session, *, regulator: Party, inspection_in: Insp
     if session.get(Party, inspection_in.party_id) is None:
         raise NotFound(f"no party {inspection_in.party_id!r}")
     not_in_future(inspection_in.inspected_on, "inspected_on")
-    inspection = Inspection(id=ids.new_id("INS"), party_id=inspection_in.party_id, inspector_id=regulator.id,
-                            inspected_on=inspection_in.inspected_on, result=inspection_in.result.value,
-                            findings=inspection_in.findings)
+    inspection = Inspection(
+        id=ids.new_id("INS"),
+        party_id=inspection_in.party_id,
+        inspector_id=regulator.id,
+        inspected_on=inspection_in.inspected_on,
+        result=inspection_in.result.value,
+        findings=inspection_in.findings,
+    )
     session.add(inspection)
     session.flush()
     return inspection
@@ -116,14 +177,25 @@ def record_inspection(session: Session, *, regulator: Party, inspection_in: Insp
 def inspections_of(session: Session, *, party_id: str, limit: int, cursor: str | None) -> Page:
     if session.get(Party, party_id) is None:
         raise NotFound(f"no party {party_id!r}")
-    return paginate(session, select(Inspection).where(col(Inspection.party_id) == party_id), col(Inspection.id),
-                    limit=limit, cursor=cursor)
+    return paginate(
+        session,
+        select(Inspection).where(col(Inspection.party_id) == party_id),
+        col(Inspection.id),
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def inspection_read(inspection: Inspection) -> InspectionRead:
-    return InspectionRead(id=inspection.id, party_id=inspection.party_id, inspector_id=inspection.inspector_id,
-                          inspected_on=inspection.inspected_on, result=inspection.result, findings=inspection.findings,
-                          ledger=inspection.ledger_ref())
+    return InspectionRead(
+        id=inspection.id,
+        party_id=inspection.party_id,
+        inspector_id=inspection.inspector_id,
+        inspected_on=inspection.inspected_on,
+        result=inspection.result,
+        findings=inspection.findings,
+        ledger=LedgerRef(**inspection.ledger_ref()),
+    )
 
 
 def raise_integrity_alerts(engine: Engine, problems: list[Any]) -> None:
@@ -134,8 +206,18 @@ def raise_integrity_alerts(engine: Engine, problems: list[Any]) -> None:
     with open_session(engine, write=True) as session:
         for p in problems:
             digest = hashlib.sha256(f"{p.ledger_index}|{p.record_type}|{p.record_id}|{p.problem}".encode()).hexdigest()
-            raise_alert(session, kind=AlertKind.ledger_integrity, party_id=None, subject_type=p.record_type or "ledger",
-                        subject_id=p.record_id or str(p.ledger_index), dedupe_key=f"ledger_integrity:{digest[:32]}",
-                        detail={"ledger_index": p.ledger_index, "record_type": p.record_type, "record_id": p.record_id,
-                                "problem": p.problem})
+            raise_alert(
+                session,
+                kind=AlertKind.ledger_integrity,
+                party_id=None,
+                subject_type=p.record_type or "ledger",
+                subject_id=p.record_id or str(p.ledger_index),
+                dedupe_key=f"ledger_integrity:{digest[:32]}",
+                detail={
+                    "ledger_index": p.ledger_index,
+                    "record_type": p.record_type,
+                    "record_id": p.record_id,
+                    "problem": p.problem,
+                },
+            )
         session.commit()

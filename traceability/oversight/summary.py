@@ -93,7 +93,7 @@ def _month(column: Any) -> Any:
 def season_figures(session: Session, season: int) -> SeasonFigures:
     figures = SeasonFigures(season=season)
     start, end = _season_days(season)
-    farms = session.exec(select(func.count(), func.coalesce(func.sum(Farm.area_m2), 0))).one()  # type: ignore[call-overload]
+    farms = session.exec(select(func.count(), func.coalesce(func.sum(col(Farm.area_m2)), 0))).one()  # type: ignore[call-overload]
     figures.farms_registered, figures.area_registered_m2 = int(farms[0]), int(farms[1])
     _harvests(session, figures, start, end)
     _received(session, figures)
@@ -106,14 +106,20 @@ def season_figures(session: Session, season: int) -> SeasonFigures:
 
 def _harvests(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
     in_season = and_(col(Harvest.harvested_on) >= start, col(Harvest.harvested_on) < end)
-    rows = session.exec(select(Farm.district, _month(Harvest.harvested_on), func.sum(Harvest.quantity_g))  # type: ignore[call-overload]
-                        .join(Farm, col(Farm.id) == col(Harvest.farm_id)).where(in_season)
-                        .group_by(Farm.district, _month(Harvest.harvested_on))).all()
+    rows = session.exec(
+        select(col(Farm.district), _month(col(Harvest.harvested_on)), func.sum(col(Harvest.quantity_g)))  # type: ignore[call-overload]
+        .join(Farm, col(Farm.id) == col(Harvest.farm_id))
+        .where(in_season)
+        .group_by(col(Farm.district), _month(col(Harvest.harvested_on)))
+    ).all()
     for district, month, grams in rows:
         figures.harvest_g[district] += int(grams)
         figures.monthly["harvest"][int(month)] += int(grams)
-    harvesting = (select(Farm.district, func.count(distinct(Farm.id)), func.sum(Farm.area_m2))
-                  .where(col(Farm.id).in_(select(Harvest.farm_id).where(in_season))).group_by(Farm.district))
+    harvesting = (
+        select(col(Farm.district), func.count(distinct(col(Farm.id))), func.sum(col(Farm.area_m2)))
+        .where(col(Farm.id).in_(select(col(Harvest.farm_id)).where(in_season)))
+        .group_by(col(Farm.district))
+    )
     for district, count, area in session.exec(harvesting).all():  # type: ignore[call-overload]
         figures.harvest_farms[district], figures.harvest_area_m2[district] = int(count), int(area)
     _harvest_corrections(session, figures, start, end)
@@ -122,19 +128,27 @@ def _harvests(session: Session, figures: SeasonFigures, start: date, end: date) 
 def _harvest_corrections(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
     """Replace each corrected harvest's stored quantity and day by its corrected ones."""
     fixes: dict[str, list[Correction]] = defaultdict(list)
-    for fix in session.exec(select(Correction).where(col(Correction.record_type) == "harvest")  # type: ignore[call-overload]
-                            .order_by(col(Correction.ledger_index))).scalars():
+    for fix in session.exec(
+        select(Correction)
+        .where(col(Correction.record_type) == "harvest")  # type: ignore[call-overload]
+        .order_by(col(Correction.ledger_index))
+    ).scalars():
         fixes[fix.corrects].append(fix)
     if not fixes:
         return
-    rows = session.exec(select(Harvest, Farm.district).join(Farm, col(Farm.id) == col(Harvest.farm_id))  # type: ignore[call-overload]
-                        .where(col(Harvest.id).in_(list(fixes)))).all()
+    rows = session.exec(
+        select(Harvest, col(Farm.district))
+        .join(Farm, col(Farm.id) == col(Harvest.farm_id))  # type: ignore[call-overload]
+        .where(col(Harvest.id).in_(list(fixes)))
+    ).all()
     for harvest, district in rows:
         now = harvest.entry_data()
         for fix in fixes[harvest.id]:
             now.update(fix.changes)
-        for day, grams, sign in ((harvest.harvested_on, harvest.quantity_g, -1),
-                                 (date.fromisoformat(now["harvested_on"]), int(now["quantity_g"]), 1)):
+        for day, grams, sign in (
+            (harvest.harvested_on, harvest.quantity_g, -1),
+            (date.fromisoformat(now["harvested_on"]), int(now["quantity_g"]), 1),
+        ):
             if start <= day < end:
                 figures.harvest_g[district] += sign * grams
                 figures.monthly["harvest"][day.month] += sign * grams
@@ -149,26 +163,43 @@ def _local_month(column: Any, season: int) -> Any:
 def _received(session: Session, figures: SeasonFigures) -> None:
     """Raw nuts weighed in by processors in the season, by their Vietnamese share."""
     since, until = _season_times(figures.season)
-    vn = (select(LotOrigin.lot_id, func.sum(LotOrigin.share).label("share")).where(col(LotOrigin.country) == "VN")
-          .group_by(LotOrigin.lot_id).subquery())
+    vn = (
+        select(col(LotOrigin.lot_id), func.sum(col(LotOrigin.share)).label("share"))
+        .where(col(LotOrigin.country) == "VN")
+        .group_by(col(LotOrigin.lot_id))
+        .subquery()
+    )
     month = _local_month(col(Receipt.recorded_at), figures.season)
-    stmt = (select(Receipt.party_id, month, func.sum(col(Receipt.received_g) * vn.c.share))
-            .join(Transfer, col(Transfer.id) == col(Receipt.transfer_id))
-            .join(Lot, col(Lot.lot_id) == col(Transfer.lot_id))
-            .join(Party, col(Party.id) == col(Receipt.party_id))
-            .join(vn, vn.c.lot_id == col(Transfer.lot_id))
-            .where(col(Lot.product) == "rcn", col(Party.role) == "processor",
-                   col(Receipt.recorded_at) >= since, col(Receipt.recorded_at) < until)
-            .group_by(Receipt.party_id, month))
+    stmt = (
+        select(col(Receipt.party_id), month, func.sum(col(Receipt.received_g) * vn.c.share))
+        .join(Transfer, col(Transfer.id) == col(Receipt.transfer_id))
+        .join(Lot, col(Lot.lot_id) == col(Transfer.lot_id))
+        .join(Party, col(Party.id) == col(Receipt.party_id))
+        .join(vn, vn.c.lot_id == col(Transfer.lot_id))
+        .where(
+            col(Lot.product) == "rcn",
+            col(Party.role) == "processor",
+            col(Receipt.recorded_at) >= since,
+            col(Receipt.recorded_at) < until,
+        )
+        .group_by(col(Receipt.party_id), month)
+    )
     for party_id, m, grams in session.exec(stmt).all():  # type: ignore[call-overload]
         figures.domestic_received_g[party_id] += int(grams)
         figures.monthly["received"][int(m)] += int(grams)
 
 
 def _imports(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
-    stmt = (select(Import.origin_country, Import.party_id, _month(Import.arrived_on), func.sum(Import.quantity_g))
-            .where(col(Import.arrived_on) >= start, col(Import.arrived_on) < end)
-            .group_by(Import.origin_country, Import.party_id, _month(Import.arrived_on)))
+    stmt = (
+        select(
+            col(Import.origin_country),
+            col(Import.party_id),
+            _month(col(Import.arrived_on)),
+            func.sum(col(Import.quantity_g)),
+        )
+        .where(col(Import.arrived_on) >= start, col(Import.arrived_on) < end)
+        .group_by(col(Import.origin_country), col(Import.party_id), _month(col(Import.arrived_on)))
+    )
     for country, party_id, month, grams in session.exec(stmt).all():  # type: ignore[call-overload]
         figures.imported_g[country] += int(grams)
         figures.imported_by_party_g[party_id] += int(grams)
@@ -178,12 +209,16 @@ def _imports(session: Session, figures: SeasonFigures, start: date, end: date) -
 def _batches(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
     """Kernel by grade: batch outputs are a JSON list, so this reads the season's batches
     (a factory records a few a day: thousands a season, not millions)."""
-    stmt = select(Batch.party_id, Batch.processed_on, Batch.inputs, Batch.outputs).where(
-        col(Batch.processed_on) >= start, col(Batch.processed_on) < end)
+    stmt = select(col(Batch.party_id), col(Batch.processed_on), col(Batch.inputs), col(Batch.outputs)).where(
+        col(Batch.processed_on) >= start, col(Batch.processed_on) < end
+    )
     rows = session.exec(stmt).all()  # type: ignore[call-overload]
     input_ids = {i["lot_id"] for *_, inputs, _ in rows for i in inputs}
-    rcn = set(session.exec(select(Lot.lot_id).where(col(Lot.lot_id).in_(input_ids), col(Lot.product) == "rcn")).scalars()) \
-        if input_ids else set()  # type: ignore[call-overload]
+    rcn = (
+        set(session.scalars(select(col(Lot.lot_id)).where(col(Lot.lot_id).in_(input_ids), col(Lot.product) == "rcn")))
+        if input_ids
+        else set()
+    )
     for party_id, day, inputs, outputs in rows:
         raw = sum(i["quantity_g"] for i in inputs if i["lot_id"] in rcn)
         figures.raw_processed_by_party_g[party_id] += raw
@@ -197,20 +232,27 @@ def _batches(session: Session, figures: SeasonFigures, start: date, end: date) -
 
 
 def _tests(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
-    stmt = select(QualityTest.party_id, QualityTest.outturn_lbs).where(
-        col(QualityTest.tested_on) >= start, col(QualityTest.tested_on) < end)
+    stmt = select(col(QualityTest.party_id), col(QualityTest.outturn_lbs)).where(
+        col(QualityTest.tested_on) >= start, col(QualityTest.tested_on) < end
+    )
     for party_id, outturn in session.exec(stmt).all():  # type: ignore[call-overload]
         figures.outturn_sum[party_id] += Decimal(outturn)
         figures.tests[party_id] += 1
 
 
 def _exports(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
-    stmt = (select(Shipment.destination_country, _month(Shipment.shipped_on), func.count(distinct(Shipment.id)),
-                   func.sum(Lot.quantity_g))
-            .join(ShipmentLot, col(ShipmentLot.shipment_id) == col(Shipment.id))
-            .join(Lot, col(Lot.lot_id) == col(ShipmentLot.lot_id))
-            .where(col(Shipment.shipped_on) >= start, col(Shipment.shipped_on) < end)
-            .group_by(Shipment.destination_country, _month(Shipment.shipped_on)))
+    stmt = (
+        select(
+            col(Shipment.destination_country),
+            _month(col(Shipment.shipped_on)),
+            func.count(distinct(col(Shipment.id))),
+            func.sum(col(Lot.quantity_g)),
+        )
+        .join(ShipmentLot, col(ShipmentLot.shipment_id) == col(Shipment.id))
+        .join(Lot, col(Lot.lot_id) == col(ShipmentLot.lot_id))
+        .where(col(Shipment.shipped_on) >= start, col(Shipment.shipped_on) < end)
+        .group_by(col(Shipment.destination_country), _month(col(Shipment.shipped_on)))
+    )
     for country, month, count, grams in session.exec(stmt).all():  # type: ignore[call-overload]
         figures.exported_g[country] += int(grams)
         figures.shipments[country] += int(count)
@@ -219,7 +261,8 @@ def _exports(session: Session, figures: SeasonFigures, start: date, end: date) -
 
 # --- the summary (JSON) ----------------------------------------------------------------
 
-def _ratio(numerator: int | Decimal, denominator: int | Decimal, places: str = "0.0001") -> str | None:
+
+def _ratio(numerator: float | Decimal, denominator: float | Decimal, places: str = "0.0001") -> str | None:
     return str((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))) if denominator else None
 
 
@@ -228,9 +271,16 @@ def district_rows(figures: SeasonFigures) -> list[dict[str, Any]]:
     for code in sorted(set(figures.harvest_g) | set(figures.harvest_farms), key=lambda c: -figures.harvest_g.get(c, 0)):
         area_m2 = figures.harvest_area_m2.get(code, 0)
         grams = figures.harvest_g.get(code, 0)
-        rows.append({"district": code, "name": DISTRICTS[code].name if code in DISTRICTS else code,
-                     "farms": figures.harvest_farms.get(code, 0), "area_ha": _area(area_m2),
-                     "quantity_kg": _kg(grams), "yield_t_per_ha": _ratio(grams / 1_000_000, Decimal(area_m2) / 10_000, "0.01")})
+        rows.append(
+            {
+                "district": code,
+                "name": DISTRICTS[code].name if code in DISTRICTS else code,
+                "farms": figures.harvest_farms.get(code, 0),
+                "area_ha": _area(area_m2),
+                "quantity_kg": _kg(grams),
+                "yield_t_per_ha": _ratio(grams / 1_000_000, Decimal(area_m2) / 10_000, "0.01"),
+            }
+        )
     return rows
 
 
@@ -242,32 +292,66 @@ def summary(session: Session, season: int) -> dict[str, Any]:
     tests = sum(f.tests.values())
     raw_g, kernel_from_raw_g = sum(f.raw_processed_by_party_g.values()), sum(f.kernel_from_raw_by_party_g.values())
     mean_outturn = sum(f.outturn_sum.values()) / tests if tests else None
-    return _numbers({
-        "season": season,
-        "farms": {"registered": f.farms_registered, "registered_area_ha": _area(f.area_registered_m2),
-                  "harvesting": sum(f.harvest_farms.values()), "harvesting_area_ha": _area(area_m2)},
-        "harvest": {"total_kg": _kg(harvest_g), "by_district": district_rows(f),
-                    "mean_yield_t_per_ha": _ratio(Decimal(harvest_g) / 1_000_000, Decimal(area_m2) / 10_000, "0.01")},
-        "raw_nuts_received": {
-            "domestic_kg": _kg(sum(f.domestic_received_g.values())), "imported_kg": _kg(sum(f.imported_g.values())),
-            "imported_by_country": [{"country": c, "name": country_name(c), "quantity_kg": _kg(g)}
-                                    for c, g in sorted(f.imported_g.items(), key=lambda kv: -kv[1])]},
-        "kernel": {"total_kg": _kg(sum(f.kernel_g.values())),
-                   "by_grade": [{"grade": g, "quantity_kg": _kg(q)} for g, q in sorted(f.kernel_g.items(), key=lambda kv: -kv[1])]},
-        "processing": {"cutting_tests": tests,
-                       "mean_outturn_lbs": f"{mean_outturn:.2f}" if mean_outturn is not None else None,
-                       "mean_recovery": _ratio(kernel_recovery(mean_outturn), 1) if mean_outturn is not None else None,
-                       "raw_nuts_processed_kg": _kg(raw_g), "kernel_ratio": _ratio(kernel_from_raw_g, raw_g)},
-        "exports": {"total_kg": _kg(sum(f.exported_g.values())), "shipments": sum(f.shipments.values()),
-                    "by_destination": [{"country": c, "name": country_name(c), "shipments": f.shipments[c],
-                                        "quantity_kg": _kg(g)} for c, g in sorted(f.exported_g.items(), key=lambda kv: -kv[1])]},
-        "monthly": [{"month": f"{season}-{m:02d}", **{flow: _kg(f.monthly[flow][m]) for flow in
-                                                      ("harvest", "received", "imported", "kernel", "exported")}}
-                    for m in MONTHS],
-    })
+    return _numbers(
+        {
+            "season": season,
+            "farms": {
+                "registered": f.farms_registered,
+                "registered_area_ha": _area(f.area_registered_m2),
+                "harvesting": sum(f.harvest_farms.values()),
+                "harvesting_area_ha": _area(area_m2),
+            },
+            "harvest": {
+                "total_kg": _kg(harvest_g),
+                "by_district": district_rows(f),
+                "mean_yield_t_per_ha": _ratio(Decimal(harvest_g) / 1_000_000, Decimal(area_m2) / 10_000, "0.01"),
+            },
+            "raw_nuts_received": {
+                "domestic_kg": _kg(sum(f.domestic_received_g.values())),
+                "imported_kg": _kg(sum(f.imported_g.values())),
+                "imported_by_country": [
+                    {"country": c, "name": country_name(c), "quantity_kg": _kg(g)}
+                    for c, g in sorted(f.imported_g.items(), key=lambda kv: -kv[1])
+                ],
+            },
+            "kernel": {
+                "total_kg": _kg(sum(f.kernel_g.values())),
+                "by_grade": [
+                    {"grade": g, "quantity_kg": _kg(q)} for g, q in sorted(f.kernel_g.items(), key=lambda kv: -kv[1])
+                ],
+            },
+            "processing": {
+                "cutting_tests": tests,
+                "mean_outturn_lbs": f"{mean_outturn:.2f}" if mean_outturn is not None else None,
+                "mean_recovery": _ratio(kernel_recovery(Decimal(mean_outturn)), 1)
+                if mean_outturn is not None
+                else None,
+                "raw_nuts_processed_kg": _kg(raw_g),
+                "kernel_ratio": _ratio(kernel_from_raw_g, raw_g),
+            },
+            "exports": {
+                "total_kg": _kg(sum(f.exported_g.values())),
+                "shipments": sum(f.shipments.values()),
+                "by_destination": [
+                    {"country": c, "name": country_name(c), "shipments": f.shipments[c], "quantity_kg": _kg(g)}
+                    for c, g in sorted(f.exported_g.items(), key=lambda kv: -kv[1])
+                ],
+            },
+            "monthly": [
+                {
+                    "month": f"{season}-{m:02d}",
+                    **{
+                        flow: _kg(f.monthly[flow][m])
+                        for flow in ("harvest", "received", "imported", "kernel", "exported")
+                    },
+                }
+                for m in MONTHS
+            ],
+        }
+    )
 
 
 def seasons_with_harvests(session: Session) -> list[int]:
     """The seasons that have any harvest, most recent first."""
-    year = cast(extract("year", Harvest.harvested_on), Integer)
+    year = cast(extract("year", col(Harvest.harvested_on)), Integer)
     return [int(y) for y in session.exec(select(year).distinct().order_by(year.desc())).scalars()]  # type: ignore[call-overload]
