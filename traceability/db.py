@@ -55,6 +55,7 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB of pages per connection (default 2 MiB): season reads
         cursor.close()
 
     @event.listens_for(engine, "begin")

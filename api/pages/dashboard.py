@@ -7,12 +7,15 @@ inline SVG drawn here, so the page needs nothing from the internet.
 
 import base64
 import hashlib
+import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from traceability import clock
+from traceability.anchoring import SqlLog
 from traceability.oversight.summary import seasons_with_harvests, summary
 from traceability.production.places import DISTRICTS
 
@@ -36,6 +39,42 @@ FLOWS = (
     ("kernel", "#e9c77b"),
     ("exported", "#1f5a3b"),
 )
+
+
+class FiguresCache:
+    """A season's figures, kept while the ledger does not grow.
+
+    Everything the summary sums (harvests, receipts, imports, tests, batches,
+    shipments, corrections) changes only through anchored writes, so the
+    ledger's size is a version number: a public page viewed a thousand times
+    between two writes computes its figures once.
+    """
+
+    def __init__(self, seasons: int = 16) -> None:
+        self.seasons = seasons
+        self.figures: dict[int, tuple[int, dict[str, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def summary(self, session: Session, season: int) -> dict[str, Any]:
+        size = SqlLog(session.connection()).size()
+        with self.lock:
+            cached = self.figures.get(season)
+        if cached is not None and cached[0] == size:
+            return cached[1]
+        figures = summary(session, season)
+        with self.lock:
+            if len(self.figures) >= self.seasons:
+                self.figures.pop(next(iter(self.figures)))
+            self.figures[season] = (size, figures)
+        return figures
+
+
+def figures_cache(request: Request) -> FiguresCache:
+    """One cache per application (each app serves one database)."""
+    state = request.app.state
+    if not hasattr(state, "figures_cache"):
+        state.figures_cache = FiguresCache()
+    return state.figures_cache  # type: ignore[no-any-return]
 
 
 def _charts(t: Texts, s: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +106,7 @@ def _charts(t: Texts, s: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="Public dashboard of the sector's figures")
 def dashboard(
+    request: Request,
     session: SessionDep,
     season: Annotated[
         int | None, Query(ge=2000, le=2100, description="default: the latest season with harvests")
@@ -77,7 +117,7 @@ def dashboard(
     t = Texts(negotiate(lang, accept_language))
     seasons = seasons_with_harvests(session)
     year = season or (seasons[0] if seasons else clock.today().year)
-    figures = summary(session, year)
+    figures = figures_cache(request).summary(session, year)
     body = templates.get_template("dashboard.html").render(
         t=t,
         css=DASHBOARD_CSS,

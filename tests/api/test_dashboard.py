@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import make_party
+from tests.factories import log_harvest, make_farm, make_party
 
 
 def page(client: TestClient, query: str = "", **headers: str) -> str:
@@ -43,6 +43,12 @@ class TestDashboard:
         assert "500\u00a0kg" in page(client, "?season=2025")
         empty = page(client, "?season=2019")
         assert empty.count("Chưa có số liệu cho mùa vụ này.") == 5
+
+    def test_figures_follow_the_ledger(self, client: TestClient) -> None:
+        farmer = make_party(client)
+        assert "1.234\u00a0kg" not in page(client, "?season=2026")
+        log_harvest(client, farmer, make_farm(client, farmer)["id"], quantity_kg=1234)
+        assert "1.234\u00a0kg" in page(client, "?season=2026")  # a write grows the ledger: figures recomputed
 
     def test_an_empty_database(self, client: TestClient) -> None:
         make_party(client, role="regulator")

@@ -69,7 +69,8 @@ def _queue(session: OrmSession, obj: object) -> None:
 @event.listens_for(OrmSession, "before_flush")
 def _anchor(session: OrmSession, _context: Any, _instances: Any) -> None:
     queue = session.info.pop(QUEUE, [])
-    pending = [o for o in queue if o in session.new and o.ledger_index is None]
+    new = session.new  # built on each access: once per flush, not once per object (O(n²) for big flushes)
+    pending = [o for o in queue if o in new and o.ledger_index is None]
     if not pending:
         return
     leaves, kinds = [], []

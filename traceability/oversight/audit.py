@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.checkpoint import InvalidNote, Verifier, verify_checkpoint
 from ledger.entry import canonical_json
@@ -143,11 +143,24 @@ def _check_orphans(session: Session, report: AuditReport, models: dict[str, type
             session.expunge_all()
 
 
+def _checkpoints(session: Session) -> Iterator[LedgerCheckpoint]:
+    """Every stored checkpoint by size, read in chunks (a log signed per write holds one per entry)."""
+    after = -1
+    while True:
+        stmt = select(LedgerCheckpoint).where(col(LedgerCheckpoint.size) > after).order_by(col(LedgerCheckpoint.size))
+        rows = list(session.scalars(stmt.limit(CHUNK)))
+        if not rows:
+            return
+        session.expunge_all()
+        yield from rows
+        after = rows[-1].size
+
+
 def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier, size: int) -> None:
     """Step 4: signatures, roots, consistency of each checkpoint with the next, coverage of the log."""
     log = SqlLog(session.connection())
     previous: LedgerCheckpoint | None = None
-    for checkpoint in session.exec(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)).scalars():  # type: ignore[call-overload, arg-type]
+    for checkpoint in _checkpoints(session):
         report.checkpoints += 1
         at = checkpoint.size - 1 if checkpoint.size else None
         try:

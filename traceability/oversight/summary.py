@@ -105,22 +105,31 @@ def season_figures(session: Session, season: int) -> SeasonFigures:
 
 
 def _harvests(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
+    """Summed per farm and month first, then per district: the join with ``farm`` is made once per
+    farm, not once per harvest."""
     in_season = and_(col(Harvest.harvested_on) >= start, col(Harvest.harvested_on) < end)
-    rows = session.exec(
-        select(col(Farm.district), _month(col(Harvest.harvested_on)), func.sum(col(Harvest.quantity_g)))  # type: ignore[call-overload]
-        .join(Farm, col(Farm.id) == col(Harvest.farm_id))
+    month = _month(col(Harvest.harvested_on))
+    per_farm = (
+        select(col(Harvest.farm_id), month.label("month"), func.sum(col(Harvest.quantity_g)).label("grams"))
         .where(in_season)
-        .group_by(col(Farm.district), _month(col(Harvest.harvested_on)))
+        .group_by(col(Harvest.farm_id), month)
+        .subquery()
+    )
+    rows = session.execute(
+        select(col(Farm.district), per_farm.c.month, func.sum(per_farm.c.grams))
+        .join(per_farm, per_farm.c.farm_id == col(Farm.id))
+        .group_by(col(Farm.district), per_farm.c.month)
     ).all()
-    for district, month, grams in rows:
+    for district, m, grams in rows:
         figures.harvest_g[district] += int(grams)
-        figures.monthly["harvest"][int(month)] += int(grams)
+        figures.monthly["harvest"][int(m)] += int(grams)
+    farms = select(col(Harvest.farm_id)).where(in_season).distinct().subquery()
     harvesting = (
-        select(col(Farm.district), func.count(distinct(col(Farm.id))), func.sum(col(Farm.area_m2)))
-        .where(col(Farm.id).in_(select(col(Harvest.farm_id)).where(in_season)))
+        select(col(Farm.district), func.count(), func.sum(col(Farm.area_m2)))
+        .join(farms, farms.c.farm_id == col(Farm.id))
         .group_by(col(Farm.district))
     )
-    for district, count, area in session.exec(harvesting).all():  # type: ignore[call-overload]
+    for district, count, area in session.execute(harvesting).all():
         figures.harvest_farms[district], figures.harvest_area_m2[district] = int(count), int(area)
     _harvest_corrections(session, figures, start, end)
 
@@ -163,19 +172,17 @@ def _local_month(column: Any, season: int) -> Any:
 def _received(session: Session, figures: SeasonFigures) -> None:
     """Raw nuts weighed in by processors in the season, by their Vietnamese share."""
     since, until = _season_times(figures.season)
-    vn = (
-        select(col(LotOrigin.lot_id), func.sum(col(LotOrigin.share)).label("share"))
-        .where(col(LotOrigin.country) == "VN")
-        .group_by(col(LotOrigin.lot_id))
-        .subquery()
+    vn_share = (  # per received lot, not over every lot ever made
+        select(func.coalesce(func.sum(col(LotOrigin.share)), 0.0))
+        .where(col(LotOrigin.lot_id) == col(Transfer.lot_id), col(LotOrigin.country) == "VN")
+        .scalar_subquery()
     )
     month = _local_month(col(Receipt.recorded_at), figures.season)
     stmt = (
-        select(col(Receipt.party_id), month, func.sum(col(Receipt.received_g) * vn.c.share))
+        select(col(Receipt.party_id), month, func.sum(col(Receipt.received_g) * vn_share))
         .join(Transfer, col(Transfer.id) == col(Receipt.transfer_id))
         .join(Lot, col(Lot.lot_id) == col(Transfer.lot_id))
         .join(Party, col(Party.id) == col(Receipt.party_id))
-        .join(vn, vn.c.lot_id == col(Transfer.lot_id))
         .where(
             col(Lot.product) == "rcn",
             col(Party.role) == "processor",

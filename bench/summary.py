@@ -1,0 +1,330 @@
+"""Sector summary and CSV reports (SPEC §6.4): ``summary`` and ``report_csv`` on the demo and on a season.
+
+Run from the project root::
+
+    .venv/bin/python bench/summary.py                  # demo + a 100,000-harvest season (~4 min here)
+    .venv/bin/python bench/summary.py --quick          # demo + 5,000 harvests, 5 runs: a smoke run
+    .venv/bin/python bench/summary.py --harvests 200000 --farms 40000 --runs 50
+
+What it measures, on SQLite *files* in a fresh temporary directory (schema
+from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine``):
+
+1. two databases, built once (build time reported apart):
+   - **demo**: ``cashew db upgrade`` then ``cashew seed demo``, i.e.
+     ``seeds.demo.load_demo`` with the CLI's ``Settings`` (database URL and key
+     file pointed into the temporary directory, no ``.env``);
+   - **season**: ``--harvests`` harvests of the 2026 season (January–June) on
+     ``--farms`` farms spread over the 11 legacy districts of
+     ``traceability.production.places.DISTRICTS``, with 30% of the harvests
+     dispatched to 40 processors and received, imports, cutting tests,
+     processing batches and shipments in proportion; built by
+     ``bench/audit.py``'s ``Sector`` (ORM, every record anchored by the
+     normal flush hook);
+2. in a fresh process per database, after evicting it from the OS page
+   cache: the first call, then ``--runs`` calls each (one read session per
+   call, as an API request opens one) of ``summary(session, season)``, of
+   ``report_csv(session, name, season)`` for each of the three reports and of
+   ``seasons_with_harvests`` (the public dashboard calls it with the summary);
+   median and p95 (nearest rank);
+3. where ``season_figures`` spends its time: each of its queries timed on
+   its own (the module's private functions, in its order), median of the runs.
+
+Checks: the summary's harvest total and farm count equal plain SQL sums over
+the built tables, and each CSV's TOTAL row agrees with the summary.
+
+Prints a Markdown report and writes ``bench/results/summary.json``. Workers
+are this same file run with ``--worker '<json task>'``; they print one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)  # the project root, not bench/ (bench/ledger.py would shadow the ledger package)
+elif str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.audit import Plan, db_mb, db_url  # noqa: E402
+from bench.ledger import evict, fsync_ms, machine, peak_rss_mb  # noqa: E402
+
+SEASON = 2026
+REPORTS = ("production_by_district", "processing_by_party", "exports")
+now = time.perf_counter
+
+
+def season_plan(harvests: int, farms: int) -> Plan:
+    """One season's records: 30% of the harvests delivered to a processor, and in proportion
+    to the harvests: imports (1 per 66), cutting tests (1 per 33), batches (1 per 50), shipments (1 per 125)."""
+    moved = harvests * 3 // 10
+    return Plan(farm=farms, harvest=harvests, dispatch=moved, receipt=moved, imports=harvests // 66,
+                test=harvests // 33, batch=harvests // 50, shipment=harvests // 125, seasons=[SEASON],
+                processors=40, farms_first=True)
+
+
+def pct(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, max(0, math.ceil(p * len(s)) - 1))]
+
+
+# -- workers --------------------------------------------------------------------------------------
+def _settings(path: str, key: str) -> Any:
+    from traceability.settings import Settings
+
+    return Settings(database_url=db_url(path), log_key_file=Path(key), _env_file=None)  # type: ignore[call-arg]
+
+
+def w_demo(task: dict[str, Any]) -> dict[str, Any]:
+    """``cashew db upgrade`` + ``cashew seed demo``, timed."""
+    from seeds.demo import load_demo
+    from traceability.migrate import upgrade
+
+    settings = _settings(task["path"], task["key"])
+    t = now()
+    upgrade(settings.database_url)
+    upgrade_s = now() - t
+    t = now()
+    assert load_demo(settings), "the demo was already there"
+    seed_s = now() - t
+    return {"upgrade_s": upgrade_s, "seed_s": seed_s, "build_s": upgrade_s + seed_s, **_counts(task["path"]),
+            "db_mb": db_mb(task["path"]), "peak_rss_mb": peak_rss_mb()}
+
+
+def w_season(task: dict[str, Any]) -> dict[str, Any]:
+    from bench.audit import Sector
+    from traceability.anchoring import load_or_create_signer
+    from traceability.db import make_engine
+    from traceability.migrate import upgrade
+
+    settings = _settings(task["path"], task["key"])
+    t = now()
+    upgrade(settings.database_url)
+    upgrade_s = now() - t
+    engine = make_engine(settings.database_url)
+    signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    t = now()
+    made = Sector(engine, signer, Plan(**task["plan"])).build()
+    seed_s = now() - t
+    engine.dispose()
+    return {"upgrade_s": upgrade_s, "seed_s": seed_s, "build_s": upgrade_s + seed_s, "made": made["made"],
+            **_counts(task["path"]), "db_mb": db_mb(task["path"]), "peak_rss_mb": peak_rss_mb()}
+
+
+def _counts(path: str) -> dict[str, int]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        tables = ("party", "farm", "harvest", "lot", "lot_origin", "transfer", "receipt", "import", "quality_test",
+                  "batch", "shipment", "correction", "ledger_entry")
+        out = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        out["season_harvests"] = con.execute(
+            "SELECT count(*) FROM harvest WHERE harvested_on >= ? AND harvested_on < ?",
+            (f"{SEASON}-01-01", f"{SEASON + 1}-01-01")).fetchone()[0]
+        return out
+    finally:
+        con.close()
+
+
+def w_time(task: dict[str, Any]) -> dict[str, Any]:
+    """First call, then ``runs`` calls of each read, each in its own read session."""
+    import csv
+    import io
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from traceability.db import make_engine, open_session
+    from traceability.oversight import summary as summary_mod
+    from traceability.oversight.reports import report_csv
+    from traceability.oversight.summary import SeasonFigures, seasons_with_harvests, summary
+
+    engine = make_engine(db_url(task["path"]))
+    season, runs = task["season"], task["runs"]
+
+    def timed(fn: Any) -> tuple[float, Any]:
+        t = now()
+        with open_session(engine) as session:
+            value = fn(session)
+        return now() - t, value
+
+    reads: dict[str, Any] = {"summary": lambda s: summary(s, season)}
+    reads |= {f"{name}.csv": (lambda s, name=name: report_csv(s, name, season)) for name in REPORTS}
+    reads["seasons_with_harvests"] = seasons_with_harvests
+    out: dict[str, Any] = {"reads": {}}
+    values: dict[str, Any] = {}
+    for name, fn in reads.items():  # the first call of each, on a cold file and a new engine
+        first, values[name] = timed(fn)
+        out["reads"][name] = {"first_ms": first * 1e3}
+    for name, fn in reads.items():
+        samples = [timed(fn)[0] for _ in range(runs)]
+        out["reads"][name] |= {"n": runs, "median_ms": pct(samples, 0.5) * 1e3, "p95_ms": pct(samples, 0.95) * 1e3,
+                               "max_ms": max(samples) * 1e3}
+
+    # where season_figures spends its time: its steps one by one, in its order
+    start, end = date(season, 1, 1), date(season + 1, 1, 1)
+    steps: dict[str, list[float]] = {}
+    for _ in range(runs):
+        with open_session(engine) as session:
+            f = SeasonFigures(season=season)
+            for name, step in (("_harvests", lambda: summary_mod._harvests(session, f, start, end)),
+                               ("_received", lambda: summary_mod._received(session, f)),
+                               ("_imports", lambda: summary_mod._imports(session, f, start, end)),
+                               ("_batches", lambda: summary_mod._batches(session, f, start, end)),
+                               ("_tests", lambda: summary_mod._tests(session, f, start, end)),
+                               ("_exports", lambda: summary_mod._exports(session, f, start, end))):
+                t = now()
+                step()
+                steps.setdefault(name, []).append(now() - t)
+    out["steps_median_ms"] = {name: pct(s, 0.5) * 1e3 for name, s in steps.items()}
+
+    # the figures agree with plain SQL over the tables, and the CSVs' TOTAL rows with the summary
+    s = values["summary"]
+    with engine.connect() as c:
+        grams = c.execute(text("SELECT coalesce(sum(quantity_g), 0) FROM harvest WHERE harvested_on >= :a "
+                               "AND harvested_on < :b"), {"a": start, "b": end}).scalar_one()
+        registered = c.execute(text("SELECT count(*) FROM farm")).scalar_one()
+        corrections = c.execute(text("SELECT count(*) FROM correction WHERE record_type = 'harvest'")).scalar_one()
+    if not corrections:
+        assert abs(s["harvest"]["total_kg"] - grams / 1000) < 1e-6, (s["harvest"]["total_kg"], grams)
+    assert s["farms"]["registered"] == registered
+
+    def total(csv_text: str, column: str) -> float:
+        rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+        return float(next(r for r in rows if next(iter(r.values())) == "TOTAL")[column])
+
+    assert abs(total(values["production_by_district.csv"], "harvest_kg") - float(s["harvest"]["total_kg"])) < 1e-6
+    assert abs(total(values["exports.csv"], "quantity_kg") - float(s["exports"]["total_kg"])) < 1e-6
+    assert abs(total(values["processing_by_party.csv"], "kernel_kg") - float(s["kernel"]["total_kg"])) < 1e-6
+    engine.dispose()
+    out["figures"] = {"harvest_kg": s["harvest"]["total_kg"], "districts": len(s["harvest"]["by_district"]),
+                      "harvesting_farms": s["farms"]["harvesting"],
+                      "domestic_received_kg": s["raw_nuts_received"]["domestic_kg"],
+                      "imported_kg": s["raw_nuts_received"]["imported_kg"], "kernel_kg": s["kernel"]["total_kg"],
+                      "exported_kg": s["exports"]["total_kg"], "shipments": s["exports"]["shipments"],
+                      "cutting_tests": s["processing"]["cutting_tests"],
+                      "csv_bytes": {n: len(values[f"{n}.csv"].encode()) for n in REPORTS}}
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+WORKERS = {"demo": w_demo, "season": w_season, "time": w_time}
+
+
+# -- the driver -----------------------------------------------------------------------------------
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one worker in a new Python process."""
+    t = now()
+    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(task)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=None, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_s"] = now() - t
+    print(f"  {task['worker']:<7} {task.get('label', ''):>8} {result['process_s']:8.1f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="5,000 harvests on 1,000 farms, 5 runs: a smoke run")
+    ap.add_argument("--harvests", type=int, help="harvests in the season database (default 100000)")
+    ap.add_argument("--farms", type=int, help="farms in the season database (default 20000)")
+    ap.add_argument("--runs", type=int, help="timed calls of each read (default 20)")
+    ap.add_argument("--warm", action="store_true", help="do not evict the databases from the OS page cache first")
+    ap.add_argument("--json", default=str(ROOT / "bench" / "results" / "summary.json"))
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.worker:
+        task = json.loads(args.worker)
+        print(json.dumps(WORKERS[task["worker"]](task)))
+        return
+
+    harvests = args.harvests or (5_000 if args.quick else 100_000)
+    farms = args.farms or (1_000 if args.quick else 20_000)
+    runs = args.runs or (5 if args.quick else 20)
+    plan = season_plan(harvests, farms)
+    started = time.time()
+    workdir = tempfile.mkdtemp(prefix="cashew-bench-summary-", dir=os.environ.get("BENCH_TMP"))
+    info = machine()
+    info["fsync_median_ms"] = fsync_ms(workdir)
+    command = " ".join([".venv/bin/python bench/summary.py", *sys.argv[1:]])
+    print(f"summary benchmark in {workdir}: {harvests:,} harvests on {farms:,} farms, {runs} runs", file=sys.stderr)
+    results: dict[str, Any] = {"command": command, "machine": info, "season": SEASON, "runs": runs,
+                               "plan": plan.counts(), "databases": {}}
+    try:
+        for label in ("demo", "season"):
+            path, key = f"{workdir}/{label}.db", f"{workdir}/{label}.key"
+            db: dict[str, Any] = {"build": run({"worker": label, "label": label, "path": path, "key": key,
+                                                "plan": plan.__dict__})}
+            db["cold"] = not args.warm and evict(path)
+            db["timing"] = run({"worker": "time", "label": label, "path": path, "season": SEASON, "runs": runs})
+            results["databases"][label] = db
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["elapsed_s"] = time.time() - started
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    print(report(results))
+    print(f"\n(JSON: {os.path.relpath(args.json, ROOT)}; {results['elapsed_s']:.0f} s)", file=sys.stderr)
+
+
+# -- the report -----------------------------------------------------------------------------------
+def _ms(x: float) -> str:
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:,.0f}"
+
+
+def report(r: dict[str, Any]) -> str:
+    m, dbs = r["machine"], r["databases"]
+    out = [f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
+           f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
+           f"{m['fsync_median_ms']:.2f} ms.", "", "### Databases (built once)", "",
+           "| database | farms | harvests (season) | receipts | imports | cutting tests | batches | shipments | lots | "
+           "lot origins | ledger entries | DB MiB | build s |", "|---|" + "--:|" * 12]
+    for label, db in dbs.items():
+        b = db["build"]
+        out.append(f"| {label} | {b['farm']:,} | {b['harvest']:,} ({b['season_harvests']:,} in {r['season']}) | "
+                   f"{b['receipt']:,} | {b['import']:,} | {b['quality_test']:,} | {b['batch']:,} | {b['shipment']:,} | "
+                   f"{b['lot']:,} | {b['lot_origin']:,} | {b['ledger_entry']:,} | {b['db_mb']:.0f} | "
+                   f"{b['build_s']:.1f} (migrations {b['upgrade_s']:.1f}) |")
+    cold = ("the file evicted from the OS page cache first" if all(db["cold"] for db in dbs.values())
+            else "OS cache warm")
+    out += ["", f"### Reads, season {r['season']} (ms; a fresh process per database, {cold}; "
+            f"first call, then {r['runs']} calls, each in its own read session)", "",
+            "| read | " + " | ".join(f"{label}: first / median / p95" for label in dbs) + " |",
+            "|---|" + "--:|" * len(dbs)]
+    for name in next(iter(dbs.values()))["timing"]["reads"]:
+        cells = []
+        for db in dbs.values():
+            t = db["timing"]["reads"][name]
+            cells.append(f"{_ms(t['first_ms'])} / **{_ms(t['median_ms'])}** / {_ms(t['p95_ms'])}")
+        label = f"`report_csv(…, \"{name[:-4]}\", …)`" if name.endswith(".csv") else f"`{name}`"
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out += ["", "### Where `season_figures` spends its time (median ms of each step)", "",
+            "| step | " + " | ".join(dbs) + " |", "|---|" + "--:|" * len(dbs)]
+    for step in next(iter(dbs.values()))["timing"]["steps_median_ms"]:
+        cells = [_ms(db["timing"]["steps_median_ms"][step]) for db in dbs.values()]
+        out.append(f"| `{step}` | " + " | ".join(cells) + " |")
+    out += ["", "Figures (season): " + "; ".join(
+        f"{label}: {db['timing']['figures']['harvest_kg']:,} kg harvested in {db['timing']['figures']['districts']} "
+        f"districts by {db['timing']['figures']['harvesting_farms']:,} farms, "
+        f"{db['timing']['figures']['domestic_received_kg']:,} kg received, {db['timing']['figures']['kernel_kg']:,} kg "
+        f"kernel, {db['timing']['figures']['shipments']:,} shipments" for label, db in dbs.items())]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
