@@ -123,10 +123,10 @@ def _harvests(session: Session, figures: SeasonFigures, start: date, end: date) 
     for district, m, grams in rows:
         figures.harvest_g[district] += int(grams)
         figures.monthly["harvest"][int(m)] += int(grams)
-    farms = select(col(Harvest.farm_id)).where(in_season).distinct().subquery()
+    harvested = select(col(Harvest.id)).where(col(Harvest.farm_id) == col(Farm.id), in_season).exists()
     harvesting = (
         select(col(Farm.district), func.count(), func.sum(col(Farm.area_m2)))
-        .join(farms, farms.c.farm_id == col(Farm.id))
+        .where(harvested)
         .group_by(col(Farm.district))
     )
     for district, count, area in session.execute(harvesting).all():
