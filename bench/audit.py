@@ -44,13 +44,12 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,7 @@ if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.ledger import evict, fsync_ms, machine, peak_rss_mb, rss_mb  # noqa: E402
+from bench.ledger import _n, db_url, evict, fsync_ms, machine, peak_rss_mb, rss_mb, run_worker, save_results  # noqa: E402
 
 ORIGIN = "bench.cashew.example/ledger"
 SEED = 8301
@@ -492,10 +491,6 @@ def signer_for(key_file: str) -> Any:
     return load_or_create_signer(Path(key_file), ORIGIN)
 
 
-def db_url(path: str) -> str:
-    return f"sqlite:///{path}"
-
-
 def db_mb(path: str) -> float:
     return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)) / 2**20
 
@@ -621,16 +616,7 @@ WORKERS = {"build": w_build, "audit": w_audit, "steps": w_steps, "tamper": w_tam
 # -- the driver -----------------------------------------------------------------------------------
 def run(task: dict[str, Any]) -> dict[str, Any]:
     """Run one worker in a new Python process (its own peak RSS, cold engine and caches)."""
-    t = now()
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(task)], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=None, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["process_s"] = now() - t
-    print(f"  {task['worker']:<7} {task.get('label', ''):>18} {result['process_s']:8.1f} s",
-          file=sys.stderr, flush=True)
-    return result
+    return run_worker(__file__, task, str(task.get("label", "")))
 
 
 def measure(workdir: str, entries: int, *, txn: int, flush: int, checkpoint_every: int | None, warm: bool,
@@ -695,18 +681,10 @@ def main() -> None:
         results["rows"] = rows
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results["elapsed_s"] = time.time() - started
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    print(report(results))
-    print(f"\n(JSON: {os.path.relpath(args.json, ROOT)}; {results['elapsed_s']:.0f} s)", file=sys.stderr)
+    save_results(results, args.json, report, started)
 
 
 # -- the report -----------------------------------------------------------------------------------
-def _n(n: int) -> str:
-    return f"10^{len(str(n)) - 1}" if str(n).strip("0") == "1" else f"{n:,}"
-
-
 def report(r: dict[str, Any]) -> str:
     m = r["machine"]
     rows = r["rows"]

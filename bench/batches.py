@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from traceability.anchoring import anchoring_info, load_or_create_signer
 from traceability.db import make_engine, unit_of_work
+from traceability.migrate import upgrade
 from traceability.parties.schemas import PartyCreate
 from traceability.parties.service import create_party
 from traceability.processing.custody import dispatch, receive
@@ -35,7 +36,6 @@ from traceability.processing.schemas import DispatchCreate, ReceiveCreate
 from traceability.production.harvests import record_harvest
 from traceability.production.schemas import FarmCreate, HarvestCreate
 from traceability.production.service import record_farm
-from traceability.migrate import upgrade
 from traceability.settings import Settings
 
 PROCESSOR_KEY = "ck_bench_processor"

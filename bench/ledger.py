@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -533,6 +534,30 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def run_worker(script: str, task: dict[str, Any], label: str) -> dict[str, Any]:
+    """Run ``script --worker <task>`` in a new Python process (its own peak RSS, cold caches); its
+    last stdout line is the JSON result. Its stderr (progress) goes straight through."""
+    t = now()
+    proc = subprocess.run([sys.executable, script, "--worker", json.dumps(task)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=None, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_s"] = now() - t
+    print(f"  {task['worker']:<7} {label:>18} {result['process_s']:8.1f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def save_results(results: dict[str, Any], json_path: str, report: Callable[[dict[str, Any]], str],
+                 started: float) -> None:
+    """Write the JSON results, print their Markdown report, and say where the JSON went."""
+    results["elapsed_s"] = time.time() - started
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(results, indent=2) + "\n")
+    print(report(results))
+    print(f"\n(JSON: {os.path.relpath(json_path, ROOT)}; {results['elapsed_s']:.0f} s)", file=sys.stderr)
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -667,11 +692,7 @@ def main() -> None:
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(workdir, ignore_errors=True)
-    results["elapsed_s"] = time.time() - started
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    print(report(results))
-    print(f"\n(JSON: {os.path.relpath(args.json, ROOT)}; {results['elapsed_s']:.0f} s)", file=sys.stderr)
+    save_results(results, args.json, report, started)
 
 
 # -- the report -----------------------------------------------------------------------------------

@@ -43,7 +43,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.audit import Plan, db_mb, db_url  # noqa: E402
-from bench.ledger import evict, fsync_ms, machine, peak_rss_mb  # noqa: E402
+from bench.ledger import evict, fsync_ms, machine, peak_rss_mb, run_worker, save_results  # noqa: E402
 
 SEASON = 2026
 REPORTS = ("production_by_district", "processing_by_party", "exports")
@@ -225,16 +224,8 @@ WORKERS = {"demo": w_demo, "season": w_season, "time": w_time}
 
 # -- the driver -----------------------------------------------------------------------------------
 def run(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one worker in a new Python process."""
-    t = now()
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(task)], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=None, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["process_s"] = now() - t
-    print(f"  {task['worker']:<7} {task.get('label', ''):>8} {result['process_s']:8.1f} s", file=sys.stderr, flush=True)
-    return result
+    """Run one worker in a new Python process (its own peak RSS, cold engine and caches)."""
+    return run_worker(__file__, task, str(task.get("label", "")))
 
 
 def main() -> None:
@@ -275,11 +266,7 @@ def main() -> None:
             results["databases"][label] = db
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results["elapsed_s"] = time.time() - started
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    print(report(results))
-    print(f"\n(JSON: {os.path.relpath(args.json, ROOT)}; {results['elapsed_s']:.0f} s)", file=sys.stderr)
+    save_results(results, args.json, report, started)
 
 
 # -- the report -----------------------------------------------------------------------------------

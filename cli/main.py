@@ -138,17 +138,14 @@ def audit(
 
     from ledger.checkpoint import Verifier
     from traceability.anchoring import load_or_create_signer
-    from traceability.db import make_engine, open_session
-    from traceability.oversight.audit import run_audit
-    from traceability.oversight.service import raise_integrity_alerts
+    from traceability.db import make_engine
+    from traceability.oversight.service import audit_database
 
     settings = get_settings()
     try:
         verifier = Verifier.from_vkey(vkey or load_or_create_signer(settings.log_key_file, settings.log_origin).vkey)
         engine = make_engine(settings.database_url)
-        with open_session(engine) as session:
-            report = run_audit(session, verifier=verifier)
-        raise_integrity_alerts(engine, report.problems)
+        report = audit_database(engine, verifier)
     except (ValueError, SQLAlchemyError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

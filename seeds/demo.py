@@ -23,21 +23,19 @@ from traceability import clock, ids
 from traceability.anchoring import SqlLog, anchoring_info, load_or_create_signer
 from traceability.corrections.models import Correction
 from traceability.db import make_engine, open_session, unit_of_work
-from traceability.parties.models import ApiKey, Party
 from traceability.labels.models import Label
-from traceability.processing.models import Batch
-from traceability.trade.models import ShipmentLot
+from traceability.parties.models import ApiKey, Party
 from traceability.parties.schemas import PartyCreate
 from traceability.parties.service import create_party, hash_key
+from traceability.processing.models import Batch
 from traceability.production.corrections import CorrectionCreate, correct_record
 from traceability.production.harvests import record_harvest
 from traceability.production.models import Farm, Harvest
 from traceability.production.schemas import FarmCreate, FarmInputCreate, HarvestCreate, InputCategory
 from traceability.production.service import record_farm, record_farm_input
 from traceability.settings import Settings, get_settings
+from traceability.trade.models import ShipmentLot
 
-from .demo_oversight import schedule_oversight
-from .demo_processing import schedule_processing
 from .demo_data import (
     CORRECTED_FARM,
     CORRECTED_PICKING,
@@ -55,6 +53,8 @@ from .demo_data import (
     harvest_plan,
     input_plan,
 )
+from .demo_oversight import schedule_oversight
+from .demo_processing import schedule_processing
 
 __all__ = ["DEMO_PARTIES", "DemoParty", "banner", "load_demo"]
 
@@ -200,17 +200,14 @@ def _alter_behind_the_ledger(engine: Engine, signer: Any) -> None:
     from sqlalchemy import update
 
     from ledger.checkpoint import Verifier
-    from traceability.oversight.audit import run_audit
-    from traceability.oversight.service import raise_integrity_alerts
+    from traceability.oversight.service import audit_database
     from traceability.production.models import FarmInput
 
     with unit_of_work(engine) as session:
         farm_id = session.exec(select(Farm.id).where(Farm.name == TAMPERED_FARM)).scalars().one()  # type: ignore[call-overload]
         session.exec(update(FarmInput).where(FarmInput.farm_id == farm_id, FarmInput.category == "pesticide")  # type: ignore[call-overload, arg-type]
                      .values(quantity=TAMPERED_DOSE))
-    with open_session(engine) as session:
-        report = run_audit(session, verifier=Verifier.from_vkey(signer.vkey))
-    raise_integrity_alerts(engine, report.problems)
+    audit_database(engine, Verifier.from_vkey(signer.vkey))
 
 
 # --- The banner of `make run` ----------------------------------------------------------

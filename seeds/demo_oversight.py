@@ -19,20 +19,19 @@ from traceability.labels.service import labels_data
 from traceability.oversight.models import Alert, AlertKind, InspectionResult
 from traceability.oversight.schemas import AcknowledgementCreate, InspectionCreate
 from traceability.oversight.service import acknowledge, record_inspection
-from traceability.processing import batches, custody, imports
-from traceability.processing.schemas import BatchCreate, BatchInput, BatchOutput, ImportCreate, ReceiveCreate
+from traceability.processing import custody, imports
+from traceability.processing.schemas import ImportCreate, ReceiveCreate
 
 from .demo_processing import (
-    KERNEL_SPLIT,
     PROCESSOR,
     SHELL_RATIO,
-    TESTA_RATIO,
     Story,
     _deliver,
     _doc,
     _held,
     _local,
     _test,
+    record_run,
 )
 
 LOC_NINH = "ck_demo_processor_ln"
@@ -92,23 +91,7 @@ def _cutting_tests(story: Story, day: date) -> None:
 
 
 def _run(story: Story, name: str, inputs: list[tuple[str, Decimal]], ratio: Decimal, day: date) -> None:
-    raw = sum(q for _, q in inputs)
-    kernel = raw * ratio
-    outputs = [
-        BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
-        for g, share in KERNEL_SPLIT.items()
-    ]
-    outputs += [
-        BatchOutput(product="shell", quantity_kg=(raw * (SHELL_RATIO - Decimal("0.03"))).quantize(Decimal("0.001"))),
-        BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001"))),
-    ]
-    made, _, _ = batches.record_batch(
-        story.session,
-        processor=story.parties[LOC_NINH],
-        batch_in=BatchCreate(
-            inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day
-        ),
-    )
+    made = record_run(story, LOC_NINH, inputs, day, kernel_ratio=ratio, shell_ratio=SHELL_RATIO - Decimal("0.03"))
     story.lots[f"ln_{name}"] = {o["grade"]: o["lot_id"] for o in made.outputs if o["product"] == "kernel"}
 
 

@@ -15,12 +15,19 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from traceability.labels.service import labels_data
 from traceability.lots.models import Lot
 from traceability.parties.models import Party
-from traceability.labels.service import labels_data
 from traceability.processing import batches, custody, imports, quality
 from traceability.processing.schemas import (
-    BatchCreate, BatchInput, BatchOutput, DispatchCreate, Document, ImportCreate, QualityTestCreate, ReceiveCreate,
+    BatchCreate,
+    BatchInput,
+    BatchOutput,
+    DispatchCreate,
+    Document,
+    ImportCreate,
+    QualityTestCreate,
+    ReceiveCreate,
 )
 from traceability.production.models import Harvest
 
@@ -101,15 +108,22 @@ def _cutting_tests(story: Story, day: date) -> None:
     _test(story, story.lots["import"], "262", "14", 196, "9.4", day)
 
 
-def _batch(story: Story, inputs: list[tuple[str, Decimal]], day: date) -> None:
+def record_run(story: Story, party: str, inputs: list[tuple[str, Decimal]], day: date, *,
+               kernel_ratio: Decimal = KERNEL_RATIO, shell_ratio: Decimal = SHELL_RATIO) -> Any:
+    """One factory run: ``kernel_ratio`` of the raw nuts as kernel in the usual grades, shell and testa."""
     raw = sum(q for _, q in inputs)
-    kernel = raw * KERNEL_RATIO
+    kernel = raw * kernel_ratio
     outputs = [BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
                for g, share in KERNEL_SPLIT.items()]
-    outputs += [BatchOutput(product="shell", quantity_kg=(raw * SHELL_RATIO).quantize(Decimal("0.001"))),
+    outputs += [BatchOutput(product="shell", quantity_kg=(raw * shell_ratio).quantize(Decimal("0.001"))),
                 BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001")))]
-    made, _, _ = batches.record_batch(story.session, processor=story.parties[PROCESSOR], batch_in=BatchCreate(
+    made, _, _ = batches.record_batch(story.session, processor=story.parties[party], batch_in=BatchCreate(
         inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day))
+    return made
+
+
+def _batch(story: Story, inputs: list[tuple[str, Decimal]], day: date) -> None:
+    made = record_run(story, PROCESSOR, inputs, day)
     story.lots.setdefault("kernels", []).extend(o["lot_id"] for o in made.outputs if o["product"] == "kernel")
 
 

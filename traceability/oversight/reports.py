@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from ..countries import country_name
 from ..errors import NotFound
 from ..parties.models import Party
-from .summary import SeasonFigures, _area, _kg, _ratio, district_rows, season_figures
+from .summary import SeasonFigures, _area, _kg, _ratio, district_rows, mean_outturn, season_figures, yield_t_per_ha
 
 TOTAL = "TOTAL"
 
@@ -36,7 +36,7 @@ def _production(session: Session, f: SeasonFigures) -> tuple[list[str], list[lis
             sum(f.harvest_farms.values()),
             _area(area_m2),
             _kg(grams),
-            _ratio(Decimal(grams) / 1_000_000, Decimal(area_m2) / 10_000, "0.01") or "",
+            yield_t_per_ha(grams, area_m2) or "",
         ]
     )
     return header, rows
@@ -79,7 +79,7 @@ def _processing(session: Session, f: SeasonFigures) -> tuple[list[str], list[lis
                 _ratio(f.kernel_from_raw_by_party_g.get(party_id, 0), f.raw_processed_by_party_g.get(party_id, 0))
                 or "",
                 tests,
-                f"{f.outturn_sum[party_id] / tests:.2f}" if tests else "",
+                mean_outturn(f.outturn_sum[party_id], tests) or "",
             ]
         )
     tests = sum(f.tests.values())
@@ -94,7 +94,7 @@ def _processing(session: Session, f: SeasonFigures) -> tuple[list[str], list[lis
             _kg(sum(f.kernel_by_party_g.values())),
             _ratio(sum(f.kernel_from_raw_by_party_g.values()), raw) or "",
             tests,
-            f"{sum(f.outturn_sum.values()) / tests:.2f}" if tests else "",
+            mean_outturn(sum(f.outturn_sum.values(), Decimal(0)), tests) or "",
         ]
     )
     return header, rows

@@ -7,12 +7,15 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from ledger.checkpoint import Verifier
+
 from .. import clock, ids
 from ..db import open_session
 from ..errors import Conflict, NotFound, RuleViolation
 from ..pagination import Page, paginate
 from ..parties.models import Party
 from ..processing.schemas import LedgerRef
+from .audit import AuditReport, Problem, run_audit
 from .models import Acknowledgement, Alert, AlertKind, Inspection
 from .schemas import AcknowledgementCreate, AcknowledgementRead, AlertRead, InspectionCreate, InspectionRead
 
@@ -43,10 +46,6 @@ def raise_alert(
     else:
         alert.detail = detail
     return alert
-
-
-def alerts_for(session: Session, *, subject_id: str) -> list[Alert]:
-    return list(session.scalars(select(Alert).where(col(Alert.subject_id) == subject_id).order_by(col(Alert.id))))
 
 
 def list_alerts(
@@ -155,11 +154,17 @@ def acknowledge(session: Session, *, regulator: Party, alert_id: int, ack_in: Ac
     return alert_reads(session, [alert])[0]
 
 
+def _known_party(session: Session, party_id: str) -> Party:
+    party = session.get(Party, party_id)
+    if party is None:
+        raise NotFound(f"no party {party_id!r}")
+    return party
+
+
 def record_inspection(session: Session, *, regulator: Party, inspection_in: InspectionCreate) -> Inspection:
     from ..production.service import not_in_future
 
-    if session.get(Party, inspection_in.party_id) is None:
-        raise NotFound(f"no party {inspection_in.party_id!r}")
+    _known_party(session, inspection_in.party_id)
     not_in_future(inspection_in.inspected_on, "inspected_on")
     inspection = Inspection(
         id=ids.new_id("INS"),
@@ -175,8 +180,7 @@ def record_inspection(session: Session, *, regulator: Party, inspection_in: Insp
 
 
 def inspections_of(session: Session, *, party_id: str, limit: int, cursor: str | None) -> Page:
-    if session.get(Party, party_id) is None:
-        raise NotFound(f"no party {party_id!r}")
+    _known_party(session, party_id)
     return paginate(
         session,
         select(Inspection).where(col(Inspection.party_id) == party_id),
@@ -198,9 +202,18 @@ def inspection_read(inspection: Inspection) -> InspectionRead:
     )
 
 
-def raise_integrity_alerts(engine: Engine, problems: list[Any]) -> None:
+def audit_database(engine: Engine, verifier: Verifier) -> AuditReport:
+    """The integrity audit on a read transaction (writers are not held up), then one
+    ``ledger_integrity`` alert per problem found: what the API, ``cashew audit`` and the demo run."""
+    with open_session(engine) as session:
+        report = run_audit(session, verifier=verifier)
+    raise_integrity_alerts(engine, report.problems)
+    return report
+
+
+def raise_integrity_alerts(engine: Engine, problems: list[Problem]) -> None:
     """One ``ledger_integrity`` alert per audit problem, in a short write transaction of its own
-    (the audit itself reads; an audit run again finds, and raises, the same ones once)."""
+    (an audit run again finds, and raises, the same ones once)."""
     if not problems:
         return
     with open_session(engine, write=True) as session:

@@ -273,6 +273,16 @@ def _ratio(numerator: float | Decimal, denominator: float | Decimal, places: str
     return str((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places))) if denominator else None
 
 
+def yield_t_per_ha(grams: int, area_m2: int) -> str | None:
+    """Tonnes per hectare, two decimals (None without an area)."""
+    return _ratio(Decimal(grams) / 1_000_000, Decimal(area_m2) / 10_000, "0.01")
+
+
+def mean_outturn(outturn_sum: Decimal, tests: int) -> str | None:
+    """The mean of ``tests`` cutting tests' outturns, lbs with two decimals (None without a test)."""
+    return f"{outturn_sum / tests:.2f}" if tests else None
+
+
 def district_rows(figures: SeasonFigures) -> list[dict[str, Any]]:
     rows = []
     for code in sorted(set(figures.harvest_g) | set(figures.harvest_farms), key=lambda c: -figures.harvest_g.get(c, 0)):
@@ -285,7 +295,7 @@ def district_rows(figures: SeasonFigures) -> list[dict[str, Any]]:
                 "farms": figures.harvest_farms.get(code, 0),
                 "area_ha": _area(area_m2),
                 "quantity_kg": _kg(grams),
-                "yield_t_per_ha": _ratio(grams / 1_000_000, Decimal(area_m2) / 10_000, "0.01"),
+                "yield_t_per_ha": yield_t_per_ha(grams, area_m2),
             }
         )
     return rows
@@ -298,7 +308,7 @@ def summary(session: Session, season: int) -> dict[str, Any]:
     area_m2 = sum(f.harvest_area_m2.values())
     tests = sum(f.tests.values())
     raw_g, kernel_from_raw_g = sum(f.raw_processed_by_party_g.values()), sum(f.kernel_from_raw_by_party_g.values())
-    mean_outturn = sum(f.outturn_sum.values()) / tests if tests else None
+    outturn = mean_outturn(sum(f.outturn_sum.values(), Decimal(0)), tests)
     return _numbers(
         {
             "season": season,
@@ -311,7 +321,7 @@ def summary(session: Session, season: int) -> dict[str, Any]:
             "harvest": {
                 "total_kg": _kg(harvest_g),
                 "by_district": district_rows(f),
-                "mean_yield_t_per_ha": _ratio(Decimal(harvest_g) / 1_000_000, Decimal(area_m2) / 10_000, "0.01"),
+                "mean_yield_t_per_ha": yield_t_per_ha(harvest_g, area_m2),
             },
             "raw_nuts_received": {
                 "domestic_kg": _kg(sum(f.domestic_received_g.values())),
@@ -329,10 +339,8 @@ def summary(session: Session, season: int) -> dict[str, Any]:
             },
             "processing": {
                 "cutting_tests": tests,
-                "mean_outturn_lbs": f"{mean_outturn:.2f}" if mean_outturn is not None else None,
-                "mean_recovery": _ratio(kernel_recovery(Decimal(mean_outturn)), 1)
-                if mean_outturn is not None
-                else None,
+                "mean_outturn_lbs": outturn,
+                "mean_recovery": _ratio(kernel_recovery(Decimal(outturn)), 1) if outturn is not None else None,
                 "raw_nuts_processed_kg": _kg(raw_g),
                 "kernel_ratio": _ratio(kernel_from_raw_g, raw_g),
             },
