@@ -44,7 +44,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
-    for module in (parties, production, processing, labels, trade, provenance, lots, oversight, reference, ledger, pages, dashboard):
+    for module in (
+        parties,
+        production,
+        processing,
+        labels,
+        trade,
+        provenance,
+        lots,
+        oversight,
+        reference,
+        ledger,
+        pages,
+        dashboard,
+    ):
         app.include_router(module.router)
     logging.getLogger("cashew").setLevel(logging.INFO)
     return app

@@ -113,13 +113,21 @@ class Write:
             stored = {k: (None if k in secrets else v) for k, v in content.items()}
             if secrets:
                 stored["note"] = "replayed: secrets such as the API key are shown only in the first response"
-            idempotency.remember(self.session, party_id=self.actor_id, key=self.key,
-                                 request_fingerprint=self.fingerprint, status_code=status_code, body=stored)
+            idempotency.remember(
+                self.session,
+                party_id=self.actor_id,
+                key=self.key,
+                request_fingerprint=self.fingerprint,
+                status_code=status_code,
+                body=stored,
+            )
         self.session.commit()
         return JSONResponse(content, status_code=status_code)
 
 
-def _open_write(state: AppState, actor_id: str, key: str | None, fingerprint: str, party: Party | None) -> Iterator[Write]:
+def _open_write(
+    state: AppState, actor_id: str, key: str | None, fingerprint: str, party: Party | None
+) -> Iterator[Write]:
     session = open_session(state.engine, write=True, info=anchoring_info(state.signer))
     try:
         SqlLog(session.connection()).lock()
@@ -134,22 +142,27 @@ def _open_write(state: AppState, actor_id: str, key: str | None, fingerprint: st
         session.close()
 
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Retry-safe key; reuse it on retries")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description="Retry-safe key; reuse it on retries")
+]
 Fingerprint = Annotated[str, Depends(request_fingerprint)]
 
 
 def Writer(*roles: Role) -> Any:  # noqa: N802
     """A write by a party holding one of ``roles``."""
 
-    def open_write(state: State, party: CurrentParty, fingerprint: Fingerprint, key: IdempotencyKey = None) -> Iterator[Write]:
+    def open_write(
+        state: State, party: CurrentParty, fingerprint: Fingerprint, key: IdempotencyKey = None
+    ) -> Iterator[Write]:
         require_role(party, *roles)
         yield from _open_write(state, party.id, key, fingerprint, party)
 
     return Annotated[Write, Depends(open_write, scope="function")]
 
 
-def _admin_write(state: State, actor: Annotated[str, Depends(admin)], fingerprint: Fingerprint,
-                 key: IdempotencyKey = None) -> Iterator[Write]:
+def _admin_write(
+    state: State, actor: Annotated[str, Depends(admin)], fingerprint: Fingerprint, key: IdempotencyKey = None
+) -> Iterator[Write]:
     yield from _open_write(state, actor, key, fingerprint, None)
 
 
@@ -163,4 +176,3 @@ def page_params(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> dict[s
 
 
 PageParams = Annotated[dict[str, Any], Depends(page_params)]
-

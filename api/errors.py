@@ -42,22 +42,37 @@ def _domain(_: Request, exc: Exception) -> JSONResponse:
 def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    if any(e.get("type") in NOT_AN_OBJECT and tuple(e.get("loc", ()))[:1] == ("body",) and len(e.get("loc", ())) <= 1
-           or e.get("type") == "json_invalid" for e in errors):
-        return JSONResponse(error_body("malformed_json", "the request body must be a JSON object (send Content-Type: application/json)"),
-                            status_code=400)
+    if any(
+        e.get("type") in NOT_AN_OBJECT
+        and tuple(e.get("loc", ()))[:1] == ("body",)
+        and len(e.get("loc", ())) <= 1
+        or e.get("type") == "json_invalid"
+        for e in errors
+    ):
+        return JSONResponse(
+            error_body(
+                "malformed_json", "the request body must be a JSON object (send Content-Type: application/json)"
+            ),
+            status_code=400,
+        )
     fields = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in errors]
     where = ", ".join(".".join(f["loc"][1:] or f["loc"]) for f in fields[:5])
-    return JSONResponse(error_body("invalid_input", f"some fields are missing or invalid: {where}", fields), status_code=422)
+    return JSONResponse(
+        error_body("invalid_input", f"some fields are missing or invalid: {where}", fields), status_code=422
+    )
 
 
 def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "http_error")
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else {
-        404: "no such resource; see /docs for the API's routes",
-        405: "this method is not allowed on this path; see /docs",
-    }.get(exc.status_code, str(exc.detail))
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed")
+        else {
+            404: "no such resource; see /docs for the API's routes",
+            405: "this method is not allowed on this path; see /docs",
+        }.get(exc.status_code, str(exc.detail))
+    )
     return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
@@ -68,7 +83,9 @@ def _replay(_: Request, exc: Exception) -> JSONResponse:
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return JSONResponse(error_body("internal_error", "the server failed; the request was not recorded"), status_code=500)
+    return JSONResponse(
+        error_body("internal_error", "the server failed; the request was not recorded"), status_code=500
+    )
 
 
 def install(app: FastAPI) -> None:

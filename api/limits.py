@@ -48,8 +48,16 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body: dict[str, Any] = {"error": "body_too_large", "detail": f"request bodies are limited to {self.max_bytes} bytes"}
+        body: dict[str, Any] = {
+            "error": "body_too_large",
+            "detail": f"request bodies are limited to {self.max_bytes} bytes",
+        }
         payload = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})

@@ -39,11 +39,20 @@ def free_port() -> int:
 
 
 def start_server(folder: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CASHEW_DATABASE_URL": f"sqlite:///{folder}/bench.db", "CASHEW_ADMIN_TOKEN": ADMIN,
-           "CASHEW_LOG_KEY_FILE": str(folder / "log.key")}
+    env = {
+        **os.environ,
+        "CASHEW_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+        "CASHEW_ADMIN_TOKEN": ADMIN,
+        "CASHEW_LOG_KEY_FILE": str(folder / "log.key"),
+    }
     cashew = str(Path(sys.executable).parent / "cashew")
-    proc = subprocess.Popen([cashew, "serve", "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [cashew, "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/ledger/checkpoint", timeout=1).status_code == 200:
@@ -59,12 +68,23 @@ def setup(base: str, clients: int) -> list[tuple[str, str]]:
     out = []
     with httpx.Client(base_url=base, timeout=30) as http:
         for n in range(clients):
-            party = http.post("/api/v1/parties", json={"name": f"Bench farmer {n}", "role": "farmer"},
-                              headers={"Authorization": f"Bearer {ADMIN}"}).json()
+            party = http.post(
+                "/api/v1/parties",
+                json={"name": f"Bench farmer {n}", "role": "farmer"},
+                headers={"Authorization": f"Bearer {ADMIN}"},
+            ).json()
             key = party["api_key"]
-            farm = http.post("/api/v1/farms", headers={"Authorization": f"Bearer {key}"}, json={
-                "name": f"Bench farm {n}", "district": "bu-dang", "commune": "Đức Liễu", "area_ha": 4,
-                "geometry": {"type": "Point", "coordinates": [107.2 + n * 0.001, 11.77]}}).json()
+            farm = http.post(
+                "/api/v1/farms",
+                headers={"Authorization": f"Bearer {key}"},
+                json={
+                    "name": f"Bench farm {n}",
+                    "district": "bu-dang",
+                    "commune": "Đức Liễu",
+                    "area_ha": 4,
+                    "geometry": {"type": "Point", "coordinates": [107.2 + n * 0.001, 11.77]},
+                },
+            ).json()
             out.append((key, farm["id"]))
     return out
 
@@ -73,8 +93,12 @@ async def client(base: str, key: str, farm_id: str, count: int, latencies: list[
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
         for i in range(count):
-            body = {"farm_id": farm_id, "harvested_on": f"2026-03-{i % 28 + 1:02d}", "quantity_kg": 1.5,
-                    "moisture_pct": 9}
+            body = {
+                "farm_id": farm_id,
+                "harvested_on": f"2026-03-{i % 28 + 1:02d}",
+                "quantity_kg": 1.5,
+                "moisture_pct": 9,
+            }
             started = time.perf_counter()
             response = await http.post("/api/v1/harvests", json=body, headers={"Idempotency-Key": f"{farm_id}-{i}"})
             latencies.append(time.perf_counter() - started)
@@ -109,14 +133,19 @@ def main() -> None:
             server.wait(timeout=30)
     latencies.sort()
     result = {
-        "clients": args.clients, "workers": args.workers, "requests": len(latencies), "errors": len(errors),
+        "clients": args.clients,
+        "workers": args.workers,
+        "requests": len(latencies),
+        "errors": len(errors),
         "requests_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
     }
     print(json.dumps(result))
-    print(f"| {result['clients']} | {result['workers']} | {result['requests']} | {result['requests_per_s']} "
-          f"| {result['p50_ms']} | {result['p99_ms']} | {result['errors']} |")
+    print(
+        f"| {result['clients']} | {result['workers']} | {result['requests']} | {result['requests_per_s']} "
+        f"| {result['p50_ms']} | {result['p99_ms']} | {result['errors']} |"
+    )
 
 
 if __name__ == "__main__":

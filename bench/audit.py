@@ -86,8 +86,16 @@ class Plan:
     farms_first: bool = False  # register every farm before the first harvest (a one-season database)
 
     def counts(self) -> dict[str, int]:
-        return {"farm": self.farm, "harvest": self.harvest, "dispatch": self.dispatch, "receipt": self.receipt,
-                "import": self.imports, "test": self.test, "batch": self.batch, "shipment": self.shipment}
+        return {
+            "farm": self.farm,
+            "harvest": self.harvest,
+            "dispatch": self.dispatch,
+            "receipt": self.receipt,
+            "import": self.imports,
+            "test": self.test,
+            "batch": self.batch,
+            "shipment": self.shipment,
+        }
 
     def entries(self) -> int:
         return sum(self.counts().values())
@@ -100,8 +108,17 @@ def audit_plan(entries: int) -> Plan:
     batches, shipments = entries // 1000, entries // 2500
     rest = entries - farms - imports - tests - batches - shipments
     moved = round((rest - rest / 1.3) / 2)
-    return Plan(farm=farms, harvest=rest - 2 * moved, dispatch=moved, receipt=moved, imports=imports, test=tests,
-                batch=batches, shipment=shipments, processors=max(5, entries // 12_500))
+    return Plan(
+        farm=farms,
+        harvest=rest - 2 * moved,
+        dispatch=moved,
+        receipt=moved,
+        imports=imports,
+        test=tests,
+        batch=batches,
+        shipment=shipments,
+        processors=max(5, entries // 12_500),
+    )
 
 
 _CORE = {"bu-dang", "bu-gia-map", "phu-rieng", "dong-phu"}
@@ -128,8 +145,17 @@ class Sector:
     """Generates the records of a ``Plan`` in a plausible order and writes them, ``txn`` anchored
     records per transaction (and, with ``checkpoint_every``, a signed checkpoint every so many)."""
 
-    def __init__(self, engine: Any, signer: Any, plan: Plan, *, seed: int = SEED, txn: int = TXN,
-                 flush: int = FLUSH, checkpoint_every: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        signer: Any,
+        plan: Plan,
+        *,
+        seed: int = SEED,
+        txn: int = TXN,
+        flush: int = FLUSH,
+        checkpoint_every: int | None = None,
+    ) -> None:
         from traceability.production.places import DISTRICTS
 
         self.engine, self.signer, self.plan, self.txn = engine, signer, plan, txn
@@ -185,18 +211,47 @@ class Sector:
         from traceability import ids
 
         pid = ids.new_id("P")
-        self.parties.append({"id": pid, "name": name, "role": role, "district": district, "country": "VN",
-                             "gs1_company_prefix": f"8935{len(self.processors):03d}" if role == "processor" else None,
-                             "created_at": self.at})
+        self.parties.append(
+            {
+                "id": pid,
+                "name": name,
+                "role": role,
+                "district": district,
+                "country": "VN",
+                "gs1_company_prefix": f"8935{len(self.processors):03d}" if role == "processor" else None,
+                "created_at": self.at,
+            }
+        )
         return pid
 
-    def _lot(self, lot_id: str, product: str, grade: str | None, grams: int, owner: str, by: tuple[str, str],
-             origins: list[tuple[Any, ...]]) -> None:
-        self.lots.append({"lot_id": lot_id, "product": product, "grade": grade, "quantity_g": grams, "owner_id": owner,
-                          "status": "held", "created_by_type": by[0], "created_by_id": by[1], "produced_on": self.day,
-                          "certifications": [], "created_at": self.at})
-        self.origins += [{"lot_id": lot_id, "country": c, "district": d, "farm_id": f, "share": s}
-                         for c, d, f, s in origins]
+    def _lot(
+        self,
+        lot_id: str,
+        product: str,
+        grade: str | None,
+        grams: int,
+        owner: str,
+        by: tuple[str, str],
+        origins: list[tuple[Any, ...]],
+    ) -> None:
+        self.lots.append(
+            {
+                "lot_id": lot_id,
+                "product": product,
+                "grade": grade,
+                "quantity_g": grams,
+                "owner_id": owner,
+                "status": "held",
+                "created_by_type": by[0],
+                "created_by_id": by[1],
+                "produced_on": self.day,
+                "certifications": [],
+                "created_at": self.at,
+            }
+        )
+        self.origins += [
+            {"lot_id": lot_id, "country": c, "district": d, "farm_id": f, "share": s} for c, d, f, s in origins
+        ]
 
     def _anchor(self, record: Any) -> None:
         record.recorded_at = self.at  # the flush hook keeps it, and makes the entry from it
@@ -217,12 +272,24 @@ class Sector:
             self.farmers.append(owner)
         lon0, lat0 = self.centres[district]
         lon, lat = round(lon0 + rng.gauss(0, 0.04), 6), round(lat0 + rng.gauss(0, 0.04), 6)
-        farm = Farm(id=ids.new_id("F"), owner_id=owner, name=f"Vườn điều {len(self.farms) + 1}",
-                    legacy_province=LEGACY_PROVINCE, district=district, province=CURRENT_PROVINCE,
-                    commune=f"Xã {rng.randint(1, 12)}", area_m2=rng.randint(5_000, 40_000),
-                    geometry={"type": "Point", "coordinates": [lon, lat]}, computed_area_m2=None,
-                    min_lon=lon, min_lat=lat, max_lon=lon, max_lat=lat, planted_year=rng.randint(1995, 2020),
-                    variety=rng.choice(_VARIETIES))
+        farm = Farm(
+            id=ids.new_id("F"),
+            owner_id=owner,
+            name=f"Vườn điều {len(self.farms) + 1}",
+            legacy_province=LEGACY_PROVINCE,
+            district=district,
+            province=CURRENT_PROVINCE,
+            commune=f"Xã {rng.randint(1, 12)}",
+            area_m2=rng.randint(5_000, 40_000),
+            geometry={"type": "Point", "coordinates": [lon, lat]},
+            computed_area_m2=None,
+            min_lon=lon,
+            min_lat=lat,
+            max_lon=lon,
+            max_lat=lat,
+            planted_year=rng.randint(1995, 2020),
+            variety=rng.choice(_VARIETIES),
+        )
         self._anchor(farm)
         self.farms.append((farm.id, owner, district))
 
@@ -237,9 +304,15 @@ class Sector:
         rng = self.rng
         farm_id, farmer, district = self.farms[rng.randrange(self.farms_ready)]
         grams = rng.randint(50_000, 600_000)
-        harvest = Harvest(id=ids.new_id("H"), farm_id=farm_id, farmer_id=farmer, lot_id=new_lot_id(self.day.year),
-                          harvested_on=self.day, quantity_g=grams,
-                          moisture_pct=decimal_text(Decimal(rng.randint(80, 120)) / 10))
+        harvest = Harvest(
+            id=ids.new_id("H"),
+            farm_id=farm_id,
+            farmer_id=farmer,
+            lot_id=new_lot_id(self.day.year),
+            harvested_on=self.day,
+            quantity_g=grams,
+            moisture_pct=decimal_text(Decimal(rng.randint(80, 120)) / 10),
+        )
         self._anchor(harvest)
         self._lot(harvest.lot_id, "rcn", None, grams, farmer, ("harvest", harvest.id), [("VN", district, farm_id, 1.0)])
         lot = (harvest.lot_id, farmer, grams, district, farm_id)
@@ -267,8 +340,9 @@ class Sector:
 
         transfer_id, lot_id, to, grams, origin = self.in_transit.popleft()
         received = grams - self.rng.randint(0, min(2_000, grams // 50))
-        self._anchor(Receipt(id=ids.new_id("R"), transfer_id=transfer_id, lot_id=lot_id, party_id=to,
-                             received_g=received))
+        self._anchor(
+            Receipt(id=ids.new_id("R"), transfer_id=transfer_id, lot_id=lot_id, party_id=to, received_g=received)
+        )
         self.lot_updates.setdefault(lot_id, {}).update(owner_id=to, quantity_g=received, status="held")
         self.transfer_updates.append({"b_id": transfer_id, "status": "received", "received_g": received})
         self.held.setdefault(to, []).append((lot_id, received, [origin]))
@@ -280,9 +354,17 @@ class Sector:
         rng = self.rng
         party = self.processors[rng.randrange(len(self.processors))]
         country, grams = rng.choice(_ORIGINS), rng.randint(15_000, 25_000) * 1000
-        record = Import(id=ids.new_id("I"), party_id=party, lot_id=ids.new_id(f"RCN{self.day.year % 100:02d}", 8),
-                        origin_country=country, quantity_g=grams, container_no=container_no(rng),
-                        supplier=f"Exporter {country}-{rng.randint(1, 30)}", arrived_on=self.day, documents=[])
+        record = Import(
+            id=ids.new_id("I"),
+            party_id=party,
+            lot_id=ids.new_id(f"RCN{self.day.year % 100:02d}", 8),
+            origin_country=country,
+            quantity_g=grams,
+            container_no=container_no(rng),
+            supplier=f"Exporter {country}-{rng.randint(1, 30)}",
+            arrived_on=self.day,
+            documents=[],
+        )
         self._anchor(record)
         self._lot(record.lot_id, "rcn", None, grams, party, ("import", record.id), [(country, None, None, 1.0)])
         self.held.setdefault(party, []).append((record.lot_id, grams, [(country, None, None, 1.0)]))
@@ -306,16 +388,30 @@ class Sector:
             return False
         rng = self.rng
         lot_id = rng.choice(self.held[party])[0]
-        good, spotted, reject = (Decimal(rng.randint(2200, 2900)) / 10, Decimal(rng.randint(0, 100)) / 10,
-                                 Decimal(rng.randint(0, 200)) / 10)
+        good, spotted, reject = (
+            Decimal(rng.randint(2200, 2900)) / 10,
+            Decimal(rng.randint(0, 100)) / 10,
+            Decimal(rng.randint(0, 200)) / 10,
+        )
         outturn = outturn_lbs(good, spotted, Decimal(1000))
         nuts = rng.randint(160, 220)
-        self._anchor(QualityTest(
-            id=ids.new_id("Q"), party_id=party, lot_id=lot_id, tested_on=self.day, sample_g="1000", nut_count=nuts,
-            good_kernel_g=decimal_text(good), spotted_kernel_g=decimal_text(spotted),
-            reject_kernel_g=decimal_text(reject), moisture_pct=decimal_text(Decimal(rng.randint(80, 110)) / 10),
-            spotted_factor=decimal_text(rules.SPOTTED_FACTOR),
-            outturn_lbs=f"{outturn:.2f}", nut_count_per_kg=nuts))
+        self._anchor(
+            QualityTest(
+                id=ids.new_id("Q"),
+                party_id=party,
+                lot_id=lot_id,
+                tested_on=self.day,
+                sample_g="1000",
+                nut_count=nuts,
+                good_kernel_g=decimal_text(good),
+                spotted_kernel_g=decimal_text(spotted),
+                reject_kernel_g=decimal_text(reject),
+                moisture_pct=decimal_text(Decimal(rng.randint(80, 110)) / 10),
+                spotted_factor=decimal_text(rules.SPOTTED_FACTOR),
+                outturn_lbs=f"{outturn:.2f}",
+                nut_count_per_kg=nuts,
+            )
+        )
         return True
 
     def batch(self) -> bool:
@@ -350,8 +446,16 @@ class Sector:
                 self.kernels.setdefault(party, []).append(lot_id)
         for lot_id, _, _ in inputs:
             self.lot_updates.setdefault(lot_id, {}).update(quantity_g=0, status="consumed")
-        self._anchor(Batch(id=batch_id, party_id=party, processed_on=self.day, loss_g=raw - sum(g for *_, g in outputs),
-                           inputs=[{"lot_id": i, "quantity_g": g} for i, g, _ in inputs], outputs=made))
+        self._anchor(
+            Batch(
+                id=batch_id,
+                party_id=party,
+                processed_on=self.day,
+                loss_g=raw - sum(g for *_, g in outputs),
+                inputs=[{"lot_id": i, "quantity_g": g} for i, g, _ in inputs],
+                outputs=made,
+            )
+        )
         return True
 
     def shipment(self) -> bool:
@@ -363,9 +467,16 @@ class Sector:
             return False
         stock, k = self.kernels[party], self.rng.randint(2, 6)
         lots, self.kernels[party] = stock[:k], stock[k:]
-        shipment = Shipment(id=ids.new_id("SH"), party_id=party, lot_ids=lots, container_no=container_no(self.rng),
-                            port_of_loading="VNCLI", destination_country=self.rng.choice(_DESTINATIONS),
-                            shipped_on=self.day, documents=[])
+        shipment = Shipment(
+            id=ids.new_id("SH"),
+            party_id=party,
+            lot_ids=lots,
+            container_no=container_no(self.rng),
+            port_of_loading="VNCLI",
+            destination_country=self.rng.choice(_DESTINATIONS),
+            shipped_on=self.day,
+            documents=[],
+        )
         self._anchor(shipment)
         self.shipment_lots += [{"shipment_id": shipment.id, "lot_id": lot_id} for lot_id in lots]
         for lot_id in lots:
@@ -453,8 +564,12 @@ class Sector:
         from traceability.trade.models import ShipmentLot
 
         conn = session.connection()
-        for table, rows in ((Party.__table__, self.parties), (Lot.__table__, self.lots),
-                            (LotOrigin.__table__, self.origins), (LotParent.__table__, self.parents)):
+        for table, rows in (
+            (Party.__table__, self.parties),
+            (Lot.__table__, self.lots),
+            (LotOrigin.__table__, self.origins),
+            (LotParent.__table__, self.parents),
+        ):
             if rows:
                 conn.execute(table.insert(), rows)
         session.add_all(self.anchored)
@@ -471,12 +586,17 @@ class Sector:
         for lot_id, changes in self.lot_updates.items():
             by_columns.setdefault(tuple(sorted(changes)), []).append({"b_lot": lot_id, **changes})
         for columns, rows in by_columns.items():
-            conn.execute(update(lot).where(lot.c.lot_id == bindparam("b_lot"))
-                         .values({c: bindparam(c) for c in columns}), rows)
+            conn.execute(
+                update(lot).where(lot.c.lot_id == bindparam("b_lot")).values({c: bindparam(c) for c in columns}), rows
+            )
         if self.transfer_updates:
             t = Transfer.__table__
-            conn.execute(update(t).where(t.c.id == bindparam("b_id"))
-                         .values(status=bindparam("status"), received_g=bindparam("received_g")), self.transfer_updates)
+            conn.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values(status=bindparam("status"), received_g=bindparam("received_g")),
+                self.transfer_updates,
+            )
         if self.dense:  # sign now, as the commit of a transaction of this many records would
             SqlLog(conn).sign(self.signer, self.at)
             self.checkpoints += 1
@@ -511,8 +631,14 @@ def w_build(task: dict[str, Any]) -> dict[str, Any]:
         if done * 10 // total != (done - task.get("txn", TXN)) * 10 // total:
             print(f"    built {done:,}/{total:,} entries, {now() - started:.0f} s", file=sys.stderr, flush=True)
 
-    sector = Sector(engine, signer, plan, txn=task.get("txn", TXN), flush=task.get("flush", FLUSH),
-                    checkpoint_every=task.get("checkpoint_every"))
+    sector = Sector(
+        engine,
+        signer,
+        plan,
+        txn=task.get("txn", TXN),
+        flush=task.get("flush", FLUSH),
+        checkpoint_every=task.get("checkpoint_every"),
+    )
     made = sector.build(progress)
     seconds = now() - started
     with engine.connect() as c:
@@ -523,8 +649,17 @@ def w_build(task: dict[str, Any]) -> dict[str, Any]:
         origins = c.exec_driver_sql("SELECT count(*) FROM lot_origin").scalar_one()
     engine.dispose()
     assert size == plan.entries(), (size, plan.entries())
-    return {**made, "build_s": seconds, "entries_per_s": size / seconds, "log_size": size, "checkpoints": checkpoints,
-            "lots": lots, "lot_origins": origins, "db_mb": db_mb(path), "peak_rss_mb": peak_rss_mb()}
+    return {
+        **made,
+        "build_s": seconds,
+        "entries_per_s": size / seconds,
+        "log_size": size,
+        "checkpoints": checkpoints,
+        "lots": lots,
+        "lot_origins": origins,
+        "db_mb": db_mb(path),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def _audit_setup(task: dict[str, Any]) -> tuple[Any, Any, float]:
@@ -551,10 +686,19 @@ def w_audit(task: dict[str, Any]) -> dict[str, Any]:
     seconds = now() - t
     engine.dispose()
     problems = [p.__dict__ for p in report.problems]
-    return {"entries": report.entries, "records": report.records, "checkpoints": report.checkpoints,
-            "problems": len(problems), "first_problems": problems[:10], "clean": not problems,
-            "audit_s": seconds, "entries_per_s": report.entries / seconds, "imports_s": imports,
-            "rss_before_audit_mb": rss_before, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "entries": report.entries,
+        "records": report.records,
+        "checkpoints": report.checkpoints,
+        "problems": len(problems),
+        "first_problems": problems[:10],
+        "clean": not problems,
+        "audit_s": seconds,
+        "entries_per_s": report.entries / seconds,
+        "imports_s": imports,
+        "rss_before_audit_mb": rss_before,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def w_steps(task: dict[str, Any]) -> dict[str, Any]:
@@ -566,10 +710,11 @@ def w_steps(task: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with open_session(engine) as session:
         report, models = audit.AuditReport(), audit.anchored_models()
-        for name, step in (("entries_and_nodes", lambda: audit._check_entries(session, report, models)),
-                           ("records_without_entry", lambda: audit._check_orphans(session, report, models)),
-                           ("checkpoints",
-                            lambda: audit._check_checkpoints(session, report, verifier, report.entries))):
+        for name, step in (
+            ("entries_and_nodes", lambda: audit._check_entries(session, report, models)),
+            ("records_without_entry", lambda: audit._check_orphans(session, report, models)),
+            ("checkpoints", lambda: audit._check_checkpoints(session, report, verifier, report.entries)),
+        ):
             t = now()
             step()
             out[name + "_s"] = now() - t
@@ -586,10 +731,12 @@ def w_tamper(task: dict[str, Any]) -> dict[str, Any]:
     con = sqlite3.connect(task["path"])
     with con:
         harvest, grams = con.execute(
-            "SELECT id, quantity_g FROM harvest ORDER BY ledger_index LIMIT 1 OFFSET 7").fetchone()
+            "SELECT id, quantity_g FROM harvest ORDER BY ledger_index LIMIT 1 OFFSET 7"
+        ).fetchone()
         con.execute("UPDATE harvest SET quantity_g = ? WHERE id = ?", (grams + 1000, harvest))
         receipt, receipt_idx = con.execute(
-            "SELECT id, ledger_index FROM receipt ORDER BY ledger_index LIMIT 1 OFFSET 3").fetchone()
+            "SELECT id, ledger_index FROM receipt ORDER BY ledger_index LIMIT 1 OFFSET 3"
+        ).fetchone()
         con.execute("DELETE FROM receipt WHERE id = ?", (receipt,))
         node_idx = con.execute("SELECT max(idx) FROM ledger_node WHERE level = 4").fetchone()[0] // 2
         con.execute("UPDATE ledger_node SET hash = zeroblob(32) WHERE level = 4 AND idx = ?", (node_idx,))
@@ -606,8 +753,13 @@ def w_tamper(task: dict[str, Any]) -> dict[str, Any]:
     expected = {"harvest": harvest, "receipt": receipt, "ledger_node": f"4/{node_idx}"}
     missed = [kind for kind, rid in expected.items() if not any(t == kind and r == rid for t, r, _ in found)]
     assert not missed, f"the audit missed the planted {missed}: {found}"
-    return {"planted": expected, "receipt_index": receipt_idx, "problems": len(found),
-            "found": [f"{t} {r}: {p}" for t, r, p in found], "audit_s": seconds}
+    return {
+        "planted": expected,
+        "receipt_index": receipt_idx,
+        "problems": len(found),
+        "found": [f"{t} {r}: {p}" for t, r, p in found],
+        "audit_s": seconds,
+    }
 
 
 WORKERS = {"build": w_build, "audit": w_audit, "steps": w_steps, "tamper": w_tamper}
@@ -619,14 +771,39 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     return run_worker(__file__, task, str(task.get("label", "")))
 
 
-def measure(workdir: str, entries: int, *, txn: int, flush: int, checkpoint_every: int | None, warm: bool,
-            steps: bool, tamper: bool, label: str) -> dict[str, Any]:
+def measure(
+    workdir: str,
+    entries: int,
+    *,
+    txn: int,
+    flush: int,
+    checkpoint_every: int | None,
+    warm: bool,
+    steps: bool,
+    tamper: bool,
+    label: str,
+) -> dict[str, Any]:
     path, key = f"{workdir}/audit-{label}.db", f"{workdir}/log.key"
     plan = audit_plan(entries)
-    row: dict[str, Any] = {"entries": entries, "label": label, "txn": txn, "checkpoint_every": checkpoint_every,
-                           "plan": plan.counts()}
-    row["build"] = run({"worker": "build", "label": label, "path": path, "key": key, "plan": plan.__dict__,
-                        "txn": txn, "flush": flush, "checkpoint_every": checkpoint_every})
+    row: dict[str, Any] = {
+        "entries": entries,
+        "label": label,
+        "txn": txn,
+        "checkpoint_every": checkpoint_every,
+        "plan": plan.counts(),
+    }
+    row["build"] = run(
+        {
+            "worker": "build",
+            "label": label,
+            "path": path,
+            "key": key,
+            "plan": plan.__dict__,
+            "txn": txn,
+            "flush": flush,
+            "checkpoint_every": checkpoint_every,
+        }
+    )
     row["cold"] = not warm and evict(path)
     row["audit"] = run({"worker": "audit", "label": label, "path": path, "key": key})
     assert row["audit"]["clean"], f"the audit of a clean database found problems: {row['audit']['first_problems']}"
@@ -647,8 +824,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="10^4 entries (dense: 2,000): a smoke run")
     ap.add_argument("--sizes", help="comma-separated entry counts (default 100000,1000000)")
-    ap.add_argument("--dense", type=int, help="entries of the one-checkpoint-per-record database "
-                                              "(default 100000, --quick 2000; 0 to skip)")
+    ap.add_argument(
+        "--dense",
+        type=int,
+        help="entries of the one-checkpoint-per-record database (default 100000, --quick 2000; 0 to skip)",
+    )
     ap.add_argument("--txn", type=int, default=TXN, help="anchored records per build transaction (one checkpoint each)")
     ap.add_argument("--flush", type=int, default=FLUSH, help="anchored records per flush within a build transaction")
     ap.add_argument("--no-steps", action="store_true", help="skip the per-step timing processes")
@@ -673,11 +853,34 @@ def main() -> None:
     print(f"audit benchmark in {workdir}: sizes {sizes}, dense {dense}", file=sys.stderr)
     results: dict[str, Any] = {"command": command, "machine": info, "txn": args.txn, "flush": args.flush}
     try:
-        rows = [measure(workdir, n, txn=args.txn, flush=args.flush, checkpoint_every=None, warm=args.warm,
-                        steps=not args.no_steps, tamper=i == 0, label=f"{n}") for i, n in enumerate(sizes)]
+        rows = [
+            measure(
+                workdir,
+                n,
+                txn=args.txn,
+                flush=args.flush,
+                checkpoint_every=None,
+                warm=args.warm,
+                steps=not args.no_steps,
+                tamper=i == 0,
+                label=f"{n}",
+            )
+            for i, n in enumerate(sizes)
+        ]
         if dense:
-            rows.append(measure(workdir, dense, txn=args.txn, flush=args.flush, checkpoint_every=1, warm=args.warm,
-                                steps=not args.no_steps, tamper=False, label=f"{dense}-dense"))
+            rows.append(
+                measure(
+                    workdir,
+                    dense,
+                    txn=args.txn,
+                    flush=args.flush,
+                    checkpoint_every=1,
+                    warm=args.warm,
+                    steps=not args.no_steps,
+                    tamper=False,
+                    label=f"{dense}-dense",
+                )
+            )
         results["rows"] = rows
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -688,56 +891,86 @@ def main() -> None:
 def report(r: dict[str, Any]) -> str:
     m = r["machine"]
     rows = r["rows"]
-    out = [f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-           f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
-           f"{m['fsync_median_ms']:.2f} ms.", "",
-           "### `run_audit` in a fresh process"
-           + (" (database evicted from the OS page cache first)" if rows[0]["cold"] else ""), "",
-           "| entries | records | checkpoints | audit s | entries/s | peak RSS MiB | RSS before the audit MiB "
-           "| problems |",
-           "|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    out = [
+        f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
+        f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
+        f"{m['fsync_median_ms']:.2f} ms.",
+        "",
+        "### `run_audit` in a fresh process"
+        + (" (database evicted from the OS page cache first)" if rows[0]["cold"] else ""),
+        "",
+        "| entries | records | checkpoints | audit s | entries/s | peak RSS MiB | RSS before the audit MiB "
+        "| problems |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for row in rows:
         a = row["audit"]
         name = _n(row["entries"]) + (" (one checkpoint per record)" if row["checkpoint_every"] else "")
-        out.append(f"| {name} | {a['records']:,} | {a['checkpoints']:,} | {a['audit_s']:.1f} | "
-                   f"{a['entries_per_s']:,.0f} | "
-                   f"{a['peak_rss_mb']:.1f} | {a['rss_before_audit_mb']:.1f} | {a['problems']} |")
+        out.append(
+            f"| {name} | {a['records']:,} | {a['checkpoints']:,} | {a['audit_s']:.1f} | "
+            f"{a['entries_per_s']:,.0f} | "
+            f"{a['peak_rss_mb']:.1f} | {a['rss_before_audit_mb']:.1f} | {a['problems']} |"
+        )
     if all("steps" in row for row in rows):
-        out += ["", "### The audit's steps, timed one by one (another fresh process)", "",
-                "| entries | entries and nodes s | records without an entry s | checkpoints s | checkpoints | "
-                "ms per checkpoint | peak RSS MiB |", "|--:|--:|--:|--:|--:|--:|--:|"]
+        out += [
+            "",
+            "### The audit's steps, timed one by one (another fresh process)",
+            "",
+            "| entries | entries and nodes s | records without an entry s | checkpoints s | checkpoints | "
+            "ms per checkpoint | peak RSS MiB |",
+            "|--:|--:|--:|--:|--:|--:|--:|",
+        ]
         for row in rows:
             s = row["steps"]
             name = _n(row["entries"]) + (" dense" if row["checkpoint_every"] else "")
-            out.append(f"| {name} | {s['entries_and_nodes_s']:.1f} | {s['records_without_entry_s']:.1f} | "
-                       f"{s['checkpoints_s']:.2f} | {s['checkpoints']:,} | "
-                       f"{s['checkpoints_s'] / s['checkpoints'] * 1e3:.2f} | "
-                       f"{s['checkpoints_rss_mb']:.1f} |")
-    out += ["", f"### The build (one-off; ORM, the normal flush hook; {r['txn']:,} records per transaction, "
-            f"flushed every {r['flush']:,}, one checkpoint per transaction)", "",
-            "| entries | farms | harvests | dispatches | receipts | imports | tests | batches | shipments | parties | "
-            "lots | checkpoints | build s | entries/s | DB MiB |", "|--:|" + "--:|" * 14]
+            out.append(
+                f"| {name} | {s['entries_and_nodes_s']:.1f} | {s['records_without_entry_s']:.1f} | "
+                f"{s['checkpoints_s']:.2f} | {s['checkpoints']:,} | "
+                f"{s['checkpoints_s'] / s['checkpoints'] * 1e3:.2f} | "
+                f"{s['checkpoints_rss_mb']:.1f} |"
+            )
+    out += [
+        "",
+        f"### The build (one-off; ORM, the normal flush hook; {r['txn']:,} records per transaction, "
+        f"flushed every {r['flush']:,}, one checkpoint per transaction)",
+        "",
+        "| entries | farms | harvests | dispatches | receipts | imports | tests | batches | shipments | parties | "
+        "lots | checkpoints | build s | entries/s | DB MiB |",
+        "|--:|" + "--:|" * 14,
+    ]
     for row in rows:
         b = row["build"]
         name = _n(row["entries"]) + (" dense" if row["checkpoint_every"] else "")
-        out.append(f"| {name} | " + " | ".join(f"{b['made'][k]:,}" for k in ("farm", "harvest", "dispatch", "receipt",
-                                                                           "import", "test", "batch", "shipment"))
-                   + f" | {b['parties']:,} | {b['lots']:,} | {b['checkpoints']:,} | {b['build_s']:.0f} | "
-                   f"{b['entries_per_s']:,.0f} | {b['db_mb']:.0f} |")
+        out.append(
+            f"| {name} | "
+            + " | ".join(
+                f"{b['made'][k]:,}"
+                for k in ("farm", "harvest", "dispatch", "receipt", "import", "test", "batch", "shipment")
+            )
+            + f" | {b['parties']:,} | {b['lots']:,} | {b['checkpoints']:,} | {b['build_s']:.0f} | "
+            f"{b['entries_per_s']:,.0f} | {b['db_mb']:.0f} |"
+        )
     tampered = [row for row in rows if "tamper" in row]
     if tampered:
         t = tampered[0]["tamper"]
-        out += ["", f"Planted faults at {_n(tampered[0]['entries'])} (harvest quantity changed, receipt deleted, "
-                f"node hash zeroed): {t['problems']} problems reported, each planted one among them "
-                f"({t['audit_s']:.1f} s):", ""]
+        out += [
+            "",
+            f"Planted faults at {_n(tampered[0]['entries'])} (harvest quantity changed, receipt deleted, "
+            f"node hash zeroed): {t['problems']} problems reported, each planted one among them "
+            f"({t['audit_s']:.1f} s):",
+            "",
+        ]
         out += [f"- {line}" for line in t["found"]]
     plain = [row for row in rows if not row["checkpoint_every"]]
     if len(plain) >= 2:
         lo, hi = plain[0]["audit"], plain[-1]["audit"]
-        out += ["", f"Memory: peak RSS {lo['peak_rss_mb']:.1f} MiB at {_n(plain[0]['entries'])}, "
-                f"{hi['peak_rss_mb']:.1f} MiB at {_n(plain[-1]['entries'])} "
-                f"({hi['peak_rss_mb'] - lo['peak_rss_mb']:+.1f} MiB for "
-                f"{plain[-1]['entries'] // plain[0]['entries']}× the entries)."]
+        out += [
+            "",
+            f"Memory: peak RSS {lo['peak_rss_mb']:.1f} MiB at {_n(plain[0]['entries'])}, "
+            f"{hi['peak_rss_mb']:.1f} MiB at {_n(plain[-1]['entries'])} "
+            f"({hi['peak_rss_mb'] - lo['peak_rss_mb']:+.1f} MiB for "
+            f"{plain[-1]['entries'] // plain[0]['entries']}× the entries).",
+        ]
     return "\n".join(out)
 
 

@@ -48,18 +48,50 @@ def build(folder: Path, inputs: int) -> tuple[Settings, list[tuple[str, int]]]:
     signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     lots = []
     with unit_of_work(make_engine(url), info=anchoring_info(signer)) as session:
-        processor, _ = create_party(session, party_in=PartyCreate(name="Bench processor", role="processor",  # type: ignore[arg-type]
-                                                                  gs1_company_prefix="8935999"), api_key=PROCESSOR_KEY)
+        processor, _ = create_party(
+            session,
+            party_in=PartyCreate(
+                name="Bench processor",
+                role="processor",  # type: ignore[arg-type]
+                gs1_company_prefix="8935999",
+            ),
+            api_key=PROCESSOR_KEY,
+        )
         for n in range(inputs):
             farmer, _ = create_party(session, party_in=PartyCreate(name=f"Farmer {n}", role="farmer"))  # type: ignore[arg-type]
-            farm, _ = record_farm(session, farmer=farmer, farm_in=FarmCreate(
-                name=f"Farm {n}", district=["bu-dang", "bu-gia-map", "phu-rieng", "dong-phu"][n % 4], commune="X",
-                area_ha=Decimal("2.5"), geometry={"type": "Point", "coordinates": [106.9 + (n % 50) * 0.005, 11.6 + n // 50 * 0.01]}))
-            harvest, lot, _ = record_harvest(session, farmer=farmer, harvest_in=HarvestCreate(
-                farm_id=farm.id, harvested_on=date(2026, 3, 1 + n % 28), quantity_kg=Decimal(1500 + n), moisture_pct=Decimal(9)))
-            transfer, _ = dispatch(session, sender=farmer, lot_id=lot.lot_id,
-                                   dispatch_in=DispatchCreate(to_party_id=processor.id, quantity_kg=Decimal(1500 + n)))
-            receive(session, recipient=processor, transfer_id=transfer.id, receive_in=ReceiveCreate(received_kg=Decimal(1500 + n)))
+            farm, _ = record_farm(
+                session,
+                farmer=farmer,
+                farm_in=FarmCreate(
+                    name=f"Farm {n}",
+                    district=["bu-dang", "bu-gia-map", "phu-rieng", "dong-phu"][n % 4],
+                    commune="X",
+                    area_ha=Decimal("2.5"),
+                    geometry={"type": "Point", "coordinates": [106.9 + (n % 50) * 0.005, 11.6 + n // 50 * 0.01]},
+                ),
+            )
+            harvest, lot, _ = record_harvest(
+                session,
+                farmer=farmer,
+                harvest_in=HarvestCreate(
+                    farm_id=farm.id,
+                    harvested_on=date(2026, 3, 1 + n % 28),
+                    quantity_kg=Decimal(1500 + n),
+                    moisture_pct=Decimal(9),
+                ),
+            )
+            transfer, _ = dispatch(
+                session,
+                sender=farmer,
+                lot_id=lot.lot_id,
+                dispatch_in=DispatchCreate(to_party_id=processor.id, quantity_kg=Decimal(1500 + n)),
+            )
+            receive(
+                session,
+                recipient=processor,
+                transfer_id=transfer.id,
+                receive_in=ReceiveCreate(received_kg=Decimal(1500 + n)),
+            )
             lots.append((lot.lot_id, (1500 + n) * 1000))
     return settings, lots
 
@@ -69,8 +101,10 @@ def body(lots: list[tuple[str, int]]) -> dict[str, object]:
     kernel = raw_g * 0.235 / 1000
     grades = {"W240": 0.25, "W320": 0.45, "WS": 0.12, "LP": 0.10, "SP": 0.08}
     outputs = [{"product": "kernel", "grade": g, "quantity_kg": round(kernel * s, 3)} for g, s in grades.items()]
-    outputs += [{"product": "shell", "quantity_kg": round(raw_g * 0.70 / 1000, 3)},
-                {"product": "testa", "quantity_kg": round(raw_g * 0.025 / 1000, 3)}]
+    outputs += [
+        {"product": "shell", "quantity_kg": round(raw_g * 0.70 / 1000, 3)},
+        {"product": "testa", "quantity_kg": round(raw_g * 0.025 / 1000, 3)},
+    ]
     return {"inputs": [{"lot_id": lot_id, "quantity_kg": q / 1000} for lot_id, q in lots], "outputs": outputs}
 
 
@@ -87,19 +121,25 @@ def main() -> None:
         for run in range(args.repeat):
             folder = Path(tmp) / f"run{run}"
             shutil.copytree(template, folder)
-            run_settings = settings.model_copy(update={"database_url": f"sqlite:///{folder}/bench.db",
-                                                       "log_key_file": folder / "log.key"})
+            run_settings = settings.model_copy(
+                update={"database_url": f"sqlite:///{folder}/bench.db", "log_key_file": folder / "log.key"}
+            )
             with TestClient(create_app(run_settings)) as client:
                 started = time.perf_counter()
-                response = client.post("/api/v1/batches", json=body(lots),
-                                       headers={"Authorization": f"Bearer {PROCESSOR_KEY}"})
+                response = client.post(
+                    "/api/v1/batches", json=body(lots), headers={"Authorization": f"Bearer {PROCESSOR_KEY}"}
+                )
                 timings.append(time.perf_counter() - started)
                 assert response.status_code == 201, response.text
                 kernel = response.json()["outputs"][1]["lot_id"]
-                origin = client.get(f"/api/v1/lots/{kernel}", headers={"Authorization": f"Bearer {PROCESSOR_KEY}"}).json()["origin"]
+                origin = client.get(
+                    f"/api/v1/lots/{kernel}", headers={"Authorization": f"Bearer {PROCESSOR_KEY}"}
+                ).json()["origin"]
                 assert len(origin) == args.inputs
-    print(f"batch with {args.inputs} input lots, 7 outputs, {args.inputs} origin shares each: "
-          f"median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms over {args.repeat} runs")
+    print(
+        f"batch with {args.inputs} input lots, 7 outputs, {args.inputs} origin shares each: "
+        f"median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms over {args.repeat} runs"
+    )
 
 
 if __name__ == "__main__":

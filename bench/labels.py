@@ -50,33 +50,80 @@ RAW_PER_BATCH_KG = 1000
 
 def setup(session: Any, lots: int) -> tuple[Party, list[str]]:
     """A processor holding ``lots`` kernel lots made from Vietnamese and Ivorian nuts."""
-    processor, _ = create_party(session, party_in=PartyCreate.model_validate({
-        "name": "Công ty TNHH Chế biến Hạt điều Bình Phước", "role": "processor", "district": "dong-xoai",
-        "gs1_company_prefix": "8935012"}))
+    processor, _ = create_party(
+        session,
+        party_in=PartyCreate.model_validate(
+            {
+                "name": "Công ty TNHH Chế biến Hạt điều Bình Phước",
+                "role": "processor",
+                "district": "dong-xoai",
+                "gs1_company_prefix": "8935012",
+            }
+        ),
+    )
     farmer, _ = create_party(session, party_in=PartyCreate.model_validate({"name": "Nguyễn Văn An", "role": "farmer"}))
-    farm, _ = record_farm(session, farmer=farmer, farm_in=FarmCreate(
-        name="Vườn điều An", district="bu-dang", commune="Đức Liễu", area_ha=Decimal(4),
-        geometry={"type": "Point", "coordinates": [107.24, 11.77]}))
+    farm, _ = record_farm(
+        session,
+        farmer=farmer,
+        farm_in=FarmCreate(
+            name="Vườn điều An",
+            district="bu-dang",
+            commune="Đức Liễu",
+            area_ha=Decimal(4),
+            geometry={"type": "Point", "coordinates": [107.24, 11.77]},
+        ),
+    )
     batches_needed = -(-lots // KERNELS_PER_BATCH)
     domestic_kg = Decimal(300) * batches_needed
-    _, harvest_lot, _ = record_harvest(session, farmer=farmer, harvest_in=HarvestCreate(
-        farm_id=farm.id, harvested_on=date(2026, 3, 14), quantity_kg=domestic_kg, moisture_pct=Decimal("9.5")))
-    transfer, _ = custody.dispatch(session, sender=farmer, lot_id=harvest_lot.lot_id,
-                                   dispatch_in=DispatchCreate(to_party_id=processor.id, quantity_kg=domestic_kg))
-    custody.receive(session, recipient=processor, transfer_id=transfer.id,
-                    receive_in=ReceiveCreate(received_kg=domestic_kg))
-    imported = imports.record_import(session, importer=processor, import_in=ImportCreate(
-        quantity_kg=Decimal(700) * batches_needed, origin_country="CI", supplier="Abidjan Cashew Export SA",
-        container_no="CSQU3054383"))
+    _, harvest_lot, _ = record_harvest(
+        session,
+        farmer=farmer,
+        harvest_in=HarvestCreate(
+            farm_id=farm.id, harvested_on=date(2026, 3, 14), quantity_kg=domestic_kg, moisture_pct=Decimal("9.5")
+        ),
+    )
+    transfer, _ = custody.dispatch(
+        session,
+        sender=farmer,
+        lot_id=harvest_lot.lot_id,
+        dispatch_in=DispatchCreate(to_party_id=processor.id, quantity_kg=domestic_kg),
+    )
+    custody.receive(
+        session, recipient=processor, transfer_id=transfer.id, receive_in=ReceiveCreate(received_kg=domestic_kg)
+    )
+    imported = imports.record_import(
+        session,
+        importer=processor,
+        import_in=ImportCreate(
+            quantity_kg=Decimal(700) * batches_needed,
+            origin_country="CI",
+            supplier="Abidjan Cashew Export SA",
+            container_no="CSQU3054383",
+        ),
+    )
     kernel_lots: list[str] = []
     while len(kernel_lots) < lots:
         count = min(KERNELS_PER_BATCH, lots - len(kernel_lots))
         each = Decimal(RAW_PER_BATCH_KG) * Decimal("0.25") / KERNELS_PER_BATCH
-        batch, _, _ = batches.record_batch(session, processor=processor, batch_in=BatchCreate.model_validate({
-            "inputs": [{"lot_id": transfer.lot_id, "quantity_kg": 300},
-                       {"lot_id": imported.lot_id, "quantity_kg": 700}],
-            "outputs": [*({"product": "kernel", "grade": GRADES[i % len(GRADES)], "quantity_kg": round(each, 3)}
-                          for i in range(count)), {"product": "shell", "quantity_kg": 700}]}))
+        batch, _, _ = batches.record_batch(
+            session,
+            processor=processor,
+            batch_in=BatchCreate.model_validate(
+                {
+                    "inputs": [
+                        {"lot_id": transfer.lot_id, "quantity_kg": 300},
+                        {"lot_id": imported.lot_id, "quantity_kg": 700},
+                    ],
+                    "outputs": [
+                        *(
+                            {"product": "kernel", "grade": GRADES[i % len(GRADES)], "quantity_kg": round(each, 3)}
+                            for i in range(count)
+                        ),
+                        {"product": "shell", "quantity_kg": 700},
+                    ],
+                }
+            ),
+        )
         kernel_lots += [o["lot_id"] for o in batch.outputs if o["product"] == "kernel"]
     return processor, kernel_lots
 
@@ -117,11 +164,15 @@ def main() -> None:
     timings["svg_100"], _ = best(args.repeat, lambda: [render.label_svg(d) for d in sample])
     n = len(labels)
     result = {
-        "labels": n, "font": str(render.fonts().regular_file or "Helvetica (ASCII-folded)"),
+        "labels": n,
+        "font": str(render.fonts().regular_file or "Helvetica (ASCII-folded)"),
         "label_data_first_print_s": round(timings["first_print"], 2),
         "label_data_reprint_s": round(timings["reprint"], 2),
-        "a4_pdf_s": round(timings["a4"], 2), "a4_labels_per_s": round(n / timings["a4"]), "a4_pdf_kb": len(a4) // 1024,
-        "thermal_pdf_s": round(timings["thermal"], 2), "thermal_labels_per_s": round(n / timings["thermal"]),
+        "a4_pdf_s": round(timings["a4"], 2),
+        "a4_labels_per_s": round(n / timings["a4"]),
+        "a4_pdf_kb": len(a4) // 1024,
+        "thermal_pdf_s": round(timings["thermal"], 2),
+        "thermal_labels_per_s": round(n / timings["thermal"]),
         "thermal_pdf_kb": len(thermal) // 1024,
         "png_ms_per_label": round(timings["png_100"] / len(sample) * 1000, 1),
         "svg_ms_per_label": round(timings["svg_100"] / len(sample) * 1000, 1),

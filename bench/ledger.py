@@ -82,20 +82,36 @@ def entry(i: int) -> dict[str, Any]:
     kind = i % 10
     if kind < 6:
         etype, rid = "harvest", "HARVEST-" + _code(h[8:15])
-        data = {"farm_id": farm, "lot_id": lot, "quantity_g": grams, "harvested_on": day,
-                "moisture_pct": f"{8 + h[9] % 4}.{h[10] % 100:02d}", "plot_id": "PLOT-" + _code(h[11:18])}
+        data = {
+            "farm_id": farm,
+            "lot_id": lot,
+            "quantity_g": grams,
+            "harvested_on": day,
+            "moisture_pct": f"{8 + h[9] % 4}.{h[10] % 100:02d}",
+            "plot_id": "PLOT-" + _code(h[11:18]),
+        }
     elif kind < 8:
         etype, rid = "dispatch", "TRANSFER-" + _code(h[8:15])
-        data = {"transfer_id": rid, "lot_id": lot, "from": by, "to": "PARTY-" + _code(h[12:19]),
-                "quantity_g": grams, "vehicle": f"61C-{h[13] * 7 % 1000:03d}.{h[14] % 100:02d}"}
+        data = {
+            "transfer_id": rid,
+            "lot_id": lot,
+            "from": by,
+            "to": "PARTY-" + _code(h[12:19]),
+            "quantity_g": grams,
+            "vehicle": f"61C-{h[13] * 7 % 1000:03d}.{h[14] % 100:02d}",
+        }
     elif kind < 9:
         etype, rid = "receipt", "TRANSFER-" + _code(h[8:15])
         data = {"transfer_id": rid, "lot_id": lot, "received_g": grams - h[11], "note": "weighed at gate"}
     else:
         etype, rid = "quality_test", "QTEST-" + _code(h[8:15])
-        data = {"lot_id": lot, "outturn_lbs": f"{44 + h[9] % 10}.{h[10] % 100:02d}",
-                "nut_count_per_kg": 160 + h[11] % 60, "moisture_pct": f"{8 + h[12] % 4}.{h[13] % 100:02d}",
-                "defective_pct": f"{h[14] % 9}.{h[15] % 100:02d}"}
+        data = {
+            "lot_id": lot,
+            "outturn_lbs": f"{44 + h[9] % 10}.{h[10] % 100:02d}",
+            "nut_count_per_kg": 160 + h[11] % 60,
+            "moisture_pct": f"{8 + h[12] % 4}.{h[13] % 100:02d}",
+            "defective_pct": f"{h[14] % 9}.{h[15] % 100:02d}",
+        }
     return {"v": 1, "type": etype, "id": rid, "at": at, "by": by, "data": data, "nonce": nonce}
 
 
@@ -150,8 +166,7 @@ def stats_ms(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
     n = len(s)
     pct = lambda p: s[min(n - 1, max(0, math.ceil(p * n) - 1))] * 1e3  # noqa: E731 (nearest rank)
-    return {"n": n, "median_ms": pct(0.5), "p99_ms": pct(0.99), "mean_ms": sum(s) / n * 1e3,
-            "max_ms": s[-1] * 1e3}
+    return {"n": n, "median_ms": pct(0.5), "p99_ms": pct(0.99), "mean_ms": sum(s) / n * 1e3, "max_ms": s[-1] * 1e3}
 
 
 def db_url(path: str) -> str:
@@ -219,8 +234,10 @@ def w_appends(task: dict[str, Any]) -> dict[str, Any]:
     with pym_wal.con:
         pym_wal.con.execute("PRAGMA journal_mode=WAL")
         pym_wal.con.execute("PRAGMA synchronous=FULL")
-    mode = lambda t: (t.con.execute("PRAGMA journal_mode").fetchone(),  # noqa: E731
-                      t.con.execute("PRAGMA synchronous").fetchone())
+
+    def mode(t: SqliteTree) -> tuple[Any, Any]:
+        return t.con.execute("PRAGMA journal_mode").fetchone(), t.con.execute("PRAGMA synchronous").fetchone()
+
     pym_modes = {"pymerkle": mode(pym), "pymerkle_wal": mode(pym_wal)}
 
     def our_append(engine: Any, data: bytes, kind: tuple[str, str], sign: bool) -> None:
@@ -242,7 +259,7 @@ def w_appends(task: dict[str, Any]) -> dict[str, Any]:
     }
     warm = 10  # the first appends of each variant are not timed (compiled statements, first pages)
     data, kinds = leaves(0, n + warm)
-    for name, fn in variants.items():
+    for fn in variants.values():
         for i in range(warm):
             fn(data[i], kinds[i])
     pos = {name: warm for name in variants}
@@ -310,11 +327,16 @@ def w_load_ours(task: dict[str, Any]) -> dict[str, Any]:
     first_consistency = now() - t
     engine.dispose()
     return {
-        "size": size, "batch": batch, "append_s": busy, "wall_s": wall, "leaves_per_s": size / busy,
+        "size": size,
+        "batch": batch,
+        "append_s": busy,
+        "wall_s": wall,
+        "leaves_per_s": size / busy,
         "proof_after_load_ms": {"inclusion": first_inclusion * 1e3, "consistency": first_consistency * 1e3},
         "proof_lengths": [len(inc), len(con)],
         "db_mb": dir_size_mb(path, path + "-wal"),
-        "rss_after_imports_mb": rss_start, "rss_during_load_mb": _rss_trace(rss_samples),
+        "rss_after_imports_mb": rss_start,
+        "rss_during_load_mb": _rss_trace(rss_samples),
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -377,16 +399,24 @@ def w_proofs_ours(task: dict[str, Any]) -> dict[str, Any]:
         log = SqlLog(c)
         root = log.root(size)
         assert log.size() == size
-        for p, proof in zip(positions, proofs):
+        for p, proof in zip(positions, proofs, strict=True):
             if kind == "inclusion":
                 verify_inclusion(leaf_hash(log.leaf_data(p)), p, size, proof, root)
             else:
                 verify_consistency(p, size, proof, log.root(p), root)
     engine.dispose()
     return {
-        "size": size, "kind": kind, "count": count, "imports_s": imports, "open_ms": open_s * 1e3,
-        "first_ms": first_ms, **stats_ms(samples), "warm": stats_ms(warm), "per_transaction": stats_ms(per_txn),
-        "root": root.hex(), "digest_first": digest_paths(proofs[: task["compare"]]),
+        "size": size,
+        "kind": kind,
+        "count": count,
+        "imports_s": imports,
+        "open_ms": open_s * 1e3,
+        "first_ms": first_ms,
+        **stats_ms(samples),
+        "warm": stats_ms(warm),
+        "per_transaction": stats_ms(per_txn),
+        "root": root.hex(),
+        "digest_first": digest_paths(proofs[: task["compare"]]),
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -424,8 +454,14 @@ def w_appends_at_size(task: dict[str, Any]) -> dict[str, Any]:
     assert root == pym.get_root(size + count), "root differs from pymerkle after the appends"
     pym.close()
     engine.dispose()
-    return {"size": size, "count": count, "ours": stats_ms(ours[1:]), "ours_signed": stats_ms(signed[1:]),
-            "pymerkle": stats_ms(theirs[1:]), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "size": size,
+        "count": count,
+        "ours": stats_ms(ours[1:]),
+        "ours_signed": stats_ms(signed[1:]),
+        "pymerkle": stats_ms(theirs[1:]),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 # -- workers: pymerkle ----------------------------------------------------------------------------
@@ -457,10 +493,15 @@ def w_load_pymerkle(task: dict[str, Any]) -> dict[str, Any]:
     first_consistency = now() - t
     tree.close()
     return {
-        "size": size, "batch": batch, "append_s": busy, "wall_s": wall, "leaves_per_s": size / busy,
+        "size": size,
+        "batch": batch,
+        "append_s": busy,
+        "wall_s": wall,
+        "leaves_per_s": size / busy,
         "proof_after_load_ms": {"inclusion": first_inclusion * 1e3, "consistency": first_consistency * 1e3},
         "db_mb": dir_size_mb(path),
-        "rss_after_imports_mb": rss_start, "rss_during_load_mb": _rss_trace(rss_samples),
+        "rss_after_imports_mb": rss_start,
+        "rss_during_load_mb": _rss_trace(rss_samples),
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -494,12 +535,20 @@ def w_proofs_pymerkle(task: dict[str, Any]) -> dict[str, Any]:
     root = tree.get_root(size)
     root_s = now() - t
     out = {
-        "size": size, "kind": kind, "count": count, "open_ms": open_s * 1e3, "first_ms": first_ms,
-        **stats_ms(samples), "warm": stats_ms(warm), "root": root.hex(), "get_root_ms_after_proofs": root_s * 1e3,
-        "cache": tree.get_cache_info()._asdict(), "peak_rss_mb": peak_rss_mb(),
+        "size": size,
+        "kind": kind,
+        "count": count,
+        "open_ms": open_s * 1e3,
+        "first_ms": first_ms,
+        **stats_ms(samples),
+        "warm": stats_ms(warm),
+        "root": root.hex(),
+        "get_root_ms_after_proofs": root_s * 1e3,
+        "cache": tree.get_cache_info()._asdict(),
+        "peak_rss_mb": peak_rss_mb(),
     }
     if kind == "inclusion":
-        for p, proof in zip(positions[:20], proofs[:20]):
+        for p, proof in zip(positions[:20], proofs[:20], strict=True):
             proof.verify(proof.path[0], root, index=p + 1, size=size)
         out["digest_first"] = digest_paths([pr.path[1:] for pr in proofs[: task["compare"]]])
     tree.close()
@@ -522,15 +571,21 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     t = now()
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", json.dumps(task)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["process_s"] = now() - t
-    print(f"  {task['worker']:<16} {task.get('size', task.get('n', '')):>9} {task.get('kind', ''):<12}"
-          f" {result['process_s']:7.1f} s", file=sys.stderr, flush=True)
+    print(
+        f"  {task['worker']:<16} {task.get('size', task.get('n', '')):>9} {task.get('kind', ''):<12}"
+        f" {result['process_s']:7.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
@@ -538,8 +593,9 @@ def run_worker(script: str, task: dict[str, Any], label: str) -> dict[str, Any]:
     """Run ``script --worker <task>`` in a new Python process (its own peak RSS, cold caches); its
     last stdout line is the JSON result. Its stderr (progress) goes straight through."""
     t = now()
-    proc = subprocess.run([sys.executable, script, "--worker", json.dumps(task)], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=None, text=True)
+    proc = subprocess.run(
+        [sys.executable, script, "--worker", json.dumps(task)], cwd=ROOT, stdout=subprocess.PIPE, stderr=None, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -548,8 +604,9 @@ def run_worker(script: str, task: dict[str, Any], label: str) -> dict[str, Any]:
     return result
 
 
-def save_results(results: dict[str, Any], json_path: str, report: Callable[[dict[str, Any]], str],
-                 started: float) -> None:
+def save_results(
+    results: dict[str, Any], json_path: str, report: Callable[[dict[str, Any]], str], started: float
+) -> None:
     """Write the JSON results, print their Markdown report, and say where the JSON went."""
     results["elapsed_s"] = time.time() - started
     Path(json_path).parent.mkdir(parents=True, exist_ok=True)
@@ -572,9 +629,13 @@ def machine() -> dict[str, Any]:
     import sqlalchemy
 
     return {
-        "nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_gib, 1),
-        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-        "sqlalchemy": sqlalchemy.__version__, "pymerkle": getattr(pymerkle, "__version__", "7"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_gib, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "pymerkle": getattr(pymerkle, "__version__", "7"),
         "os": f"{platform.system()} {platform.release()}",
     }
 
@@ -627,8 +688,11 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=BATCH, help="leaves per bulk transaction")
     ap.add_argument("--dir", help="where to put the databases (default: a fresh temp dir, removed after)")
     ap.add_argument("--keep", action="store_true", help="keep the databases")
-    ap.add_argument("--warm", action="store_true",
-                    help="do not evict the databases from the OS page cache before the proof processes")
+    ap.add_argument(
+        "--warm",
+        action="store_true",
+        help="do not evict the databases from the OS page cache before the proof processes",
+    )
     ap.add_argument("--json", default=str(ROOT / "bench" / "results" / "ledger.json"))
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -638,8 +702,11 @@ def main() -> None:
         print(json.dumps(WORKERS[task["worker"]](task)))
         return
 
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000])
+    )
     n_appends = args.appends or (200 if args.quick else 2_000)
     n_proofs = args.proofs or (200 if args.quick else 1_000)
     n_at_size = 50 if args.quick else 200
@@ -651,10 +718,14 @@ def main() -> None:
     info["fsync_median_ms"] = fsync_ms(workdir)
     avg_leaf = check_leaves()
     command = "  ".join([".venv/bin/python bench/ledger.py", *sys.argv[1:]]).replace("  ", " ")
-    print(f"ledger benchmark in {workdir}: sizes {sizes}, {n_appends} appends, {n_proofs} proofs",
-          file=sys.stderr)
-    results: dict[str, Any] = {"command": command, "machine": info, "avg_leaf_bytes": avg_leaf,
-                               "sizes": sizes, "batch": args.batch}
+    print(f"ledger benchmark in {workdir}: sizes {sizes}, {n_appends} appends, {n_proofs} proofs", file=sys.stderr)
+    results: dict[str, Any] = {
+        "command": command,
+        "machine": info,
+        "avg_leaf_bytes": avg_leaf,
+        "sizes": sizes,
+        "batch": args.batch,
+    }
     try:
         results["appends"] = run({"worker": "appends", "dir": workdir, "n": n_appends, "rounds": 4})
         per_size = []
@@ -662,27 +733,44 @@ def main() -> None:
             ours_db, pym_db = f"{workdir}/ours-{size}.db", f"{workdir}/pymerkle-{size}.db"
             row: dict[str, Any] = {"size": size}
             row["load_ours"] = run({"worker": "load_ours", "path": ours_db, "size": size, "batch": args.batch})
-            row["load_pymerkle"] = run({"worker": "load_pymerkle", "path": pym_db, "size": size,
-                                        "batch": args.batch})
+            row["load_pymerkle"] = run({"worker": "load_pymerkle", "path": pym_db, "size": size, "batch": args.batch})
             n_pym = proof_count_pymerkle(size, n_proofs)
             compare = min(20, n_pym)
             for kind in ("inclusion", "consistency"):
                 row["cold"] = not args.warm and evict(ours_db) and evict(pym_db)
-                row[f"{kind}_ours"] = run({"worker": "proofs_ours", "path": ours_db, "size": size,
-                                           "count": n_proofs, "kind": kind, "compare": compare})
+                row[f"{kind}_ours"] = run(
+                    {
+                        "worker": "proofs_ours",
+                        "path": ours_db,
+                        "size": size,
+                        "count": n_proofs,
+                        "kind": kind,
+                        "compare": compare,
+                    }
+                )
                 if not args.warm:
                     evict(pym_db)
-                row[f"{kind}_pymerkle"] = run({"worker": "proofs_pymerkle", "path": pym_db, "size": size,
-                                               "count": n_pym, "kind": kind, "compare": compare})
+                row[f"{kind}_pymerkle"] = run(
+                    {
+                        "worker": "proofs_pymerkle",
+                        "path": pym_db,
+                        "size": size,
+                        "count": n_pym,
+                        "kind": kind,
+                        "compare": compare,
+                    }
+                )
             # correctness across implementations
             assert row["inclusion_ours"]["root"] == row["inclusion_pymerkle"]["root"], f"root differs at {size}"
             assert row["consistency_ours"]["root"] == row["consistency_pymerkle"]["root"], size
             assert row["inclusion_ours"]["digest_first"] == row["inclusion_pymerkle"]["digest_first"], (
-                f"inclusion proofs differ from pymerkle's at {size}")
+                f"inclusion proofs differ from pymerkle's at {size}"
+            )
             row["root"] = row["inclusion_ours"]["root"]
             # last, since it grows both logs: do single appends still cost the same at this size?
-            row["appends_at_size"] = run({"worker": "appends_at_size", "path": ours_db, "pym_path": pym_db,
-                                          "size": size, "count": 2 * n_at_size})
+            row["appends_at_size"] = run(
+                {"worker": "appends_at_size", "path": ours_db, "pym_path": pym_db, "size": size, "count": 2 * n_at_size}
+            )
             per_size.append(row)
             if not args.keep:
                 for p in (ours_db, ours_db + "-wal", ours_db + "-shm", pym_db):
@@ -727,20 +815,26 @@ def report(r: dict[str, Any]) -> str:
     labels = {
         "ours": "ours: BEGIN IMMEDIATE, `SqlLog.append([leaf])`, COMMIT (WAL, synchronous=FULL)",
         "ours_signed": "ours + `SqlLog.sign` of a checkpoint in the same transaction (what the API does)",
-        "pymerkle": f"pymerkle `SqliteTree.append_entry` (as shipped: journal_mode={a['pymerkle_modes']['pymerkle'][0]}, "
-                    f"synchronous={a['pymerkle_modes']['pymerkle'][1]})",
+        "pymerkle": "pymerkle `SqliteTree.append_entry` (as shipped: "
+        f"journal_mode={a['pymerkle_modes']['pymerkle'][0]}, synchronous={a['pymerkle_modes']['pymerkle'][1]})",
         "pymerkle_wal": "pymerkle `append_entry`, its connection set to WAL + synchronous=FULL (reference only)",
     }
     for key, label in labels.items():
         v = a[key]
-        out.append(f"| {label} | {_f(v['appends_per_s'])} | {_ms(v['median_ms'])} | {_ms(v['p99_ms'])} | "
-                   f"{v['appends_per_s'] / base:.2f}× |")
+        out.append(
+            f"| {label} | {_f(v['appends_per_s'])} | {_ms(v['median_ms'])} | {_ms(v['p99_ms'])} | "
+            f"{v['appends_per_s'] / base:.2f}× |"
+        )
 
     rows = r["per_size"]
-    out += ["", f"### Bulk append ({r['batch']:,} leaves per transaction), then one proof at once", "",
-            "| leaves | ours leaves/s | pymerkle leaves/s | ours / pymerkle | ours: 1st inclusion / consistency "
-            "proof right after the load (ms) | pymerkle: same (ms) | ours DB MiB | pymerkle DB MiB |",
-            "|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    out += [
+        "",
+        f"### Bulk append ({r['batch']:,} leaves per transaction), then one proof at once",
+        "",
+        "| leaves | ours leaves/s | pymerkle leaves/s | ours / pymerkle | ours: 1st inclusion / consistency "
+        "proof right after the load (ms) | pymerkle: same (ms) | ours DB MiB | pymerkle DB MiB |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for row in rows:
         lo, lp = row["load_ours"], row["load_pymerkle"]
         out.append(
@@ -748,51 +842,90 @@ def report(r: dict[str, Any]) -> str:
             f"{lo['leaves_per_s'] / lp['leaves_per_s']:.2f}× | "
             f"{_ms(lo['proof_after_load_ms']['inclusion'])} / {_ms(lo['proof_after_load_ms']['consistency'])} | "
             f"{_ms(lp['proof_after_load_ms']['inclusion'])} / {_ms(lp['proof_after_load_ms']['consistency'])} | "
-            f"{lo['db_mb']:.0f} | {lp['db_mb']:.0f} |")
+            f"{lo['db_mb']:.0f} | {lp['db_mb']:.0f} |"
+        )
 
-    cold = ("the database files evicted from the OS page cache first (posix_fadvise DONTNEED)"
-            if rows[0].get("cold") else "OS page cache warm (--warm)")
-    out += ["", "### Proofs from a freshly started process, against the whole tree (random positions)", "",
-            f"New process per row, new engine / new `SqliteTree`; {cold}. \"open\" = engine + first "
-            "connection (ours) or the `SqliteTree` constructor (pymerkle); \"first call\" = the first proof "
-            "after that; \"cold pass\" = the first pass over the random positions (first call included), "
-            "one connection; \"warm pass\" = the same positions again; \"per request\" (ours) = once more, "
-            "each proof in its own pooled connection and read transaction, as an API request does.", "",
-            "| leaves | proof | impl | proofs | open ms | first call ms | cold pass median / p99 / mean ms | "
-            "warm pass median / p99 ms | per request median / p99 ms |",
-            "|--:|---|---|--:|--:|--:|--:|--:|--:|"]
+    cold = (
+        "the database files evicted from the OS page cache first (posix_fadvise DONTNEED)"
+        if rows[0].get("cold")
+        else "OS page cache warm (--warm)"
+    )
+    out += [
+        "",
+        "### Proofs from a freshly started process, against the whole tree (random positions)",
+        "",
+        f'New process per row, new engine / new `SqliteTree`; {cold}. "open" = engine + first '
+        'connection (ours) or the `SqliteTree` constructor (pymerkle); "first call" = the first proof '
+        'after that; "cold pass" = the first pass over the random positions (first call included), '
+        'one connection; "warm pass" = the same positions again; "per request" (ours) = once more, '
+        "each proof in its own pooled connection and read transaction, as an API request does.",
+        "",
+        "| leaves | proof | impl | proofs | open ms | first call ms | cold pass median / p99 / mean ms | "
+        "warm pass median / p99 ms | per request median / p99 ms |",
+        "|--:|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
     for row in rows:
         for kind in ("inclusion", "consistency"):
             for impl in ("ours", "pymerkle"):
                 p = row[f"{kind}_{impl}"]
-                txn = (f"{_ms(p['per_transaction']['median_ms'])} / {_ms(p['per_transaction']['p99_ms'])}"
-                       if "per_transaction" in p else "–")
-                out.append(f"| {_n(row['size'])} | {kind} | {impl} | {p['n']:,} | {_ms(p['open_ms'])} | "
-                           f"{_ms(p['first_ms'])} | {_ms(p['median_ms'])} / {_ms(p['p99_ms'])} / "
-                           f"{_ms(p['mean_ms'])} | {_ms(p['warm']['median_ms'])} / {_ms(p['warm']['p99_ms'])} | "
-                           f"{txn} |")
+                txn = (
+                    f"{_ms(p['per_transaction']['median_ms'])} / {_ms(p['per_transaction']['p99_ms'])}"
+                    if "per_transaction" in p
+                    else "–"
+                )
+                out.append(
+                    f"| {_n(row['size'])} | {kind} | {impl} | {p['n']:,} | {_ms(p['open_ms'])} | "
+                    f"{_ms(p['first_ms'])} | {_ms(p['median_ms'])} / {_ms(p['p99_ms'])} / "
+                    f"{_ms(p['mean_ms'])} | {_ms(p['warm']['median_ms'])} / {_ms(p['warm']['p99_ms'])} | "
+                    f"{txn} |"
+                )
 
     k = rows[0]["appends_at_size"]["count"]
-    out += ["", "### Durable single appends on top of each bulk-loaded log (median / p99 ms; "
-            f"{k // 2} ours, {k // 2} ours + signed, {k} pymerkle, interleaved)", "",
-            "| leaves already in the log | ours | ours + signed checkpoint | pymerkle `append_entry` |",
-            "|--:|--:|--:|--:|"]
+    out += [
+        "",
+        "### Durable single appends on top of each bulk-loaded log (median / p99 ms; "
+        f"{k // 2} ours, {k // 2} ours + signed, {k} pymerkle, interleaved)",
+        "",
+        "| leaves already in the log | ours | ours + signed checkpoint | pymerkle `append_entry` |",
+        "|--:|--:|--:|--:|",
+    ]
     for row in rows:
         a2 = row["appends_at_size"]
-        out.append(f"| {_n(row['size'])} | " + " | ".join(
-            f"{_ms(a2[k]['median_ms'])} / {_ms(a2[k]['p99_ms'])}" for k in ("ours", "ours_signed", "pymerkle")) + " |")
+        out.append(
+            f"| {_n(row['size'])} | "
+            + " | ".join(
+                f"{_ms(a2[k]['median_ms'])} / {_ms(a2[k]['p99_ms'])}" for k in ("ours", "ours_signed", "pymerkle")
+            )
+            + " |"
+        )
 
-    out += ["", "### Peak RSS per process (MiB; each size and step in its own process)", "",
-            "| leaves | ours: bulk load | ours: inclusion proofs | ours: consistency proofs | "
-            "pymerkle: bulk load | pymerkle: inclusion proofs | pymerkle: consistency proofs |",
-            "|--:|--:|--:|--:|--:|--:|--:|"]
+    out += [
+        "",
+        "### Peak RSS per process (MiB; each size and step in its own process)",
+        "",
+        "| leaves | ours: bulk load | ours: inclusion proofs | ours: consistency proofs | "
+        "pymerkle: bulk load | pymerkle: inclusion proofs | pymerkle: consistency proofs |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for row in rows:
-        vals = [row[k]["peak_rss_mb"] for k in ("load_ours", "inclusion_ours", "consistency_ours",
-                                               "load_pymerkle", "inclusion_pymerkle", "consistency_pymerkle")]
+        vals = [
+            row[k]["peak_rss_mb"]
+            for k in (
+                "load_ours",
+                "inclusion_ours",
+                "consistency_ours",
+                "load_pymerkle",
+                "inclusion_pymerkle",
+                "consistency_pymerkle",
+            )
+        ]
         out.append(f"| {_n(row['size'])} | " + " | ".join(f"{v:.1f}" for v in vals) + " |")
 
-    out += ["", "Roots (ours = pymerkle `get_root`, asserted): " +
-            ", ".join(f"{_n(row['size'])}: `{row['root'][:16]}…`" for row in rows)]
+    out += [
+        "",
+        "Roots (ours = pymerkle `get_root`, asserted): "
+        + ", ".join(f"{_n(row['size'])}: `{row['root'][:16]}…`" for row in rows),
+    ]
     out += ["", "### Targets (SPEC §10)", "", "| target | measured | |", "|---|---|---|"]
     out += [f"| {t} | {meas} | {'met' if ok else '**not met**'} |" for t, meas, ok in targets(r)]
     return "\n".join(out)
@@ -800,29 +933,48 @@ def report(r: dict[str, Any]) -> str:
 
 def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
     a, rows = r["appends"], r["per_size"]
-    res = [("one durable append per transaction ≥ 5× pymerkle `append_entry`",
+    res = [
+        (
+            "one durable append per transaction ≥ 5× pymerkle `append_entry`",
             f"{a['ratio_ours_vs_pymerkle']:.2f}× ({a['ratio_ours_signed_vs_pymerkle']:.2f}× with a signed checkpoint "
-            f"per append)", a["ratio_ours_vs_pymerkle"] >= 5)]
+            f"per append)",
+            a["ratio_ours_vs_pymerkle"] >= 5,
+        )
+    ]
     worst = min(rows, key=lambda row: row["load_ours"]["leaves_per_s"] / row["load_pymerkle"]["leaves_per_s"])
     ratio = worst["load_ours"]["leaves_per_s"] / worst["load_pymerkle"]["leaves_per_s"]
-    res.append(("bulk append ≥ pymerkle `append_entries`, proofs ready at once",
-                f"worst {ratio:.2f}× (at {_n(worst['size'])}); first proof right after the load "
-                f"{_ms(worst['load_ours']['proof_after_load_ms']['inclusion'])} ms", ratio >= 1))
+    res.append(
+        (
+            "bulk append ≥ pymerkle `append_entries`, proofs ready at once",
+            f"worst {ratio:.2f}× (at {_n(worst['size'])}); first proof right after the load "
+            f"{_ms(worst['load_ours']['proof_after_load_ms']['inclusion'])} ms",
+            ratio >= 1,
+        )
+    )
     big = max(rows, key=lambda row: row["size"])
     for kind in ("inclusion", "consistency"):
         p = big[f"{kind}_ours"]
-        res.append((f"{kind} proof at {_n(big['size'])}, first call after opening: ≤ 1 ms median, ≤ 5 ms p99",
-                    f"fresh process, cold cache: first call {_ms(p['first_ms'])} ms, median {_ms(p['median_ms'])} ms, "
-                    f"p99 {_ms(p['p99_ms'])} ms (warm: median {_ms(p['warm']['median_ms'])} ms, "
-                    f"p99 {_ms(p['warm']['p99_ms'])} ms)",
-                    p["median_ms"] <= 1 and p["p99_ms"] <= 5))
+        res.append(
+            (
+                f"{kind} proof at {_n(big['size'])}, first call after opening: ≤ 1 ms median, ≤ 5 ms p99",
+                f"fresh process, cold cache: first call {_ms(p['first_ms'])} ms, median {_ms(p['median_ms'])} ms, "
+                f"p99 {_ms(p['p99_ms'])} ms (warm: median {_ms(p['warm']['median_ms'])} ms, "
+                f"p99 {_ms(p['warm']['p99_ms'])} ms)",
+                p["median_ms"] <= 1 and p["p99_ms"] <= 5,
+            )
+        )
     mem = [row for row in rows if row["size"] >= 10**5]
     if len(mem) >= 2:
         keys = ("load_ours", "inclusion_ours", "consistency_ours")
         lo_row, hi_row = mem[0], mem[-1]
         growth = max(hi_row[k]["peak_rss_mb"] - lo_row[k]["peak_rss_mb"] for k in keys)
-        res.append((f"memory flat from 10^5 to 10^7 leaves (measured {_n(lo_row['size'])} → {_n(hi_row['size'])})",
-                    f"peak RSS grows by at most {growth:+.1f} MiB per process", growth <= 10))
+        res.append(
+            (
+                f"memory flat from 10^5 to 10^7 leaves (measured {_n(lo_row['size'])} → {_n(hi_row['size'])})",
+                f"peak RSS grows by at most {growth:+.1f} MiB per process",
+                growth <= 10,
+            )
+        )
     return res
 
 

@@ -46,10 +46,19 @@ def main() -> None:
         started = time.perf_counter()
         verified = subprocess.run([cashew, "verify", str(bundle)], capture_output=True, text=True)
         verify_s = time.perf_counter() - started
-    print(json.dumps({"inputs": args.inputs, "records": records, "bundle_bytes": size,
-                      "build_median_ms": round(statistics.median(timings) * 1000, 1),
-                      "build_max_ms": round(max(timings) * 1000, 1), "verify_exit": verified.returncode,
-                      "verify_s": round(verify_s, 2)}))
+    print(
+        json.dumps(
+            {
+                "inputs": args.inputs,
+                "records": records,
+                "bundle_bytes": size,
+                "build_median_ms": round(statistics.median(timings) * 1000, 1),
+                "build_max_ms": round(max(timings) * 1000, 1),
+                "verify_exit": verified.returncode,
+                "verify_s": round(verify_s, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -63,13 +63,30 @@ REPORTS = ("production_by_district", "processing_by_party", "exports")
 now = time.perf_counter
 
 
+def _figures_line(label: str, f: dict[str, Any]) -> str:
+    return (
+        f"{label}: {f['harvest_kg']:,} kg harvested in {f['districts']} districts by {f['harvesting_farms']:,} farms, "
+        f"{f['domestic_received_kg']:,} kg received, {f['kernel_kg']:,} kg kernel, {f['shipments']:,} shipments"
+    )
+
+
 def season_plan(harvests: int, farms: int) -> Plan:
     """One season's records: 30% of the harvests delivered to a processor, and in proportion
     to the harvests: imports (1 per 66), cutting tests (1 per 33), batches (1 per 50), shipments (1 per 125)."""
     moved = harvests * 3 // 10
-    return Plan(farm=farms, harvest=harvests, dispatch=moved, receipt=moved, imports=harvests // 66,
-                test=harvests // 33, batch=harvests // 50, shipment=harvests // 125, seasons=[SEASON],
-                processors=40, farms_first=True)
+    return Plan(
+        farm=farms,
+        harvest=harvests,
+        dispatch=moved,
+        receipt=moved,
+        imports=harvests // 66,
+        test=harvests // 33,
+        batch=harvests // 50,
+        shipment=harvests // 125,
+        seasons=[SEASON],
+        processors=40,
+        farms_first=True,
+    )
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -96,8 +113,14 @@ def w_demo(task: dict[str, Any]) -> dict[str, Any]:
     t = now()
     assert load_demo(settings), "the demo was already there"
     seed_s = now() - t
-    return {"upgrade_s": upgrade_s, "seed_s": seed_s, "build_s": upgrade_s + seed_s, **_counts(task["path"]),
-            "db_mb": db_mb(task["path"]), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "upgrade_s": upgrade_s,
+        "seed_s": seed_s,
+        "build_s": upgrade_s + seed_s,
+        **_counts(task["path"]),
+        "db_mb": db_mb(task["path"]),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def w_season(task: dict[str, Any]) -> dict[str, Any]:
@@ -116,8 +139,15 @@ def w_season(task: dict[str, Any]) -> dict[str, Any]:
     made = Sector(engine, signer, Plan(**task["plan"])).build()
     seed_s = now() - t
     engine.dispose()
-    return {"upgrade_s": upgrade_s, "seed_s": seed_s, "build_s": upgrade_s + seed_s, "made": made["made"],
-            **_counts(task["path"]), "db_mb": db_mb(task["path"]), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "upgrade_s": upgrade_s,
+        "seed_s": seed_s,
+        "build_s": upgrade_s + seed_s,
+        "made": made["made"],
+        **_counts(task["path"]),
+        "db_mb": db_mb(task["path"]),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def _counts(path: str) -> dict[str, int]:
@@ -126,12 +156,26 @@ def _counts(path: str) -> dict[str, int]:
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        tables = ("party", "farm", "harvest", "lot", "lot_origin", "transfer", "receipt", "import", "quality_test",
-                  "batch", "shipment", "correction", "ledger_entry")
+        tables = (
+            "party",
+            "farm",
+            "harvest",
+            "lot",
+            "lot_origin",
+            "transfer",
+            "receipt",
+            "import",
+            "quality_test",
+            "batch",
+            "shipment",
+            "correction",
+            "ledger_entry",
+        )
         out = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
         out["season_harvests"] = con.execute(
             "SELECT count(*) FROM harvest WHERE harvested_on >= ? AND harvested_on < ?",
-            (f"{SEASON}-01-01", f"{SEASON + 1}-01-01")).fetchone()[0]
+            (f"{SEASON}-01-01", f"{SEASON + 1}-01-01"),
+        ).fetchone()[0]
         return out
     finally:
         con.close()
@@ -169,8 +213,12 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
         out["reads"][name] = {"first_ms": first * 1e3}
     for name, fn in reads.items():
         samples = [timed(fn)[0] for _ in range(runs)]
-        out["reads"][name] |= {"n": runs, "median_ms": pct(samples, 0.5) * 1e3, "p95_ms": pct(samples, 0.95) * 1e3,
-                               "max_ms": max(samples) * 1e3}
+        out["reads"][name] |= {
+            "n": runs,
+            "median_ms": pct(samples, 0.5) * 1e3,
+            "p95_ms": pct(samples, 0.95) * 1e3,
+            "max_ms": max(samples) * 1e3,
+        }
 
     # where season_figures spends its time: its steps one by one, in its order
     start, end = date(season, 1, 1), date(season + 1, 1, 1)
@@ -178,12 +226,14 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
     for _ in range(runs):
         with open_session(engine) as session:
             f = SeasonFigures(season=season)
-            for name, step in (("_harvests", lambda: summary_mod._harvests(session, f, start, end)),
-                               ("_received", lambda: summary_mod._received(session, f)),
-                               ("_imports", lambda: summary_mod._imports(session, f, start, end)),
-                               ("_batches", lambda: summary_mod._batches(session, f, start, end)),
-                               ("_tests", lambda: summary_mod._tests(session, f, start, end)),
-                               ("_exports", lambda: summary_mod._exports(session, f, start, end))):
+            for name, step in (
+                ("_harvests", lambda f=f: summary_mod._harvests(session, f, start, end)),
+                ("_received", lambda f=f: summary_mod._received(session, f)),
+                ("_imports", lambda f=f: summary_mod._imports(session, f, start, end)),
+                ("_batches", lambda f=f: summary_mod._batches(session, f, start, end)),
+                ("_tests", lambda f=f: summary_mod._tests(session, f, start, end)),
+                ("_exports", lambda f=f: summary_mod._exports(session, f, start, end)),
+            ):
                 t = now()
                 step()
                 steps.setdefault(name, []).append(now() - t)
@@ -192,8 +242,10 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
     # the figures agree with plain SQL over the tables, and the CSVs' TOTAL rows with the summary
     s = values["summary"]
     with engine.connect() as c:
-        grams = c.execute(text("SELECT coalesce(sum(quantity_g), 0) FROM harvest WHERE harvested_on >= :a "
-                               "AND harvested_on < :b"), {"a": start, "b": end}).scalar_one()
+        grams = c.execute(
+            text("SELECT coalesce(sum(quantity_g), 0) FROM harvest WHERE harvested_on >= :a AND harvested_on < :b"),
+            {"a": start, "b": end},
+        ).scalar_one()
         registered = c.execute(text("SELECT count(*) FROM farm")).scalar_one()
         corrections = c.execute(text("SELECT count(*) FROM correction WHERE record_type = 'harvest'")).scalar_one()
     if not corrections:
@@ -208,13 +260,18 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
     assert abs(total(values["exports.csv"], "quantity_kg") - float(s["exports"]["total_kg"])) < 1e-6
     assert abs(total(values["processing_by_party.csv"], "kernel_kg") - float(s["kernel"]["total_kg"])) < 1e-6
     engine.dispose()
-    out["figures"] = {"harvest_kg": s["harvest"]["total_kg"], "districts": len(s["harvest"]["by_district"]),
-                      "harvesting_farms": s["farms"]["harvesting"],
-                      "domestic_received_kg": s["raw_nuts_received"]["domestic_kg"],
-                      "imported_kg": s["raw_nuts_received"]["imported_kg"], "kernel_kg": s["kernel"]["total_kg"],
-                      "exported_kg": s["exports"]["total_kg"], "shipments": s["exports"]["shipments"],
-                      "cutting_tests": s["processing"]["cutting_tests"],
-                      "csv_bytes": {n: len(values[f"{n}.csv"].encode()) for n in REPORTS}}
+    out["figures"] = {
+        "harvest_kg": s["harvest"]["total_kg"],
+        "districts": len(s["harvest"]["by_district"]),
+        "harvesting_farms": s["farms"]["harvesting"],
+        "domestic_received_kg": s["raw_nuts_received"]["domestic_kg"],
+        "imported_kg": s["raw_nuts_received"]["imported_kg"],
+        "kernel_kg": s["kernel"]["total_kg"],
+        "exported_kg": s["exports"]["total_kg"],
+        "shipments": s["exports"]["shipments"],
+        "cutting_tests": s["processing"]["cutting_tests"],
+        "csv_bytes": {n: len(values[f"{n}.csv"].encode()) for n in REPORTS},
+    }
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
@@ -254,13 +311,20 @@ def main() -> None:
     info["fsync_median_ms"] = fsync_ms(workdir)
     command = " ".join([".venv/bin/python bench/summary.py", *sys.argv[1:]])
     print(f"summary benchmark in {workdir}: {harvests:,} harvests on {farms:,} farms, {runs} runs", file=sys.stderr)
-    results: dict[str, Any] = {"command": command, "machine": info, "season": SEASON, "runs": runs,
-                               "plan": plan.counts(), "databases": {}}
+    results: dict[str, Any] = {
+        "command": command,
+        "machine": info,
+        "season": SEASON,
+        "runs": runs,
+        "plan": plan.counts(),
+        "databases": {},
+    }
     try:
         for label in ("demo", "season"):
             path, key = f"{workdir}/{label}.db", f"{workdir}/{label}.key"
-            db: dict[str, Any] = {"build": run({"worker": label, "label": label, "path": path, "key": key,
-                                                "plan": plan.__dict__})}
+            db: dict[str, Any] = {
+                "build": run({"worker": label, "label": label, "path": path, "key": key, "plan": plan.__dict__})
+            }
             db["cold"] = not args.warm and evict(path)
             db["timing"] = run({"worker": "time", "label": label, "path": path, "season": SEASON, "runs": runs})
             results["databases"][label] = db
@@ -276,40 +340,57 @@ def _ms(x: float) -> str:
 
 def report(r: dict[str, Any]) -> str:
     m, dbs = r["machine"], r["databases"]
-    out = [f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-           f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
-           f"{m['fsync_median_ms']:.2f} ms.", "", "### Databases (built once)", "",
-           "| database | farms | harvests (season) | receipts | imports | cutting tests | batches | shipments | lots | "
-           "lot origins | ledger entries | DB MiB | build s |", "|---|" + "--:|" * 12]
+    out = [
+        f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
+        f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
+        f"{m['fsync_median_ms']:.2f} ms.",
+        "",
+        "### Databases (built once)",
+        "",
+        "| database | farms | harvests (season) | receipts | imports | cutting tests | batches | shipments | lots | "
+        "lot origins | ledger entries | DB MiB | build s |",
+        "|---|" + "--:|" * 12,
+    ]
     for label, db in dbs.items():
         b = db["build"]
-        out.append(f"| {label} | {b['farm']:,} | {b['harvest']:,} ({b['season_harvests']:,} in {r['season']}) | "
-                   f"{b['receipt']:,} | {b['import']:,} | {b['quality_test']:,} | {b['batch']:,} | {b['shipment']:,} | "
-                   f"{b['lot']:,} | {b['lot_origin']:,} | {b['ledger_entry']:,} | {b['db_mb']:.0f} | "
-                   f"{b['build_s']:.1f} (migrations {b['upgrade_s']:.1f}) |")
-    cold = ("the file evicted from the OS page cache first" if all(db["cold"] for db in dbs.values())
-            else "OS cache warm")
-    out += ["", f"### Reads, season {r['season']} (ms; a fresh process per database, {cold}; "
-            f"first call, then {r['runs']} calls, each in its own read session)", "",
-            "| read | " + " | ".join(f"{label}: first / median / p95" for label in dbs) + " |",
-            "|---|" + "--:|" * len(dbs)]
+        out.append(
+            f"| {label} | {b['farm']:,} | {b['harvest']:,} ({b['season_harvests']:,} in {r['season']}) | "
+            f"{b['receipt']:,} | {b['import']:,} | {b['quality_test']:,} | {b['batch']:,} | {b['shipment']:,} | "
+            f"{b['lot']:,} | {b['lot_origin']:,} | {b['ledger_entry']:,} | {b['db_mb']:.0f} | "
+            f"{b['build_s']:.1f} (migrations {b['upgrade_s']:.1f}) |"
+        )
+    cold = (
+        "the file evicted from the OS page cache first" if all(db["cold"] for db in dbs.values()) else "OS cache warm"
+    )
+    out += [
+        "",
+        f"### Reads, season {r['season']} (ms; a fresh process per database, {cold}; "
+        f"first call, then {r['runs']} calls, each in its own read session)",
+        "",
+        "| read | " + " | ".join(f"{label}: first / median / p95" for label in dbs) + " |",
+        "|---|" + "--:|" * len(dbs),
+    ]
     for name in next(iter(dbs.values()))["timing"]["reads"]:
         cells = []
         for db in dbs.values():
             t = db["timing"]["reads"][name]
             cells.append(f"{_ms(t['first_ms'])} / **{_ms(t['median_ms'])}** / {_ms(t['p95_ms'])}")
-        label = f"`report_csv(…, \"{name[:-4]}\", …)`" if name.endswith(".csv") else f"`{name}`"
+        label = f'`report_csv(…, "{name[:-4]}", …)`' if name.endswith(".csv") else f"`{name}`"
         out.append(f"| {label} | " + " | ".join(cells) + " |")
-    out += ["", "### Where `season_figures` spends its time (median ms of each step)", "",
-            "| step | " + " | ".join(dbs) + " |", "|---|" + "--:|" * len(dbs)]
+    out += [
+        "",
+        "### Where `season_figures` spends its time (median ms of each step)",
+        "",
+        "| step | " + " | ".join(dbs) + " |",
+        "|---|" + "--:|" * len(dbs),
+    ]
     for step in next(iter(dbs.values()))["timing"]["steps_median_ms"]:
         cells = [_ms(db["timing"]["steps_median_ms"][step]) for db in dbs.values()]
         out.append(f"| `{step}` | " + " | ".join(cells) + " |")
-    out += ["", "Figures (season): " + "; ".join(
-        f"{label}: {db['timing']['figures']['harvest_kg']:,} kg harvested in {db['timing']['figures']['districts']} "
-        f"districts by {db['timing']['figures']['harvesting_farms']:,} farms, "
-        f"{db['timing']['figures']['domestic_received_kg']:,} kg received, {db['timing']['figures']['kernel_kg']:,} kg "
-        f"kernel, {db['timing']['figures']['shipments']:,} shipments" for label, db in dbs.items())]
+    out += [
+        "",
+        "Figures (season): " + "; ".join(_figures_line(label, db["timing"]["figures"]) for label, db in dbs.items()),
+    ]
     return "\n".join(out)
 
 

@@ -162,12 +162,25 @@ def _send(client: httpx.Client, row: int, body: dict[str, Any], outcome: Outcome
 
 # --- The command --------------------------------------------------------------------
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("harvests"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("harvests"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
 
 
-def _upload(rows: list[tuple[int, dict[str, str] | RowError]], outcome: Outcome, *, api: str, token: str,
-            backoff: float, progress_console: Console) -> None:
+def _upload(
+    rows: list[tuple[int, dict[str, str] | RowError]],
+    outcome: Outcome,
+    *,
+    api: str,
+    token: str,
+    backoff: float,
+    progress_console: Console,
+) -> None:
     headers = {"Authorization": f"Bearer {token}", "User-Agent": "cashew-import/1"}
     with httpx.Client(base_url=api, headers=headers, timeout=TIMEOUT) as client, _progress(progress_console) as bar:
         task = bar.add_task("rows", total=len(rows))
@@ -182,8 +195,10 @@ def _upload(rows: list[tuple[int, dict[str, str] | RowError]], outcome: Outcome,
 
 
 def _summary(console: Console, outcome: Outcome) -> None:
-    console.print(f"created: {len(outcome.created)}, replayed (already recorded): {len(outcome.replayed)}, "
-                  f"refused: {len(outcome.refused)}")
+    console.print(
+        f"created: {len(outcome.created)}, replayed (already recorded): {len(outcome.replayed)}, "
+        f"refused: {len(outcome.refused)}"
+    )
     for row, reason in outcome.refused:
         console.print(f"  refused row {row}: {reason}")
     for row, warning in outcome.warnings:

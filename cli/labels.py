@@ -48,8 +48,10 @@ def print_labels(lot_ids: Sequence[str], *, out: Path, sheet: str) -> int:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")
     lots = len({d.lot_id for d in labels})
     first = len({d.lot_id for d in labels if d.first_print})
-    typer.echo(f"{_count(len(labels), 'label')} for {_count(lots, 'lot')} of {holder} written to {out} ({sheet}); "
-               f"{_count(first, 'first printing')} recorded in the ledger")
+    typer.echo(
+        f"{_count(len(labels), 'label')} for {_count(lots, 'lot')} of {holder} written to {out} ({sheet}); "
+        f"{_count(first, 'first printing')} recorded in the ledger"
+    )
     return 0
 
 

@@ -9,8 +9,11 @@ import typer
 
 from traceability.settings import get_settings
 
-app = typer.Typer(help="Cashew traceability: serve, migrate, seed, import, verify.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Cashew traceability: serve, migrate, seed, import, verify.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 seed_app = typer.Typer(help="Demo and generated data.", no_args_is_help=True)
 parties_app = typer.Typer(help="Parties and their API keys.", no_args_is_help=True)
@@ -80,8 +83,13 @@ def parties_create(
 
     settings = get_settings()
     try:
-        party_in = PartyCreate(name=name, role=role, district=district, country=country,  # type: ignore[arg-type]
-                               gs1_company_prefix=gs1_company_prefix)
+        party_in = PartyCreate(
+            name=name,
+            role=role,
+            district=district,
+            country=country,  # type: ignore[arg-type]
+            gs1_company_prefix=gs1_company_prefix,
+        )
         signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
         with unit_of_work(make_engine(settings.database_url), info=anchoring_info(signer)) as session:
             party, key = create_party(session, party_in=party_in)
@@ -105,9 +113,13 @@ def import_harvests(
 
 @app.command()
 def verify(
-    source: Annotated[str, typer.Argument(metavar="FILE_OR_URL", help="a provenance bundle: a JSON file or an http(s) URL")],
+    source: Annotated[
+        str, typer.Argument(metavar="FILE_OR_URL", help="a provenance bundle: a JSON file or an http(s) URL")
+    ],
     vkey: Annotated[str | None, typer.Option(help="pin the log's verifier key (origin+keyid+key)")] = None,
-    since: Annotated[Path | None, typer.Option(help="a checkpoint saved earlier: the new one must be consistent with it")] = None,
+    since: Annotated[
+        Path | None, typer.Option(help="a checkpoint saved earlier: the new one must be consistent with it")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="machine-readable result")] = False,
 ) -> None:
     """Verify a provenance bundle offline: exit 0 valid, 1 invalid (each failure named), 2 usage or I/O error."""
@@ -152,8 +164,10 @@ def audit(
     if json_output:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(f"{'CLEAN' if not report.problems else 'PROBLEMS'}: {report.entries} entries, {report.records} records, "
-                   f"{report.checkpoints} checkpoints checked")
+        typer.echo(
+            f"{'CLEAN' if not report.problems else 'PROBLEMS'}: {report.entries} entries, {report.records} records, "
+            f"{report.checkpoints} checkpoints checked"
+        )
         for p in report.problems:
             typer.echo(f"index {p.ledger_index}  {p.record_type or '-'} {p.record_id or '-'}: {p.problem}")
     sys.exit(1 if report.problems else 0)

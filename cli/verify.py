@@ -51,8 +51,10 @@ def _verify(source: str, *, vkey: str | None, since: Path | None) -> tuple[Bundl
         except ValueError as exc:
             _refuse(f"--vkey is not a verifier key (<origin>+<8 hex key id>+<base64 key>): {exc}")
     if since is not None and not is_url:
-        _refuse("--since needs the log's URL: consistency with a saved checkpoint is proven by the log, so give "
-                "the bundle's http(s) URL rather than a file")
+        _refuse(
+            "--since needs the log's URL: consistency with a saved checkpoint is proven by the log, so give "
+            "the bundle's http(s) URL rather than a file"
+        )
     saved_note = _read(since).decode("utf-8", errors="replace") if since is not None else None
     if is_url:
         bundle, base = _fetch_json(source)

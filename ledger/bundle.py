@@ -39,7 +39,14 @@ PRIVATE_TYPES = frozenset({"contract", "listing", "offer"})
 """Entry types that carry prices or commercial terms: never in a bundle."""
 
 _ENTRY_KEYS: dict[str, type | tuple[type, ...]] = {
-    "v": int, "type": str, "id": str, "at": str, "by": str, "data": Mapping, "nonce": str}
+    "v": int,
+    "type": str,
+    "id": str,
+    "at": str,
+    "by": str,
+    "data": Mapping,
+    "nonce": str,
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +99,18 @@ def verify_bundle(bundle: Mapping[str, Any], *, vkey: str | None = None) -> Bund
     """
     pinned = Verifier.from_vkey(vkey) if vkey is not None else None
     if not isinstance(bundle, Mapping):
-        return _report(None, None, pinned, 0, [_fail("format", (
-            f"the bundle is not a JSON object but {type(bundle).__name__}: it is not a provenance bundle"))])
+        return _report(
+            None,
+            None,
+            pinned,
+            0,
+            [
+                _fail(
+                    "format",
+                    (f"the bundle is not a JSON object but {type(bundle).__name__}: it is not a provenance bundle"),
+                )
+            ],
+        )
     failures: list[Failure] = []
     lot_id = bundle.get("lot_id")
     if not isinstance(lot_id, str) or not lot_id:
@@ -121,13 +138,21 @@ def open_saved_checkpoint(note: str, *, vkey: str | None) -> tuple[Checkpoint, l
     """
     saved = _parse_unverified(note)
     if vkey is None:
-        return saved, [_fail("consistency", "the checkpoint you saved cannot be checked: the bundle gives no usable key")]
+        return saved, [
+            _fail("consistency", "the checkpoint you saved cannot be checked: the bundle gives no usable key")
+        ]
     try:
         open_note(note, Verifier.from_vkey(vkey))
     except InvalidNote as exc:
-        return saved, [_fail("consistency", (
-            f"the checkpoint you saved is not signed by the key used now ({exc}): the log's key has changed "
-            "since, or the saved file is not from this log"))]
+        return saved, [
+            _fail(
+                "consistency",
+                (
+                    f"the checkpoint you saved is not signed by the key used now ({exc}): the log's key has changed "
+                    "since, or the saved file is not from this log"
+                ),
+            )
+        ]
     return saved, []
 
 
@@ -140,11 +165,19 @@ def check_consistency(saved: Checkpoint, report: BundleReport, proof: object) ->
     if new is None:
         return [_fail("consistency", "the bundle has no readable checkpoint to compare with the one you saved")]
     if saved.origin != new.origin:
-        return [_fail("consistency", f"the checkpoint you saved is of log {saved.origin!r}, the bundle's of {new.origin!r}")]
+        return [
+            _fail("consistency", f"the checkpoint you saved is of log {saved.origin!r}, the bundle's of {new.origin!r}")
+        ]
     if saved.size > new.size:
-        return [_fail("consistency", (
-            f"the bundle's tree ({new.size} entries) is smaller than the one you saved ({saved.size}): a log only "
-            "grows, so it was rolled back or forked, or this bundle is stale"))]
+        return [
+            _fail(
+                "consistency",
+                (
+                    f"the bundle's tree ({new.size} entries) is smaller than the one you saved ({saved.size}): "
+                    "a log only grows, so it was rolled back or forked, or this bundle is stale"
+                ),
+            )
+        ]
     hashes = _decode_hashes(proof)
     if isinstance(hashes, str):
         return [_fail("consistency", f"the log's consistency proof is malformed: {hashes}")]
@@ -153,9 +186,15 @@ def check_consistency(saved: Checkpoint, report: BundleReport, proof: object) ->
     try:
         verify_consistency(saved.size, new.size, hashes, saved.root_hash, new_root)
     except InvalidProof as exc:
-        return [_fail("consistency", (
-            f"the tree of {new.size} entries does not extend the one of {saved.size} you saved ({exc}): entries "
-            "were removed or rewritten since, or the log forked; do not trust it"))]
+        return [
+            _fail(
+                "consistency",
+                (
+                    f"the tree of {new.size} entries does not extend the one of {saved.size} you saved ({exc}): "
+                    "entries were removed or rewritten since, or the log forked; do not trust it"
+                ),
+            )
+        ]
     return []
 
 
@@ -177,13 +216,18 @@ def _log_key(log: object, pinned: Verifier | None, failures: list[Failure]) -> t
     if pinned is None:
         return verifier, origin
     if verifier is not None and not _same_key(verifier, pinned):
-        failures.append(_fail("signature", (
-            f"the bundle names key {named} but you pinned {pinned.vkey}: it was checked with the key you pinned")))
+        failures.append(
+            _fail(
+                "signature",
+                (f"the bundle names key {named} but you pinned {pinned.vkey}: it was checked with the key you pinned"),
+            )
+        )
     return pinned, origin
 
 
-def _checkpoint(note: object, verifier: Verifier | None, origin: str | None,
-                failures: list[Failure]) -> Checkpoint | None:
+def _checkpoint(
+    note: object, verifier: Verifier | None, origin: str | None, failures: list[Failure]
+) -> Checkpoint | None:
     """The bundle's checkpoint, parsed even when its signature fails so that records can still be named."""
     if not isinstance(note, str):
         failures.append(_fail("format", "the bundle has no checkpoint (the signed note, as text)"))
@@ -197,18 +241,29 @@ def _checkpoint(note: object, verifier: Verifier | None, origin: str | None,
         try:
             open_note(note, verifier)
         except InvalidNote as exc:
-            failures.append(_fail("signature", (
-                f"the checkpoint's signature does not verify with key {verifier.vkey} ({exc}): the log did not "
-                "sign this checkpoint with that key, so nothing in the bundle is vouched for")))
+            failures.append(
+                _fail(
+                    "signature",
+                    (
+                        f"the checkpoint's signature does not verify with key {verifier.vkey} ({exc}): the log did not "
+                        "sign this checkpoint with that key, so nothing in the bundle is vouched for"
+                    ),
+                )
+            )
     if origin is not None and cp.origin != origin:
-        failures.append(_fail("signature", f"the checkpoint is of log {cp.origin!r}, but the bundle names log {origin!r}"))
+        failures.append(
+            _fail("signature", f"the checkpoint is of log {cp.origin!r}, but the bundle names log {origin!r}")
+        )
     elif verifier is not None and cp.origin != verifier.name:
-        failures.append(_fail("signature", f"the checkpoint is of log {cp.origin!r}, but the key is for {verifier.name!r}"))
+        failures.append(
+            _fail("signature", f"the checkpoint is of log {cp.origin!r}, but the key is for {verifier.name!r}")
+        )
     return cp
 
 
-def _check_records(records: Sequence[object], cp: Checkpoint | None,
-                   failures: list[Failure]) -> list[tuple[Failure, Mapping[str, Any]]]:
+def _check_records(
+    records: Sequence[object], cp: Checkpoint | None, failures: list[Failure]
+) -> list[tuple[Failure, Mapping[str, Any]]]:
     """Check each record; return the well-formed entries for the lineage, each with its reference
     (a Failure without a reason, that names the record). The same record twice counts once.
     """
@@ -216,13 +271,25 @@ def _check_records(records: Sequence[object], cp: Checkpoint | None,
     proven: list[tuple[Failure, Mapping[str, Any]]] = []
     for position, record in enumerate(records):
         if not isinstance(record, Mapping) or not isinstance(record.get("entry"), Mapping):
-            failures.append(_fail("format", (f"record {position + 1} of the bundle is not an object holding "
-                                             "an entry object, an index and a proof")))
+            failures.append(
+                _fail(
+                    "format",
+                    (
+                        f"record {position + 1} of the bundle is not an object holding "
+                        "an entry object, an index and a proof"
+                    ),
+                )
+            )
             continue
         entry: Mapping[str, Any] = record["entry"]
         kind, rid, index = entry.get("type"), entry.get("id"), record.get("index")
-        ref = Failure("format", kind if isinstance(kind, str) else None, rid if isinstance(rid, str) else None,
-                      index if isinstance(index, int) and not isinstance(index, bool) and index >= 0 else None, "")
+        ref = Failure(
+            "format",
+            kind if isinstance(kind, str) else None,
+            rid if isinstance(rid, str) else None,
+            index if isinstance(index, int) and not isinstance(index, bool) and index >= 0 else None,
+            "",
+        )
         found = _check_entry(entry, index, ref)
         data = _canonical(entry, found)
         if data is not None and ref.index is not None:
@@ -230,8 +297,15 @@ def _check_records(records: Sequence[object], cp: Checkpoint | None,
                 continue
             if ref.index in seen:
                 other = seen[ref.index][1]
-                found.append(("inclusion", (f"the bundle also gives {other.record_type} {other.record_id} at index "
-                                            f"{ref.index}: one position of the log holds one entry, so one is false")))
+                found.append(
+                    (
+                        "inclusion",
+                        (
+                            f"the bundle also gives {other.record_type} {other.record_id} at index "
+                            f"{ref.index}: one position of the log holds one entry, so one is false"
+                        ),
+                    )
+                )
             seen.setdefault(ref.index, (data, ref))
             if cp is not None:
                 found.extend(("inclusion", r) for r in _inclusion(leaf_hash(data), ref.index, record.get("proof"), cp))
@@ -255,8 +329,15 @@ def _check_entry(entry: Mapping[str, Any], index: object, ref: Failure) -> list[
         if entry["v"] != ENTRY_VERSION:
             found.append(("format", f"its entry is of version {entry['v']}; this verifier knows {ENTRY_VERSION}"))
     if ref.record_type in PRIVATE_TYPES:
-        found.append(("format", (f"it is a {ref.record_type} record, which carries prices and terms: a bundle must "
-                                 "not carry prices, so the operator leaked it")))
+        found.append(
+            (
+                "format",
+                (
+                    f"it is a {ref.record_type} record, which carries prices and terms: a bundle must "
+                    "not carry prices, so the operator leaked it"
+                ),
+            )
+        )
     return found
 
 
@@ -272,16 +353,24 @@ def _canonical(entry: Mapping[str, Any], found: list[tuple[CheckName, str]]) -> 
 def _inclusion(leaf: bytes, index: int, proof: object, cp: Checkpoint) -> list[str]:
     """Why the leaf is not shown at ``index`` in ``cp``'s tree (empty if it is)."""
     if index >= cp.size:
-        return [(f"its index {index} lies beyond the checkpoint's tree of {cp.size} entries: the signed checkpoint "
-                 "does not cover it")]
+        return [
+            (
+                f"its index {index} lies beyond the checkpoint's tree of {cp.size} entries: the signed checkpoint "
+                "does not cover it"
+            )
+        ]
     hashes = _decode_hashes(proof)
     if isinstance(hashes, str):
         return [f"its inclusion proof is malformed: {hashes}"]
     try:
         verify_inclusion(leaf, index, cp.size, hashes, cp.root_hash)
     except InvalidProof as exc:
-        return [(f"it is not the entry logged at index {index} of the checkpoint's tree of {cp.size} entries "
-                 f"({exc}): the entry or its proof was changed after it was logged")]
+        return [
+            (
+                f"it is not the entry logged at index {index} of the checkpoint's tree of {cp.size} entries "
+                f"({exc}): the entry or its proof was changed after it was logged"
+            )
+        ]
     return []
 
 
@@ -314,8 +403,15 @@ def _fail(check: CheckName, reason: str) -> Failure:
     return Failure(check, None, None, None, reason)
 
 
-def _report(lot_id: str | None, cp: Checkpoint | None, verifier: Verifier | None, records: int,
-            failures: list[Failure]) -> BundleReport:
+def _report(
+    lot_id: str | None, cp: Checkpoint | None, verifier: Verifier | None, records: int, failures: list[Failure]
+) -> BundleReport:
     summary = CheckpointSummary(cp.origin, cp.size, b64encode(cp.root_hash)) if cp else None
-    return BundleReport(lot_id, summary, verifier.key_id.hex() if verifier else None,
-                        verifier.vkey if verifier else None, records, failures)
+    return BundleReport(
+        lot_id,
+        summary,
+        verifier.key_id.hex() if verifier else None,
+        verifier.vkey if verifier else None,
+        records,
+        failures,
+    )

@@ -52,9 +52,7 @@ class Checkpoint:
 
     def __post_init__(self) -> None:
         if not self.origin or any(ord(c) < 0x20 for c in self.origin):
-            raise ValueError(
-                f"origin must be non-empty, one line, no control characters: {self.origin!r}"
-            )
+            raise ValueError(f"origin must be non-empty, one line, no control characters: {self.origin!r}")
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
             raise ValueError(f"size must be an integer >= 0, got {self.size!r}")
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
@@ -81,9 +79,7 @@ class Checkpoint:
             raise ValueError(f"tree size must be decimal without leading zeros: {size!r}")
         root_hash = b64decode_strict(root_b64)
         if root_hash is None or len(root_hash) != HASH_SIZE:
-            raise ValueError(
-                f"root hash must be canonical base64 of {HASH_SIZE} bytes: {root_b64!r}"
-            )
+            raise ValueError(f"root hash must be canonical base64 of {HASH_SIZE} bytes: {root_b64!r}")
         return cls(origin, int(size), root_hash)
 
 

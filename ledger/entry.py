@@ -58,9 +58,7 @@ def format_timestamp(at: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
-def make_entry(
-    *, type: str, id: str, at: datetime, by: str, data: dict[str, Any], nonce: str
-) -> dict[str, Any]:
+def make_entry(*, type: str, id: str, at: datetime, by: str, data: dict[str, Any], nonce: str) -> dict[str, Any]:
     """The entry dict for a record of ``type`` and ``id`` written ``at`` by party ``by``.
 
     Requires an aware ``at``, non-empty ``type``, ``id`` and ``by``, a dict

@@ -107,21 +107,42 @@ def check_closure(lot_id: str, steps: Sequence[Step | None]) -> list[LineageProb
             if lot in producer:
                 first = steps[producer[lot]]
                 assert first is not None
-                problems.append(LineageProblem("lineage", position, (
-                    f"it produces lot {lot}, which {first.type} {first.id} already produces: a lot is made once, "
-                    "so one of the two records is false")))
+                problems.append(
+                    LineageProblem(
+                        "lineage",
+                        position,
+                        (
+                            f"it produces lot {lot}, which {first.type} {first.id} already produces: "
+                            "a lot is made once, so one of the two records is false"
+                        ),
+                    )
+                )
             else:
                 producer[lot] = position
     if lot_id not in producer:
-        problems.append(LineageProblem("lineage", None, (
-            f"no record in the bundle produces lot {lot_id} itself (a harvest, import, split or batch output): "
-            "its origin cannot be checked")))
+        problems.append(
+            LineageProblem(
+                "lineage",
+                None,
+                (
+                    f"no record in the bundle produces lot {lot_id} itself (a harvest, import, split or batch output): "
+                    "its origin cannot be checked"
+                ),
+            )
+        )
     for position, step in enumerate(steps):
         for lot in sorted({lot for lot, _ in step.consumes} if step else ()):
             if lot not in producer:
-                problems.append(LineageProblem("lineage", position, (
-                    f"it consumes lot {lot}, but no well-formed record in the bundle produces that lot: the "
-                    "record of where it came from is missing, so the lineage is not closed")))
+                problems.append(
+                    LineageProblem(
+                        "lineage",
+                        position,
+                        (
+                            f"it consumes lot {lot}, but no well-formed record in the bundle produces that lot: the "
+                            "record of where it came from is missing, so the lineage is not closed"
+                        ),
+                    )
+                )
     return problems + _loops(steps, producer)
 
 
@@ -134,10 +155,17 @@ def check_mass(steps: Sequence[Step | None]) -> list[LineageProblem]:
         consumed = sum(g for _, g in step.consumes)
         produced = sum(g for _, g in step.produces)
         if produced + step.loss_g > consumed:
-            problems.append(LineageProblem("mass", position, (
-                f"its outputs ({_kg(produced)}) plus its stated loss ({_kg(step.loss_g)}) weigh "
-                f"{_kg(produced + step.loss_g - consumed)} more than its inputs ({_kg(consumed)}): "
-                "mass was created, so part of what it claims to produce came from somewhere else")))
+            problems.append(
+                LineageProblem(
+                    "mass",
+                    position,
+                    (
+                        f"its outputs ({_kg(produced)}) plus its stated loss ({_kg(step.loss_g)}) weigh "
+                        f"{_kg(produced + step.loss_g - consumed)} more than its inputs ({_kg(consumed)}): "
+                        "mass was created, so part of what it claims to produce came from somewhere else"
+                    ),
+                )
+            )
     return problems
 
 
@@ -163,10 +191,17 @@ def _loops(steps: Sequence[Step | None], producer: Mapping[str, int]) -> list[Li
                 position = producer[lot]
                 if position not in reported:
                     reported.add(position)
-                    cycle = " ← ".join([*path[path.index(lot):], lot])
-                    problems.append(LineageProblem("lineage", position, (
-                        f"lot {lot} is made from itself ({cycle}): its lineage loops and never reaches "
-                        "a harvest or an import")))
+                    cycle = " ← ".join([*path[path.index(lot) :], lot])
+                    problems.append(
+                        LineageProblem(
+                            "lineage",
+                            position,
+                            (
+                                f"lot {lot} is made from itself ({cycle}): its lineage loops and never reaches "
+                                "a harvest or an import"
+                            ),
+                        )
+                    )
                 continue
             on_path.add(lot)
             path.append(lot)

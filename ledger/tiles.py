@@ -74,9 +74,7 @@ def parse_tile_path(level_str: str, index_path: str) -> tuple[int, int, int | No
     Raises ValueError otherwise.
     """
     if not _LEVEL.fullmatch(level_str) or int(level_str) > MAX_TILE_LEVEL:
-        raise ValueError(
-            f"tile level must be 0..{MAX_TILE_LEVEL} without leading zeros: {level_str!r}"
-        )
+        raise ValueError(f"tile level must be 0..{MAX_TILE_LEVEL} without leading zeros: {level_str!r}")
     width: int | None = None
     parts = index_path.split("/")
     if len(parts) >= 2 and parts[-2].endswith(".p"):
@@ -94,9 +92,7 @@ def _parse_index(parts: list[str], index_path: str) -> int:
         raise ValueError(f"malformed tile index {index_path!r}: last group must be 3 digits")
     for group in leading:
         if not (group.startswith("x") and _GROUP.fullmatch(group[1:])):
-            raise ValueError(
-                f"malformed tile index {index_path!r}: expected x + 3 digits, got {group!r}"
-            )
+            raise ValueError(f"malformed tile index {index_path!r}: expected x + 3 digits, got {group!r}")
     if leading and leading[0] == "x000":
         raise ValueError(f"malformed tile index {index_path!r}: leading zero group")
     return int("".join([g[1:] for g in leading] + [last]))

@@ -49,9 +49,7 @@ class NodeReader(Protocol):
         ...
 
 
-def append_leaf(
-    frontier: Sequence[bytes], size: int, leaf: bytes
-) -> tuple[list[bytes], list[tuple[NodeID, bytes]]]:
+def append_leaf(frontier: Sequence[bytes], size: int, leaf: bytes) -> tuple[list[bytes], list[tuple[NodeID, bytes]]]:
     """Append the leaf hash ``leaf`` to a tree of ``size`` leaves.
 
     Requires ``frontier`` to hold the hashes of the perfect subtrees of the
@@ -61,9 +59,7 @@ def append_leaf(
     first, then each parent it completes, by increasing level.
     """
     if size < 0 or len(frontier) != size.bit_count():
-        raise ValueError(
-            f"frontier has {len(frontier)} hashes, size {size} needs {size.bit_count()}"
-        )
+        raise ValueError(f"frontier has {len(frontier)} hashes, size {size} needs {size.bit_count()}")
     if len(leaf) != HASH_SIZE:
         raise ValueError(f"leaf hash must be {HASH_SIZE} bytes, got {len(leaf)}")
     stack = list(frontier)

@@ -25,9 +25,7 @@ class InvalidProof(Exception):
     """A proof did not verify; the message says what was expected and what was computed."""
 
 
-def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> None:
+def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:
     """Check that ``leaf_hash`` is leaf ``index`` of the tree of ``size`` leaves with ``root``.
 
     Requires ``0 <= index < size`` and 32-byte hashes. Raises InvalidProof
@@ -38,9 +36,7 @@ def verify_inclusion(
     _check_match("root", expected=root, computed=computed)
 
 
-def root_from_inclusion_proof(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """Root that ``proof`` yields for ``leaf_hash`` at ``index`` in a tree of ``size`` leaves.
 
     Requires ``0 <= index < size`` and 32-byte hashes (RFC 9162 §2.1.3.2,
@@ -59,9 +55,7 @@ def root_from_inclusion_proof(
     return r
 
 
-def verify_consistency(
-    first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes
-) -> None:
+def verify_consistency(first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes) -> None:
     """Check that the tree of ``first`` leaves with ``first_root`` is a prefix of ``second``'s.
 
     Requires ``0 <= first <= second``.
@@ -86,9 +80,7 @@ def verify_consistency(
     _check_match("second root", expected=second_root, computed=computed)
 
 
-def root_from_consistency_proof(
-    first: int, second: int, proof: Sequence[bytes], first_root: bytes
-) -> bytes:
+def root_from_consistency_proof(first: int, second: int, proof: Sequence[bytes], first_root: bytes) -> bytes:
     """Second root that ``proof`` yields after checking it reproduces ``first_root``.
 
     Requires ``0 < first < second`` and 32-byte hashes (RFC 9162 §2.1.4.2,
@@ -115,14 +107,10 @@ def root_from_consistency_proof(
     return sr
 
 
-def _check_trivial(
-    first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes
-) -> None:
+def _check_trivial(first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes) -> None:
     """Cases with nothing to prove: equal sizes, or the empty first tree."""
     if len(proof) != 0:
-        raise InvalidProof(
-            f"expected an empty proof for sizes {first} -> {second}, got {len(proof)} hashes"
-        )
+        raise InvalidProof(f"expected an empty proof for sizes {first} -> {second}, got {len(proof)} hashes")
     if first == 0:
         _check_match("root of the empty tree", expected=EMPTY_ROOT, computed=first_root)
     if first == second:

@@ -105,15 +105,21 @@ class _Story:
 
 
 def _add_party(story: _Story, demo: DemoParty) -> None:
-    party_in = PartyCreate(name=demo.name, role=demo.role, district=demo.district,
-                           gs1_company_prefix=demo.gs1_company_prefix)
+    party_in = PartyCreate(
+        name=demo.name, role=demo.role, district=demo.district, gs1_company_prefix=demo.gs1_company_prefix
+    )
     story.parties[demo.key], _ = create_party(story.session, party_in=party_in, api_key=demo.key)
 
 
 def _add_farm(story: _Story, farm: DemoFarm) -> None:
     farm_in = FarmCreate(
-        name=farm.name, district=farm.district, commune=farm.commune, area_ha=farm.area_ha,
-        geometry=geometry(farm), planted_year=farm.planted_year, variety=farm.variety,
+        name=farm.name,
+        district=farm.district,
+        commune=farm.commune,
+        area_ha=farm.area_ha,
+        geometry=geometry(farm),
+        planted_year=farm.planted_year,
+        variety=farm.variety,
         certifications=[asdict(c) for c in farm.certifications],  # type: ignore[misc]
     )
     story.farms[farm.code], _ = record_farm(story.session, farmer=story.parties[farm.owner], farm_in=farm_in)
@@ -129,15 +135,26 @@ def _schedule_farm(story: _Story, farm: DemoFarm, registered: datetime) -> None:
 
 
 def _add_input(story: _Story, farm: DemoFarm, planned: PlannedInput) -> None:
-    input_in = FarmInputCreate(farm_id=story.farms[farm.code].id, category=InputCategory(planned.category),
-                               product=planned.product, quantity=planned.quantity, unit=planned.unit,
-                               applied_on=planned.applied_on, notes=planned.notes)
+    input_in = FarmInputCreate(
+        farm_id=story.farms[farm.code].id,
+        category=InputCategory(planned.category),
+        product=planned.product,
+        quantity=planned.quantity,
+        unit=planned.unit,
+        applied_on=planned.applied_on,
+        notes=planned.notes,
+    )
     record_farm_input(story.session, farmer=story.parties[farm.owner], input_in=input_in)
 
 
 def _add_harvest(story: _Story, farm: DemoFarm, planned: PlannedHarvest) -> None:
-    harvest_in = HarvestCreate(farm_id=story.farms[farm.code].id, harvested_on=planned.harvested_on,
-                               quantity_kg=planned.quantity_kg, moisture_pct=planned.moisture_pct, notes=planned.notes)
+    harvest_in = HarvestCreate(
+        farm_id=story.farms[farm.code].id,
+        harvested_on=planned.harvested_on,
+        quantity_kg=planned.quantity_kg,
+        moisture_pct=planned.moisture_pct,
+        notes=planned.notes,
+    )
     harvest, _lot, _warnings = record_harvest(story.session, farmer=story.parties[farm.owner], harvest_in=harvest_in)
     story.harvests[farm.code].append(harvest)
 
@@ -178,8 +195,11 @@ def load_demo(settings: Settings) -> bool:
     engine = make_engine(settings.database_url)
     demo_clock = SteppingClock(ONBOARDING)
     try:
-        with (ids.seeded(DEMO_SEED), clock.frozen(demo_clock),
-              unit_of_work(engine, info=anchoring_info(signer)) as session):
+        with (
+            ids.seeded(DEMO_SEED),
+            clock.frozen(demo_clock),
+            unit_of_work(engine, info=anchoring_info(signer)) as session,
+        ):
             SqlLog(session.connection()).lock()  # two loaders at once: the second waits, then sees the demo
             if _demo_present(session):
                 return False
@@ -205,8 +225,11 @@ def _alter_behind_the_ledger(engine: Engine, signer: Any) -> None:
 
     with unit_of_work(engine) as session:
         farm_id = session.exec(select(Farm.id).where(Farm.name == TAMPERED_FARM)).scalars().one()  # type: ignore[call-overload]
-        session.exec(update(FarmInput).where(FarmInput.farm_id == farm_id, FarmInput.category == "pesticide")  # type: ignore[call-overload, arg-type]
-                     .values(quantity=TAMPERED_DOSE))
+        session.exec(
+            update(FarmInput)
+            .where(FarmInput.farm_id == farm_id, FarmInput.category == "pesticide")  # type: ignore[call-overload, arg-type]
+            .values(quantity=TAMPERED_DOSE)
+        )
     audit_database(engine, Verifier.from_vkey(signer.vkey))
 
 
@@ -230,9 +253,12 @@ def _demo_links(engine: Engine) -> _DemoLinks | None:
         key = session.get(ApiKey, hash_key(_FARMER.key))
         if key is None:
             return None
-        stmt = (select(Correction)
-                .where(Correction.party_id == key.party_id, Correction.record_type == "harvest")  # type: ignore[arg-type]
-                .order_by(Correction.ledger_index).limit(1))  # type: ignore[arg-type]
+        stmt = (
+            select(Correction)
+            .where(Correction.party_id == key.party_id, Correction.record_type == "harvest")  # type: ignore[arg-type]
+            .order_by(Correction.ledger_index)
+            .limit(1)
+        )  # type: ignore[arg-type]
         correction = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
         harvest = None if correction is None else session.get(Harvest, correction.corrects)
         first_batch = session.exec(select(Batch).order_by(Batch.ledger_index).limit(1)).scalars().first()  # type: ignore[call-overload, arg-type]
@@ -252,15 +278,27 @@ def _curl(*parts: str) -> str:
 def _farmer_day(base_url: str, key: str, farm_id: str) -> list[str]:
     auth = f"Authorization: Bearer {key}"
     today = datetime.now(UTC).date().isoformat()  # the real date: a date in the future is refused
-    farm = ('{"name": "Vườn điều mới", "district": "bu-dang", "commune": "Đức Liễu", "area_ha": 1.5, '
-            '"geometry": {"type": "Point", "coordinates": [107.262, 11.781]}, "variety": "PN1"}')
+    farm = (
+        '{"name": "Vườn điều mới", "district": "bu-dang", "commune": "Đức Liễu", "area_ha": 1.5, '
+        '"geometry": {"type": "Point", "coordinates": [107.262, 11.781]}, "variety": "PN1"}'
+    )
     harvest = f'{{"farm_id": "{farm_id}", "harvested_on": "{today}", "quantity_kg": 180.5, "moisture_pct": 9.5}}'
     return [
         "A farmer's day (register a farm, log a harvest safely twice, read the lot):",
-        _curl("-X", "POST", f"{base_url}/api/v1/farms", "-H", auth, "-H", "Content-Type: application/json",
-              "-d", farm),
-        _curl("-X", "POST", f"{base_url}/api/v1/harvests", "-H", auth, "-H", "Content-Type: application/json",
-              "-H", f"Idempotency-Key: demo-harvest-{today}", "-d", harvest),
+        _curl("-X", "POST", f"{base_url}/api/v1/farms", "-H", auth, "-H", "Content-Type: application/json", "-d", farm),
+        _curl(
+            "-X",
+            "POST",
+            f"{base_url}/api/v1/harvests",
+            "-H",
+            auth,
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            f"Idempotency-Key: demo-harvest-{today}",
+            "-d",
+            harvest,
+        ),
         _curl(f"{base_url}/api/v1/lots/<lot_id from the answer>", "-H", auth),
     ]
 
@@ -285,34 +323,49 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
     if links is None:
         lines.append("  (demo data not loaded: run `cashew seed demo`)")
     else:
-        lines += [f"  A harvest          {base_url}/api/v1/harvests/{links.harvest_id}  "
-                  f"(key of {_FARMER.name}; re-weighed: see corrections)"]
+        lines += [
+            f"  A harvest          {base_url}/api/v1/harvests/{links.harvest_id}  "
+            f"(key of {_FARMER.name}; re-weighed: see corrections)"
+        ]
         if links.buyer_page:
             lines += [f"  Buyer's page (QR)  {links.buyer_page}   (?lang=en for English)"]
         if links.kernel_lot_id:
-            lines += [f"  Its kernels        {base_url}/api/v1/lots/{links.kernel_lot_id}  "
-                      f"(key of {_PROCESSOR.name}: organic W320, 100% Bù Đăng)"]
+            lines += [
+                f"  Its kernels        {base_url}/api/v1/lots/{links.kernel_lot_id}  "
+                f"(key of {_PROCESSOR.name}: organic W320, 100% Bù Đăng)"
+            ]
             bundle = f"{base_url}/api/v1/lots/{links.kernel_lot_id}/provenance"
-            lines += [f"  Provenance bundle  {bundle}",
-                      f"  Verify it offline  .venv/bin/cashew verify {bundle}"]
+            lines += [f"  Provenance bundle  {bundle}", f"  Verify it offline  .venv/bin/cashew verify {bundle}"]
         if links.shipped_lot_id:
-            lines += [f"  Shipped to the NL  {base_url}/api/v1/lots/{links.shipped_lot_id}/provenance  "
-                      "(bought on the exchange, container from Cát Lái)"]
+            lines += [
+                f"  Shipped to the NL  {base_url}/api/v1/lots/{links.shipped_lot_id}/provenance  "
+                "(bought on the exchange, container from Cát Lái)"
+            ]
     if links is not None:
         regulator = next(p for p in DEMO_PARTIES if p.role.value == "regulator")
-        lines += ["", f"State oversight (key of {regulator.name}):",
-                  _curl(f"{base_url}/api/v1/oversight/alerts", "-H", f"Authorization: Bearer {regulator.key}"),
-                  f"  Season figures     {base_url}/api/v1/oversight/summary?season=2026",
-                  f"  CSV reports        {base_url}/api/v1/oversight/reports/production_by_district.csv "
-                  "(also processing_by_party, exports)",
-                  "  Integrity audit    .venv/bin/cashew audit   (the demo altered one farm input by SQL: it is found)"]
+        lines += [
+            "",
+            f"State oversight (key of {regulator.name}):",
+            _curl(f"{base_url}/api/v1/oversight/alerts", "-H", f"Authorization: Bearer {regulator.key}"),
+            f"  Season figures     {base_url}/api/v1/oversight/summary?season=2026",
+            f"  CSV reports        {base_url}/api/v1/oversight/reports/production_by_district.csv "
+            "(also processing_by_party, exports)",
+            "  Integrity audit    .venv/bin/cashew audit   (the demo altered one farm input by SQL: it is found)",
+        ]
     lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
     lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]
     token = settings.admin_token
-    lines += ["", "Admin token (only creates parties, POST /api/v1/parties): " + (
-        "not set; set CASHEW_ADMIN_TOKEN to open party administration" if not token else
-        f"{token} (the Makefile's default CASHEW_ADMIN_TOKEN)" if token == MAKEFILE_ADMIN_TOKEN else
-        "the value of CASHEW_ADMIN_TOKEN")]
+    lines += [
+        "",
+        "Admin token (only creates parties, POST /api/v1/parties): "
+        + (
+            "not set; set CASHEW_ADMIN_TOKEN to open party administration"
+            if not token
+            else f"{token} (the Makefile's default CASHEW_ADMIN_TOKEN)"
+            if token == MAKEFILE_ADMIN_TOKEN
+            else "the value of CASHEW_ADMIN_TOKEN"
+        ),
+    ]
     if links is not None:
         lines += ["", *_farmer_day(base_url, _FARMER.key, links.farm_id)]
     return "\n".join(lines) + "\n"

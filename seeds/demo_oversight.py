@@ -53,7 +53,7 @@ EXPORTS = {
 
 def _receive(story: Story) -> None:
     processor = story.parties[LOC_NINH]
-    for farm_code, transfer_id, sent_g in story.lots.pop("ln_pending", []):
+    for _farm_code, transfer_id, sent_g in story.lots.pop("ln_pending", []):
         received = (Decimal(sent_g) / 1000 * (1 - TRANSIT_LOSS)).quantize(Decimal("0.1"))
         transfer, _ = custody.receive(
             story.session, recipient=processor, transfer_id=transfer_id, receive_in=ReceiveCreate(received_kg=received)

@@ -7,7 +7,7 @@ Everything goes through the same service functions as the API, at fixed moments.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import partial
 from hashlib import sha256
@@ -40,8 +40,13 @@ CONTAINER = "MSCU4829172"
 IMPORT_KG = Decimal("25800")
 IMPORT_INTO_BATCH_KG = Decimal("12000")
 # Kernel grades of a typical factory run (DOMAIN.md: wholes 70–80 %, mostly W320 and W240).
-KERNEL_SPLIT = {"W240": Decimal("0.25"), "W320": Decimal("0.45"), "WS": Decimal("0.12"), "LP": Decimal("0.10"),
-                "SP": Decimal("0.08")}
+KERNEL_SPLIT = {
+    "W240": Decimal("0.25"),
+    "W320": Decimal("0.45"),
+    "WS": Decimal("0.12"),
+    "LP": Decimal("0.10"),
+    "SP": Decimal("0.08"),
+}
 KERNEL_RATIO = Decimal("0.235")  # below the tested recovery: drying, peeling and rejects
 SHELL_RATIO, TESTA_RATIO = Decimal("0.70"), Decimal("0.025")
 VIETNAM = timezone(timedelta(hours=7))
@@ -57,7 +62,7 @@ class Story(Protocol):
 
 
 def _local(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), VIETNAM).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), VIETNAM).astimezone(UTC)
 
 
 def _doc(text: str) -> Document:
@@ -69,9 +74,12 @@ def _deliver(story: Story, farm_code: str, owner: str, to: str = PROCESSOR, pend
     for harvest in story.harvests[farm_code]:
         lot = story.session.get(Lot, harvest.lot_id)
         assert lot is not None
-        transfer, _ = custody.dispatch(story.session, sender=story.parties[owner], lot_id=lot.lot_id,
-                                       dispatch_in=DispatchCreate(to_party_id=processor.id,
-                                                                  quantity_kg=Decimal(lot.quantity_g) / 1000))
+        transfer, _ = custody.dispatch(
+            story.session,
+            sender=story.parties[owner],
+            lot_id=lot.lot_id,
+            dispatch_in=DispatchCreate(to_party_id=processor.id, quantity_kg=Decimal(lot.quantity_g) / 1000),
+        )
         story.lots.setdefault(pending, []).append((farm_code, transfer.id, transfer.quantity_g))
 
 
@@ -80,45 +88,86 @@ def _receive_all(story: Story) -> None:
     for k, (farm_code, transfer_id, sent_g) in enumerate(story.lots.pop("pending", [])):
         loss = FLAGGED_LOSS if k == FLAGGED_DELIVERY else TRANSIT_LOSSES[k % len(TRANSIT_LOSSES)]
         received = (Decimal(sent_g) / 1000 * (1 - loss)).quantize(Decimal("0.1"))
-        transfer, _ = custody.receive(story.session, recipient=processor, transfer_id=transfer_id,
-                                      receive_in=ReceiveCreate(received_kg=received))
+        transfer, _ = custody.receive(
+            story.session, recipient=processor, transfer_id=transfer_id, receive_in=ReceiveCreate(received_kg=received)
+        )
         story.lots.setdefault("received", {}).setdefault(farm_code, []).append(transfer.lot_id)
 
 
 def _import(story: Story, day: date) -> None:
-    record = imports.record_import(story.session, importer=story.parties[PROCESSOR], import_in=ImportCreate(
-        quantity_kg=IMPORT_KG, origin_country="CI", supplier="Société Ivoirienne de Cajou (SIC), Abidjan",
-        container_no=CONTAINER, arrived_on=day, documents=[
-            _doc("bill_of_lading:MEDU-ABJ-HCM-2026-05518"), _doc("certificate_of_origin:CI-2026-CCI-004417"),
-            _doc("phytosanitary_certificate:CI-PHYTO-2026-11820"), _doc("invoice:SIC-2026-0388")]))
+    record = imports.record_import(
+        story.session,
+        importer=story.parties[PROCESSOR],
+        import_in=ImportCreate(
+            quantity_kg=IMPORT_KG,
+            origin_country="CI",
+            supplier="Société Ivoirienne de Cajou (SIC), Abidjan",
+            container_no=CONTAINER,
+            arrived_on=day,
+            documents=[
+                _doc("bill_of_lading:MEDU-ABJ-HCM-2026-05518"),
+                _doc("certificate_of_origin:CI-2026-CCI-004417"),
+                _doc("phytosanitary_certificate:CI-PHYTO-2026-11820"),
+                _doc("invoice:SIC-2026-0388"),
+            ],
+        ),
+    )
     story.lots["import"] = record.lot_id
 
 
-def _test(story: Story, lot_id: str, good: str, spotted: str, nuts: int, moisture: str, day: date,
-          party: str = PROCESSOR) -> None:
-    quality.record_quality_test(story.session, party=story.parties[party], lot_id=lot_id, test_in=QualityTestCreate(
-        sample_g=Decimal(1000), nut_count=nuts, good_kernel_g=Decimal(good), spotted_kernel_g=Decimal(spotted),
-        reject_kernel_g=Decimal(12), moisture_pct=Decimal(moisture), tested_on=day))
+def _test(
+    story: Story, lot_id: str, good: str, spotted: str, nuts: int, moisture: str, day: date, party: str = PROCESSOR
+) -> None:
+    quality.record_quality_test(
+        story.session,
+        party=story.parties[party],
+        lot_id=lot_id,
+        test_in=QualityTestCreate(
+            sample_g=Decimal(1000),
+            nut_count=nuts,
+            good_kernel_g=Decimal(good),
+            spotted_kernel_g=Decimal(spotted),
+            reject_kernel_g=Decimal(12),
+            moisture_pct=Decimal(moisture),
+            tested_on=day,
+        ),
+    )
 
 
 def _cutting_tests(story: Story, day: date) -> None:
     """One test per farm's first delivery (Bình Phước nuts: 50–55 lbs, 160–200 nuts/kg) and the import (~47 lbs)."""
-    for n, (farm_code, lots) in enumerate(sorted(story.lots["received"].items())):
+    for n, (_farm_code, lots) in enumerate(sorted(story.lots["received"].items())):
         _test(story, lots[0], str(292 + 3 * (n % 4)), "10", 172 + 4 * n, "8.6", day)
     _test(story, story.lots["import"], "262", "14", 196, "9.4", day)
 
 
-def record_run(story: Story, party: str, inputs: list[tuple[str, Decimal]], day: date, *,
-               kernel_ratio: Decimal = KERNEL_RATIO, shell_ratio: Decimal = SHELL_RATIO) -> Any:
+def record_run(
+    story: Story,
+    party: str,
+    inputs: list[tuple[str, Decimal]],
+    day: date,
+    *,
+    kernel_ratio: Decimal = KERNEL_RATIO,
+    shell_ratio: Decimal = SHELL_RATIO,
+) -> Any:
     """One factory run: ``kernel_ratio`` of the raw nuts as kernel in the usual grades, shell and testa."""
     raw = sum(q for _, q in inputs)
     kernel = raw * kernel_ratio
-    outputs = [BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
-               for g, share in KERNEL_SPLIT.items()]
-    outputs += [BatchOutput(product="shell", quantity_kg=(raw * shell_ratio).quantize(Decimal("0.001"))),
-                BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001")))]
-    made, _, _ = batches.record_batch(story.session, processor=story.parties[party], batch_in=BatchCreate(
-        inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day))
+    outputs = [
+        BatchOutput(product="kernel", grade=g, quantity_kg=(kernel * share).quantize(Decimal("0.001")))
+        for g, share in KERNEL_SPLIT.items()
+    ]
+    outputs += [
+        BatchOutput(product="shell", quantity_kg=(raw * shell_ratio).quantize(Decimal("0.001"))),
+        BatchOutput(product="testa", quantity_kg=(raw * TESTA_RATIO).quantize(Decimal("0.001"))),
+    ]
+    made, _, _ = batches.record_batch(
+        story.session,
+        processor=story.parties[party],
+        batch_in=BatchCreate(
+            inputs=[BatchInput(lot_id=lot_id, quantity_kg=q) for lot_id, q in inputs], outputs=outputs, processed_on=day
+        ),
+    )
     return made
 
 
@@ -138,8 +187,12 @@ def _organic_batch(story: Story, day: date) -> None:
 
 
 def _mixed_batch(story: Story, day: date) -> None:
-    domestic = [(lot_id, _held(story, lot_id)) for code, lots in sorted(story.lots["received"].items())
-                if code != ORGANIC_FARM for lot_id in lots]
+    domestic = [
+        (lot_id, _held(story, lot_id))
+        for code, lots in sorted(story.lots["received"].items())
+        if code != ORGANIC_FARM
+        for lot_id in lots
+    ]
     _batch(story, domestic + [(story.lots["import"], IMPORT_INTO_BATCH_KG)], day)
 
 
@@ -171,16 +224,34 @@ def _sell_to_trader(story: Story) -> None:
     bought = []
     for lot_id in story.lots["kernels"][5:7]:  # the mixed batch's W240 and W320
         grade = story.session.get(LotRow, lot_id).grade  # type: ignore[union-attr]
-        listing = exchange.create_listing(story.session, seller=processor, listing_in=ListingCreate(
-            lot_id=lot_id, quantity_kg=quantity, price=LIST_PRICES[grade], currency="USD", unit="lb", incoterm="FOB",
-            port="VNSGN"))
-        offer = exchange.make_offer(story.session, buyer=trader, listing_id=listing.id, offer_in=OfferCreate(
-            quantity_kg=quantity, price=OFFER_PRICES[grade]))
+        listing = exchange.create_listing(
+            story.session,
+            seller=processor,
+            listing_in=ListingCreate(
+                lot_id=lot_id,
+                quantity_kg=quantity,
+                price=LIST_PRICES[grade],
+                currency="USD",
+                unit="lb",
+                incoterm="FOB",
+                port="VNSGN",
+            ),
+        )
+        offer = exchange.make_offer(
+            story.session,
+            buyer=trader,
+            listing_id=listing.id,
+            offer_in=OfferCreate(quantity_kg=quantity, price=OFFER_PRICES[grade]),
+        )
         _, transfer = exchange.accept(story.session, seller=processor, offer_id=offer.id)
         bought.append(transfer)
     for transfer in bought:
-        custody.receive(story.session, recipient=trader, transfer_id=transfer.id,
-                        receive_in=ReceiveCreate(received_kg=Decimal(transfer.quantity_g) / 1000))
+        custody.receive(
+            story.session,
+            recipient=trader,
+            transfer_id=transfer.id,
+            receive_in=ReceiveCreate(received_kg=Decimal(transfer.quantity_g) / 1000),
+        )
     story.lots["exported"] = [t.lot_id for t in bought]
 
 
@@ -189,11 +260,23 @@ def _ship(story: Story, day: date) -> None:
     from traceability.trade.schemas import ShipmentCreate
     from traceability.trade.shipments import record_shipment
 
-    record_shipment(story.session, shipper=story.parties[TRADER], shipment_in=ShipmentCreate(
-        lot_ids=story.lots["exported"], container_no=EXPORT_CONTAINER, port_of_loading="VNCLI",
-        destination_country="NL", shipped_on=day, documents=[
-            _doc("bill_of_lading:ONEY-CLI-RTM-2026-22871"), _doc("certificate_of_origin:VCCI-HCM-2026-118204"),
-            _doc("fumigation_certificate:VFC-2026-06-4471"), _doc("aflatoxin_test:QUATEST3-2026-7729")]))
+    record_shipment(
+        story.session,
+        shipper=story.parties[TRADER],
+        shipment_in=ShipmentCreate(
+            lot_ids=story.lots["exported"],
+            container_no=EXPORT_CONTAINER,
+            port_of_loading="VNCLI",
+            destination_country="NL",
+            shipped_on=day,
+            documents=[
+                _doc("bill_of_lading:ONEY-CLI-RTM-2026-22871"),
+                _doc("certificate_of_origin:VCCI-HCM-2026-118204"),
+                _doc("fumigation_certificate:VFC-2026-06-4471"),
+                _doc("aflatoxin_test:QUATEST3-2026-7729"),
+            ],
+        ),
+    )
 
 
 def schedule_processing(story: Story, farms: list[tuple[str, str]], base_url: str) -> None:

@@ -24,7 +24,9 @@ SHARED = ROOT.parent / "shared"
 
 
 def pytest_report_header() -> str:
-    return f"database backends: {', '.join(BACKENDS)}" + ("" if PG_URL else " (set CASHEW_TEST_DATABASE_URL for PostgreSQL)")
+    return f"database backends: {', '.join(BACKENDS)}" + (
+        "" if PG_URL else " (set CASHEW_TEST_DATABASE_URL for PostgreSQL)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +81,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN, log_origin="test.cashew.local/ledger",
-                    log_key_file=tmp_path / "keys" / "log.key", public_base_url="http://testserver",
-                    _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        database_url=database_url,
+        admin_token=ADMIN_TOKEN,
+        log_origin="test.cashew.local/ledger",
+        log_key_file=tmp_path / "keys" / "log.key",
+        public_base_url="http://testserver",
+        _env_file=None,
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture

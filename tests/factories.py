@@ -42,9 +42,15 @@ def square(lon: float, lat: float, hectares: float) -> dict[str, Any]:
 
 def farm_body(**overrides: Any) -> dict[str, Any]:
     n = next(_seq)
-    body = {"name": f"Vườn điều {n}", "district": "bu-dang", "commune": "Đức Liễu", "area_ha": 2.0,
-            "geometry": {"type": "Point", "coordinates": [BU_DANG[0] + n * 0.001, BU_DANG[1]]},
-            "planted_year": 2012, "variety": "PN1"}
+    body = {
+        "name": f"Vườn điều {n}",
+        "district": "bu-dang",
+        "commune": "Đức Liễu",
+        "area_ha": 2.0,
+        "geometry": {"type": "Point", "coordinates": [BU_DANG[0] + n * 0.001, BU_DANG[1]]},
+        "planted_year": 2012,
+        "variety": "PN1",
+    }
     return body | overrides
 
 
@@ -78,8 +84,14 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 # --- processing --------------------------------------------------------------------
 CONTAINER = "CSQU3054383"  # a valid ISO 6346 number (check digit 3)
-CUTTING_TEST = {"sample_g": 1000, "nut_count": 180, "good_kernel_g": 280, "spotted_kernel_g": 10,
-                "reject_kernel_g": 5, "moisture_pct": 9}  # ≈ 50.3 lbs, 180 nuts/kg
+CUTTING_TEST = {
+    "sample_g": 1000,
+    "nut_count": 180,
+    "good_kernel_g": 280,
+    "spotted_kernel_g": 10,
+    "reject_kernel_g": 5,
+    "moisture_pct": 9,
+}  # ≈ 50.3 lbs, 180 nuts/kg
 
 
 def ok(response: Any, status: int = 201) -> dict[str, Any]:
@@ -89,26 +101,49 @@ def ok(response: Any, status: int = 201) -> dict[str, Any]:
 
 def farm_lot(client: TestClient, farmer: dict[str, Any], quantity_kg: float = 2000, **farm: Any) -> str:
     """A farmer's raw-nut lot from a fresh 5 ha farm."""
-    made = make_farm(client, farmer, area_ha=5.0, geometry=square(*BU_DANG, 5.0), **farm) if not farm.get("geometry") \
+    made = (
+        make_farm(client, farmer, area_ha=5.0, geometry=square(*BU_DANG, 5.0), **farm)
+        if not farm.get("geometry")
         else make_farm(client, farmer, **farm)
+    )
     return log_harvest(client, farmer, made["id"], quantity_kg=quantity_kg)["lot_id"]  # type: ignore[no-any-return]
 
 
-def deliver(client: TestClient, sender: dict[str, Any], recipient: dict[str, Any], lot_id: str,
-            quantity_kg: float, received_kg: float | None = None) -> str:
+def deliver(
+    client: TestClient,
+    sender: dict[str, Any],
+    recipient: dict[str, Any],
+    lot_id: str,
+    quantity_kg: float,
+    received_kg: float | None = None,
+) -> str:
     """Dispatch and receive; returns the lot id that travelled."""
-    transfer = ok(client.post(f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": recipient["id"],
-                                                                       "quantity_kg": quantity_kg},
-                              headers=sender["headers"]))
-    ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive",
-                   json={"received_kg": quantity_kg if received_kg is None else received_kg},
-                   headers=recipient["headers"]), 200)
+    transfer = ok(
+        client.post(
+            f"/api/v1/lots/{lot_id}/dispatch",
+            json={"to_party_id": recipient["id"], "quantity_kg": quantity_kg},
+            headers=sender["headers"],
+        )
+    )
+    ok(
+        client.post(
+            f"/api/v1/transfers/{transfer['id']}/receive",
+            json={"received_kg": quantity_kg if received_kg is None else received_kg},
+            headers=recipient["headers"],
+        ),
+        200,
+    )
     return transfer["lot_id"]  # type: ignore[no-any-return]
 
 
 def import_lot(client: TestClient, party: dict[str, Any], quantity_kg: float = 26000, country: str = "CI") -> str:
-    body = {"quantity_kg": quantity_kg, "origin_country": country, "supplier": "Abidjan Cashew Export SA",
-            "container_no": CONTAINER, "documents": [{"type": "bill_of_lading", "sha256": "ab" * 32}]}
+    body = {
+        "quantity_kg": quantity_kg,
+        "origin_country": country,
+        "supplier": "Abidjan Cashew Export SA",
+        "container_no": CONTAINER,
+        "documents": [{"type": "bill_of_lading", "sha256": "ab" * 32}],
+    }
     return ok(client.post("/api/v1/lots/import", json=body, headers=party["headers"]))["lot_id"]  # type: ignore[no-any-return]
 
 

@@ -18,8 +18,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path,
-                timeout: float = 30) -> Iterator[str]:
+def live_server(
+    args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path, timeout: float = 30
+) -> Iterator[str]:
     """Start ``args`` (a server listening on ``port``), wait until it answers, yield its base URL, stop it."""
     url = f"http://127.0.0.1:{port}"
     with open(log, "w") as out:

@@ -8,8 +8,19 @@ import pytest
 from tests.conftest import ROOT
 
 FORBIDDEN = {
-    "ledger": {"traceability", "api", "cli", "seeds", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic",
-               "pydantic_settings", "httpx"},
+    "ledger": {
+        "traceability",
+        "api",
+        "cli",
+        "seeds",
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+        "sqlmodel",
+        "pydantic",
+        "pydantic_settings",
+        "httpx",
+    },
     "traceability": {"api", "cli", "seeds", "fastapi", "starlette", "uvicorn", "httpx"},
     "api": {"cli", "seeds"},
 }

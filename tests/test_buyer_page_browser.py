@@ -61,16 +61,27 @@ def server(tmp_path: Path) -> Iterator[Server]:
     """``cashew serve`` on a fresh SQLite file (it migrates the database when it starts)."""
     port, db_url = free_port(), f"sqlite:///{tmp_path}/data/cashew.db"
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CASHEW_DATABASE_URL": db_url, "CASHEW_LOG_KEY_FILE": str(tmp_path / "data" / "log.key"),
-           "CASHEW_ADMIN_TOKEN": ADMIN["Authorization"].split()[1]}
-    with live_server([CASHEW, "serve", "--port", str(port)], port=port, env=env, cwd=ROOT,
-                     log=tmp_path / "server.log", timeout=30):
+    env = {
+        **os.environ,
+        "CASHEW_DATABASE_URL": db_url,
+        "CASHEW_LOG_KEY_FILE": str(tmp_path / "data" / "log.key"),
+        "CASHEW_ADMIN_TOKEN": ADMIN["Authorization"].split()[1],
+    }
+    with live_server(
+        [CASHEW, "serve", "--port", str(port)], port=port, env=env, cwd=ROOT, log=tmp_path / "server.log", timeout=30
+    ):
         yield Server(url, db_url, env)
 
 
 # --- demo-like data, built through the HTTP API --------------------------------------------------
-VIETGAP = [{"scheme": "vietgap", "certificate_no": "VietGAP-TT-24-09-70-0031", "valid_from": "2025-01-01",
-            "valid_to": "2027-12-31"}]
+VIETGAP = [
+    {
+        "scheme": "vietgap",
+        "certificate_no": "VietGAP-TT-24-09-70-0031",
+        "valid_from": "2025-01-01",
+        "valid_to": "2027-12-31",
+    }
+]
 # (district, hectares, [(harvested_on, kg)…], cutting test: good g, spotted g, nuts in 1 kg)
 FARMS = [
     ("bu-dang", 2.4, [("2026-02-21", 1850), ("2026-03-12", 1320)], (292, 12, 176)),
@@ -89,8 +100,14 @@ def post(http: httpx.Client, path: str, body: dict[str, Any], key: str | None = 
 
 
 # The batch's outputs from 12,440 kg of raw nuts: 24.5 % kernel in four grades, shell and testa.
-OUTPUTS = [("kernel", "W320", 1830), ("kernel", "W240", 610), ("kernel", "WS", 300), ("kernel", "LP", 308),
-           ("shell", None, 8708), ("testa", None, 300)]
+OUTPUTS = [
+    ("kernel", "W320", 1830),
+    ("kernel", "W240", 610),
+    ("kernel", "WS", 300),
+    ("kernel", "LP", 308),
+    ("shell", None, 8708),
+    ("testa", None, 300),
+]
 
 
 def delivered_raw_nuts(http: httpx.Client, processor: dict[str, Any]) -> list[dict[str, Any]]:
@@ -99,19 +116,46 @@ def delivered_raw_nuts(http: httpx.Client, processor: dict[str, Any]) -> list[di
     for n, (district, hectares, harvests, (good, spotted, nuts)) in enumerate(FARMS):
         farmer = post(http, "/api/v1/parties", {"name": f"Nông hộ {n + 1}", "role": "farmer", "district": district})
         place = DISTRICTS[district]
-        farm = post(http, "/api/v1/farms", {
-            "name": f"Vườn điều {n + 1}", "district": district, "commune": "—", "area_ha": hectares,
-            "geometry": square(place.lon + 0.02 * n, place.lat, hectares), "certifications": VIETGAP},
-            farmer["api_key"])
+        farm = post(
+            http,
+            "/api/v1/farms",
+            {
+                "name": f"Vườn điều {n + 1}",
+                "district": district,
+                "commune": "—",
+                "area_ha": hectares,
+                "geometry": square(place.lon + 0.02 * n, place.lat, hectares),
+                "certifications": VIETGAP,
+            },
+            farmer["api_key"],
+        )
         for day, kg in harvests:
-            lot_id = post(http, "/api/v1/harvests", {"farm_id": farm["id"], "harvested_on": day, "quantity_kg": kg,
-                                                     "moisture_pct": 9.2}, farmer["api_key"])["lot_id"]
-            transfer = post(http, f"/api/v1/lots/{lot_id}/dispatch",
-                            {"to_party_id": processor["id"], "quantity_kg": kg}, farmer["api_key"])
+            lot_id = post(
+                http,
+                "/api/v1/harvests",
+                {"farm_id": farm["id"], "harvested_on": day, "quantity_kg": kg, "moisture_pct": 9.2},
+                farmer["api_key"],
+            )["lot_id"]
+            transfer = post(
+                http,
+                f"/api/v1/lots/{lot_id}/dispatch",
+                {"to_party_id": processor["id"], "quantity_kg": kg},
+                farmer["api_key"],
+            )
             post(http, f"/api/v1/transfers/{transfer['id']}/receive", {"received_kg": kg}, processor["api_key"], 200)
-            post(http, f"/api/v1/lots/{lot_id}/quality-tests", {
-                "sample_g": 1000, "nut_count": nuts, "good_kernel_g": good, "spotted_kernel_g": spotted,
-                "reject_kernel_g": 6, "moisture_pct": 9.2}, processor["api_key"])
+            post(
+                http,
+                f"/api/v1/lots/{lot_id}/quality-tests",
+                {
+                    "sample_g": 1000,
+                    "nut_count": nuts,
+                    "good_kernel_g": good,
+                    "spotted_kernel_g": spotted,
+                    "reject_kernel_g": 6,
+                    "moisture_pct": 9.2,
+                },
+                processor["api_key"],
+            )
             inputs.append({"lot_id": lot_id, "quantity_kg": kg})
     return inputs
 
@@ -119,13 +163,24 @@ def delivered_raw_nuts(http: httpx.Client, processor: dict[str, Any]) -> list[di
 def demo_kernel_lot(server: Server) -> tuple[str, str]:
     """A W320 lot of VietGAP kernels from five farms in four legacy districts; (gtin, lot_id)."""
     with httpx.Client(base_url=server.url, timeout=30) as http:
-        processor = post(http, "/api/v1/parties", {"name": "Công ty TNHH Chế biến Hạt điều Đồng Xoài",
-                                                   "role": "processor", "district": "dong-xoai",
-                                                   "gs1_company_prefix": "8935412"})
+        processor = post(
+            http,
+            "/api/v1/parties",
+            {
+                "name": "Công ty TNHH Chế biến Hạt điều Đồng Xoài",
+                "role": "processor",
+                "district": "dong-xoai",
+                "gs1_company_prefix": "8935412",
+            },
+        )
         outputs = [{"product": p, "grade": g, "quantity_kg": kg} for p, g, kg in OUTPUTS]
         inputs = delivered_raw_nuts(http, processor)
-        made = post(http, "/api/v1/batches", {"processed_on": "2026-05-06", "inputs": inputs, "outputs": outputs},
-                    processor["api_key"])
+        made = post(
+            http,
+            "/api/v1/batches",
+            {"processed_on": "2026-05-06", "inputs": inputs, "outputs": outputs},
+            processor["api_key"],
+        )
         lot_id = next(o["lot_id"] for o in made["outputs"] if o["grade"] == "W320")
     engine = make_engine(server.db_url)
     try:
@@ -138,9 +193,20 @@ def demo_kernel_lot(server: Server) -> tuple[str, str]:
 
 
 def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage", "--hide-scrollbars", "--accept-lang=vi-VN,vi", f"--user-data-dir={profile}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--accept-lang=vi-VN,vi",
+        f"--user-data-dir={profile}",
+    ]
     return subprocess.run([browser, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
@@ -164,8 +230,14 @@ def test_the_page_renders_on_a_phone(browser: str, server: Server, tmp_path: Pat
     assert top_bar == (0x1F, 0x5A, 0x3B), f"the page's stylesheet was not applied (top bar is {top_bar})"
 
     dom = run_chromium(browser, tmp_path / "profile-dom", "--dump-dom", url).stdout
-    for text in ("W320", "Hạt điều nhân", "Bù Đăng", "Bù Gia Mập", "VietGAP",
-                 "Công ty TNHH Chế biến Hạt điều Đồng Xoài"):
+    for text in (
+        "W320",
+        "Hạt điều nhân",
+        "Bù Đăng",
+        "Bù Gia Mập",
+        "VietGAP",
+        "Công ty TNHH Chế biến Hạt điều Đồng Xoài",
+    ):
         assert text in dom, text
 
     if target := os.environ.get(SCREENSHOT_ENV):
@@ -187,12 +259,15 @@ def test_the_dashboard_renders_offline_with_every_chart(browser: str, server: Se
     """``make run``'s dashboard: the demo loaded by ``cashew seed demo``, drawn with nothing from the internet."""
     from seeds.demo_data import DEMO_PARTIES
 
-    seeded = subprocess.run([CASHEW, "seed", "demo"], env=server.env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    seeded = subprocess.run(
+        [CASHEW, "seed", "demo"], env=server.env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     url = f"{server.url}/dashboard"
     shot = tmp_path / "dashboard.png"
-    done = run_chromium(browser, tmp_path / "profile", f"--window-size={DESKTOP_WIDTH},1800", f"--screenshot={shot}", url)
+    done = run_chromium(
+        browser, tmp_path / "profile", f"--window-size={DESKTOP_WIDTH},1800", f"--screenshot={shot}", url
+    )
     assert shot.exists(), done.stderr[-2000:]
     with Image.open(shot) as image:
         top_bar = image.convert("RGB").getpixel((5, 5))
@@ -201,8 +276,19 @@ def test_the_dashboard_renders_offline_with_every_chart(browser: str, server: Se
 
     dom = run_chromium(browser, tmp_path / "profile-dom", "--dump-dom", url).stdout
     assert dom.count("<svg") == 5  # monthly flows, districts, grades, imports, exports
-    for text in ("Ngành điều", "Dòng chảy theo tháng", "Bù Đăng", "Lộc Ninh", "W320", "Bờ Biển Ngà", "Ghana",
-                 "Campuchia", "Hà Lan", "Hoa Kỳ", "Trung Quốc"):
+    for text in (
+        "Ngành điều",
+        "Dòng chảy theo tháng",
+        "Bù Đăng",
+        "Lộc Ninh",
+        "W320",
+        "Bờ Biển Ngà",
+        "Ghana",
+        "Campuchia",
+        "Hà Lan",
+        "Hoa Kỳ",
+        "Trung Quốc",
+    ):
         assert text in dom, text
     assert "Chưa có số liệu" not in dom  # every chart has data
     for party in DEMO_PARTIES:

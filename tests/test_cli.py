@@ -18,8 +18,12 @@ CASHEW = str(Path(sys.executable).parent / "cashew")
 
 
 def env_for(tmp_path: Path, url: str | None = None) -> dict[str, str]:
-    return {**os.environ, "CASHEW_DATABASE_URL": url or f"sqlite:///{tmp_path}/data/cashew.db",
-            "CASHEW_LOG_KEY_FILE": str(tmp_path / "data" / "log.key"), "CASHEW_ADMIN_TOKEN": "cli-admin"}
+    return {
+        **os.environ,
+        "CASHEW_DATABASE_URL": url or f"sqlite:///{tmp_path}/data/cashew.db",
+        "CASHEW_LOG_KEY_FILE": str(tmp_path / "data" / "log.key"),
+        "CASHEW_ADMIN_TOKEN": "cli-admin",
+    }
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -30,8 +34,14 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 def server(tmp_path: Path) -> Iterator[str]:
     """``cashew serve --workers 2`` on an empty database (it must migrate it first)."""
     port = free_port()
-    with live_server([CASHEW, "serve", "--port", str(port), "--workers", "2"], port=port, env=env_for(tmp_path),
-                     cwd=ROOT, log=tmp_path / "server.log", timeout=30) as base:
+    with live_server(
+        [CASHEW, "serve", "--port", str(port), "--workers", "2"],
+        port=port,
+        env=env_for(tmp_path),
+        cwd=ROOT,
+        log=tmp_path / "server.log",
+        timeout=30,
+    ) as base:
         yield base
 
 
@@ -41,8 +51,19 @@ class TestCommands:
         upgraded = run(["db", "upgrade"], env)
         assert upgraded.returncode == 0, upgraded.stderr
         assert run(["db", "upgrade"], env).returncode == 0  # idempotent
-        created = run(["parties", "create", "--role", "processor", "--name", "Công ty Điều Bình Phước",
-                       "--gs1-company-prefix", "8935012"], env)
+        created = run(
+            [
+                "parties",
+                "create",
+                "--role",
+                "processor",
+                "--name",
+                "Công ty Điều Bình Phước",
+                "--gs1-company-prefix",
+                "8935012",
+            ],
+            env,
+        )
         assert created.returncode == 0, created.stderr
         party = json.loads(created.stdout)
         assert party["role"] == "processor" and party["api_key"].startswith("ck_")
@@ -72,16 +93,33 @@ class TestServe:
 
     def test_two_workers_share_one_log(self, server: str) -> None:
         admin = {"Authorization": "Bearer cli-admin"}
-        key = httpx.post(f"{server}/api/v1/parties", json={"name": "Chị Hoa", "role": "farmer"}, headers=admin).json()["api_key"]
+        key = httpx.post(f"{server}/api/v1/parties", json={"name": "Chị Hoa", "role": "farmer"}, headers=admin).json()[
+            "api_key"
+        ]
         headers = {"Authorization": f"Bearer {key}"}
-        farm = httpx.post(f"{server}/api/v1/farms", headers=headers, json={
-            "name": "Vườn", "district": "phu-rieng", "commune": "Phú Trung", "area_ha": 3,
-            "geometry": {"type": "Point", "coordinates": [106.93, 11.72]}}).json()
+        farm = httpx.post(
+            f"{server}/api/v1/farms",
+            headers=headers,
+            json={
+                "name": "Vườn",
+                "district": "phu-rieng",
+                "commune": "Phú Trung",
+                "area_ha": 3,
+                "geometry": {"type": "Point", "coordinates": [106.93, 11.72]},
+            },
+        ).json()
         indices = set()
         with httpx.Client(base_url=server, headers=headers) as http:
             for day in range(1, 21):
-                response = http.post("/api/v1/harvests", json={"farm_id": farm["id"], "harvested_on": f"2026-03-{day:02d}",
-                                                               "quantity_kg": 150, "moisture_pct": 9})
+                response = http.post(
+                    "/api/v1/harvests",
+                    json={
+                        "farm_id": farm["id"],
+                        "harvested_on": f"2026-03-{day:02d}",
+                        "quantity_kg": 150,
+                        "moisture_pct": 9,
+                    },
+                )
                 assert response.status_code == 201
                 indices.add(response.json()["ledger"]["index"])
         size = int(httpx.get(f"{server}/ledger/checkpoint").text.split("\n")[1])

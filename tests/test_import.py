@@ -50,26 +50,49 @@ def cashew(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPr
 def server(tmp_path: Path) -> Iterator[Server]:
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASHEW_")} | {
-        "CASHEW_DATABASE_URL": db_url, "CASHEW_LOG_KEY_FILE": str(tmp_path / "log.key"),
-        "CASHEW_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(ROOT),
+        "CASHEW_DATABASE_URL": db_url,
+        "CASHEW_LOG_KEY_FILE": str(tmp_path / "log.key"),
+        "CASHEW_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PYTHONPATH": str(ROOT),
     }
     upgraded = cashew("db", "upgrade", env=env, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with live_server(args, port=port, env=env, cwd=tmp_path, log=tmp_path / "server.log", timeout=20) as url:
         yield Server(url, env, db_url)
 
 
 def farmer_with_farm(server: Server) -> tuple[str, str]:
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    party = httpx.post(f"{server.url}/api/v1/parties", headers=admin,
-                       json={"name": "Nguyễn Thị Hạnh", "role": "farmer", "district": "phu-rieng"})
+    party = httpx.post(
+        f"{server.url}/api/v1/parties",
+        headers=admin,
+        json={"name": "Nguyễn Thị Hạnh", "role": "farmer", "district": "phu-rieng"},
+    )
     assert party.status_code == 201, party.text
     key = party.json()["api_key"]
-    farm = httpx.post(f"{server.url}/api/v1/farms", headers={"Authorization": f"Bearer {key}"}, json={
-        "name": "Vườn điều Long Hà", "district": "phu-rieng", "commune": "Long Hà", "area_ha": 2.5,
-        "geometry": {"type": "Point", "coordinates": [106.921, 11.735]}})
+    farm = httpx.post(
+        f"{server.url}/api/v1/farms",
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "name": "Vườn điều Long Hà",
+            "district": "phu-rieng",
+            "commune": "Long Hà",
+            "area_ha": 2.5,
+            "geometry": {"type": "Point", "coordinates": [106.921, 11.735]},
+        },
+    )
     assert farm.status_code == 201, farm.text
     return key, farm.json()["id"]
 
@@ -78,12 +101,19 @@ class TestImportHarvests:
     def test_good_rows_are_created_once_and_bad_rows_reported(self, server: Server, tmp_path: Path) -> None:
         key, farm_id = farmer_with_farm(server)
         csv_file = tmp_path / "harvests.csv"
-        csv_file.write_text(HEADER + "\n".join([
-            f"{farm_id},2026-03-02,850.5,9.5,đợt 1",
-            f"{farm_id},2026-03-09,abc,9.0,",
-            f"{farm_id},2026-03-16,1200,10,",
-            f"{farm_id},2026-03-23,300.25,45,ướt",
-        ]) + "\n", encoding="utf-8")
+        csv_file.write_text(
+            HEADER
+            + "\n".join(
+                [
+                    f"{farm_id},2026-03-02,850.5,9.5,đợt 1",
+                    f"{farm_id},2026-03-09,abc,9.0,",
+                    f"{farm_id},2026-03-16,1200,10,",
+                    f"{farm_id},2026-03-23,300.25,45,ướt",
+                ]
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         size_before = server.ledger_size()
         args = ("import", "harvests", str(csv_file), "--api", server.url, "--token", key)
 
@@ -120,8 +150,17 @@ class TestUsageErrors:
         csv_file = tmp_path / "bad.csv"
         csv_file.write_text("farm_id,harvested_on,quantity_kg\nF-1,2026-03-02,850\n", encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASHEW_")} | {"PYTHONPATH": str(ROOT)}
-        result = cashew("import", "harvests", str(csv_file), "--api", f"http://127.0.0.1:{free_port()}",
-                        "--token", "ck_x", env=env, cwd=tmp_path)
+        result = cashew(
+            "import",
+            "harvests",
+            str(csv_file),
+            "--api",
+            f"http://127.0.0.1:{free_port()}",
+            "--token",
+            "ck_x",
+            env=env,
+            cwd=tmp_path,
+        )
         assert result.returncode == 2
         assert "missing column(s) moisture_pct" in result.stderr
 

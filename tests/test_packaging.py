@@ -21,7 +21,7 @@ def test_compose_has_db_and_api_with_migrations_at_start() -> None:
 
 def test_image_runs_the_command_make_run_uses() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    cmd = re.search(r'^CMD \[(.*)\]$', dockerfile, re.M)
+    cmd = re.search(r"^CMD \[(.*)\]$", dockerfile, re.M)
     assert cmd is not None and cmd.group(1).startswith('"cashew", "serve"')
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^\t\$\(BIN\)/cashew serve ", makefile, re.M)

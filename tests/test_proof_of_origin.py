@@ -28,28 +28,82 @@ def verify(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def bundle(client: TestClient, tmp_path: Path) -> dict[str, Any]:
     processor = make_party(client, role="processor", gs1_company_prefix="8935412", name="Công ty Chế biến Kín")
     farmers = [make_party(client, name=name) for name in FARMER_NAMES]
-    raw = [deliver(client, f, processor, farm_lot(client, f, 2000, district=d, geometry=square(*c, 5.0), area_ha=5.0,
-                                                  name=f"Vườn của {n}"), 2000, 1990)
-           for f, n, d, c in zip(farmers, FARMER_NAMES, ("bu-dang", "dong-phu"), (BU_DANG, DONG_PHU), strict=True)]
+    raw = [
+        deliver(
+            client,
+            f,
+            processor,
+            farm_lot(client, f, 2000, district=d, geometry=square(*c, 5.0), area_ha=5.0, name=f"Vườn của {n}"),
+            2000,
+            1990,
+        )
+        for f, n, d, c in zip(farmers, FARMER_NAMES, ("bu-dang", "dong-phu"), (BU_DANG, DONG_PHU), strict=True)
+    ]
     client.post("/api/v1/harvests", json={}, headers=farmers[0]["headers"])  # a refused request leaves no trace
     imported = import_lot(client, processor, 6000)
-    batch = ok(client.post("/api/v1/batches", headers=processor["headers"], json={
-        "inputs": [{"lot_id": raw[0], "quantity_kg": 1990}, {"lot_id": raw[1], "quantity_kg": 1990},
-                   {"lot_id": imported, "quantity_kg": 6000}],
-        "outputs": [{"product": "kernel", "grade": "W320", "quantity_kg": 2400}, {"product": "shell", "quantity_kg": 7000}]}))
+    batch = ok(
+        client.post(
+            "/api/v1/batches",
+            headers=processor["headers"],
+            json={
+                "inputs": [
+                    {"lot_id": raw[0], "quantity_kg": 1990},
+                    {"lot_id": raw[1], "quantity_kg": 1990},
+                    {"lot_id": imported, "quantity_kg": 6000},
+                ],
+                "outputs": [
+                    {"product": "kernel", "grade": "W320", "quantity_kg": 2400},
+                    {"product": "shell", "quantity_kg": 7000},
+                ],
+            },
+        )
+    )
     kernel = batch["outputs"][0]["lot_id"]
     trader = make_party(client, role="trader", name="Công ty Thương mại Kín")
-    listing = ok(client.post("/api/v1/listings", headers=processor["headers"], json={
-        "lot_id": kernel, "quantity_kg": 2000, "price": "3.05", "currency": "USD", "unit": "lb", "incoterm": "FOB",
-        "port": "VNSGN"}))
-    offer = ok(client.post(f"/api/v1/listings/{listing['id']}/offers", headers=trader["headers"],
-                           json={"quantity_kg": 1360.8, "price": "3.01"}))  # 60 cartons of 50 lb
+    listing = ok(
+        client.post(
+            "/api/v1/listings",
+            headers=processor["headers"],
+            json={
+                "lot_id": kernel,
+                "quantity_kg": 2000,
+                "price": "3.05",
+                "currency": "USD",
+                "unit": "lb",
+                "incoterm": "FOB",
+                "port": "VNSGN",
+            },
+        )
+    )
+    offer = ok(
+        client.post(
+            f"/api/v1/listings/{listing['id']}/offers",
+            headers=trader["headers"],
+            json={"quantity_kg": 1360.8, "price": "3.01"},
+        )
+    )  # 60 cartons of 50 lb
     sale = ok(client.post(f"/api/v1/offers/{offer['id']}/accept", headers=processor["headers"]), 200)
     bought = sale["transfer"]["lot_id"]
-    ok(client.post(f"/api/v1/transfers/{sale['transfer']['id']}/receive", json={"received_kg": 1360.8},
-                   headers=trader["headers"]), 200)
-    ok(client.post("/api/v1/shipments", headers=trader["headers"], json={
-        "lot_ids": [bought], "container_no": "TGHU9053122", "port_of_loading": "VNCLI", "destination_country": "NL"}))
+    ok(
+        client.post(
+            f"/api/v1/transfers/{sale['transfer']['id']}/receive",
+            json={"received_kg": 1360.8},
+            headers=trader["headers"],
+        ),
+        200,
+    )
+    ok(
+        client.post(
+            "/api/v1/shipments",
+            headers=trader["headers"],
+            json={
+                "lot_ids": [bought],
+                "container_no": "TGHU9053122",
+                "port_of_loading": "VNCLI",
+                "destination_country": "NL",
+            },
+        )
+    )
     response = client.get(f"/api/v1/lots/{bought}/provenance")  # anonymous
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
@@ -80,8 +134,18 @@ class TestProofOfOrigin:
 
     def test_no_names_phones_or_prices(self, bundle: dict[str, Any]) -> None:
         text = json.dumps({k: v for k, v in bundle.items() if not k.startswith("_")}, ensure_ascii=False)
-        for secret in [*FARMER_NAMES, "Vườn của", "Công ty Chế biến Kín", "Công ty Thương mại Kín", PHONE, "\"3.05\"", "\"3.01\"",
-                       '"price"', '"contract"', '"listing"']:
+        for secret in [
+            *FARMER_NAMES,
+            "Vườn của",
+            "Công ty Chế biến Kín",
+            "Công ty Thương mại Kín",
+            PHONE,
+            '"3.05"',
+            '"3.01"',
+            '"price"',
+            '"contract"',
+            '"listing"',
+        ]:
             assert secret not in text, secret
 
     def test_a_changed_quantity_is_caught(self, bundle: dict[str, Any]) -> None:
@@ -107,7 +171,9 @@ class TestProofOfOrigin:
         raw[0] ^= 1
         batch["proof"][0] = base64.b64encode(bytes(raw)).decode()
         result = verify(save(forged, "forged.json"))
-        assert result.returncode == 1 and f"record batch {batch['entry']['id']} at index {batch['index']}" in result.stdout
+        assert (
+            result.returncode == 1 and f"record batch {batch['entry']['id']} at index {batch['index']}" in result.stdout
+        )
 
     def test_a_checkpoint_re_signed_with_another_key_is_caught(self, bundle: dict[str, Any]) -> None:
         forged = copy.deepcopy(bundle)

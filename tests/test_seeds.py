@@ -62,8 +62,9 @@ class TestLoadDemo:
         assert {f["district"] for f in farms} == {"bu-dang", "bu-gia-map", "phu-rieng", "dong-phu", "loc-ninh"}
         assert any(f["certifications"] for f in farms)
 
-    def test_records_and_ledger_entries_match_the_plans(self, settings: Settings, client: TestClient,
-                                                        engine: Engine) -> None:
+    def test_records_and_ledger_entries_match_the_plans(
+        self, settings: Settings, client: TestClient, engine: Engine
+    ) -> None:
         load_demo(settings)
         counts = table_counts(engine)
         harvests = sum(len(harvest_plan(f)) for f in ALL_FARMS)
@@ -73,8 +74,15 @@ class TestLoadDemo:
         # four batches: five kernel grades, shell and testa each; two parts for the trader; three imports
         kernels_and_byproducts = 4 * 7 + 2
         assert (counts["farm"], counts["harvest"], counts["lot"], counts["farm_input"], counts["correction"]) == (
-            len(ALL_FARMS), harvests, harvests + 3 + kernels_and_byproducts, inputs, 1)
-        cooperative = harvests - tam - sum(len(harvest_plan(f)) for f in OVERSIGHT_FARMS if f.owner != "ck_demo_farmer_tam")
+            len(ALL_FARMS),
+            harvests,
+            harvests + 3 + kernels_and_byproducts,
+            inputs,
+            1,
+        )
+        cooperative = (
+            harvests - tam - sum(len(harvest_plan(f)) for f in OVERSIGHT_FARMS if f.owner != "ck_demo_farmer_tam")
+        )
         # Đồng Xoài: every cooperative lot delivered (dispatch + receipt), one import, a cutting test per farm and
         # the import, two batches, a label for each of 10 kernel lots; two listings, each sold (split, dispatch,
         # contract, receipt); one shipment
@@ -89,15 +97,26 @@ class TestLoadDemo:
         load_demo(settings)
         regulator = next(p for p in DEMO_PARTIES if p.role == "regulator")
         alerts = client.get("/api/v1/oversight/alerts", headers=auth(regulator.key)).json()["items"]
-        assert sorted(a["kind"] for a in alerts) == sorted([
-            "farm_yield_high", "plot_overlap", "batch_yield_high", "transit_loss", "origin_claim_exceeds_input",
-            "certificate_expired", "ledger_integrity"])
+        assert sorted(a["kind"] for a in alerts) == sorted(
+            [
+                "farm_yield_high",
+                "plot_overlap",
+                "batch_yield_high",
+                "transit_loss",
+                "origin_claim_exceeds_input",
+                "certificate_expired",
+                "ledger_integrity",
+            ]
+        )
         assert [a["kind"] for a in alerts if a["acknowledgement"]] == ["transit_loss"]
         audit = client.post("/api/v1/oversight/audits", headers=auth(regulator.key)).json()
         (problem,) = audit["problems"]  # the one farm input the demo altered behind the ledger
         assert problem["record_type"] == "farm_input"
         (integrity,) = [a for a in alerts if a["kind"] == "ledger_integrity"]
-        assert (integrity["subject_id"], integrity["detail"]["ledger_index"]) == (problem["record_id"], problem["ledger_index"])
+        assert (integrity["subject_id"], integrity["detail"]["ledger_index"]) == (
+            problem["record_id"],
+            problem["ledger_index"],
+        )
 
     def test_harvests_are_realistic_and_in_the_past(self, settings: Settings, engine: Engine) -> None:
         load_demo(settings)
@@ -133,8 +152,9 @@ class TestIdempotent:
 
 
 class TestDeterministic:
-    def test_two_fresh_databases_give_the_same_signed_root(self, settings: Settings, sqlite_template: Path,
-                                                           tmp_path: Path) -> None:
+    def test_two_fresh_databases_give_the_same_signed_root(
+        self, settings: Settings, sqlite_template: Path, tmp_path: Path
+    ) -> None:
         """The test database (SQLite, or PostgreSQL when configured) against another fresh SQLite file."""
         other_db = tmp_path / "other.db"
         shutil.copy(sqlite_template, other_db)
@@ -147,8 +167,7 @@ class TestDeterministic:
 
 
 class TestBanner:
-    def test_banner_lists_urls_keys_and_a_lot_the_farmer_can_read(self, settings: Settings,
-                                                                   client: TestClient) -> None:
+    def test_banner_lists_urls_keys_and_a_lot_the_farmer_can_read(self, settings: Settings, client: TestClient) -> None:
         load_demo(settings)
         text = banner("http://127.0.0.1:8000/", settings)
         for path in ("/docs", "/dashboard", "/ledger/checkpoint"):

@@ -25,8 +25,7 @@ CASHEW = str(Path(sys.executable).parent / "cashew")
 
 
 def verify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CASHEW, "verify", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run([CASHEW, "verify", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
 
 
 def save(tmp_path: Path, bundle: object, name: str = "bundle.json") -> str:
@@ -47,8 +46,11 @@ def serve() -> Iterator[Callable[[dict[str, Route]], str]]:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
-                status, content_type, body = routes[url.path](parse_qs(url.query)) if url.path in routes else (
-                    404, "application/json", b'{"error": "not_found", "detail": "no such page"}')
+                status, content_type, body = (
+                    routes[url.path](parse_qs(url.query))
+                    if url.path in routes
+                    else (404, "application/json", b'{"error": "not_found", "detail": "no such page"}')
+                )
                 self.send_response(status)
                 if status in (301, 302, 307):
                     self.send_header("Location", body.decode())
@@ -81,6 +83,7 @@ def consistency_route(log: Log) -> Route:
         first, second = int(query["first"][0]), int(query["second"][0])
         proof = [b64(h) for h in log.store.consistency_proof(first, second)]
         return 200, "application/json", json.dumps({"first": first, "second": second, "proof": proof}).encode()
+
     return answer
 
 
@@ -110,8 +113,15 @@ class TestFile:
         result = verify(save(tmp_path, bundle), "--json")
         report = json.loads(result.stdout)
         assert result.returncode == 1 and report["valid"] is False
-        assert report["failures"] == [{"check": "inclusion", "record_type": "batch", "record_id": "B-0001",
-                                       "index": log.index["B-0001"], "reason": report["failures"][0]["reason"]}]
+        assert report["failures"] == [
+            {
+                "check": "inclusion",
+                "record_type": "batch",
+                "record_id": "B-0001",
+                "index": log.index["B-0001"],
+                "reason": report["failures"][0]["reason"],
+            }
+        ]
 
     def test_a_pinned_key(self, tmp_path: Path, log: Log, bundle: dict[str, Any]) -> None:
         path = save(tmp_path, bundle)
@@ -177,8 +187,9 @@ class TestUrl:
         saved.write_text(log.checkpoint())
         old_size = log.store.size()
         log.log("receipt", "R-LATER", {"transfer_id": "T-9", "lot_id": KERNEL, "received_g": 1})
-        base = serve({"/bundle": json_route(log.bundle(KERNEL, CHAIN)),
-                      "/ledger/proof/consistency": consistency_route(log)})
+        base = serve(
+            {"/bundle": json_route(log.bundle(KERNEL, CHAIN)), "/ledger/proof/consistency": consistency_route(log)}
+        )
         result = verify(f"{base}/bundle", "--since", str(saved), "--vkey", log.signer.vkey)
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"since:      consistent with the checkpoint you saved (size {old_size})" in result.stdout
@@ -191,8 +202,9 @@ class TestUrl:
         saved = tmp_path / "checkpoint.txt"
         saved.write_text(fork.checkpoint())
         log.log("receipt", "R-LATER", {"transfer_id": "T-9", "lot_id": KERNEL, "received_g": 1})
-        base = serve({"/bundle": json_route(log.bundle(KERNEL, CHAIN)),
-                      "/ledger/proof/consistency": consistency_route(log)})
+        base = serve(
+            {"/bundle": json_route(log.bundle(KERNEL, CHAIN)), "/ledger/proof/consistency": consistency_route(log)}
+        )
         result = verify(f"{base}/bundle", "--since", str(saved))
         assert result.returncode == 1
         assert any(line.startswith("since: the tree of") for line in result.stdout.splitlines()), result.stdout
@@ -212,10 +224,19 @@ class TestThroughTheApi:
         raw = deliver(client, farmer, processor, farm_lot(client, farmer, 2000), 1500)
         imported = import_lot(client, processor, 3000)
         ok(client.post(f"/api/v1/lots/{raw}/quality-tests", json=CUTTING_TEST, headers=processor["headers"]))
-        made = ok(client.post("/api/v1/batches", headers=processor["headers"], json={
-            "inputs": [{"lot_id": raw, "quantity_kg": 1500}, {"lot_id": imported, "quantity_kg": 3000}],
-            "outputs": [{"product": "kernel", "grade": "W320", "quantity_kg": 1000},
-                        {"product": "shell", "quantity_kg": 3200}]}))
+        made = ok(
+            client.post(
+                "/api/v1/batches",
+                headers=processor["headers"],
+                json={
+                    "inputs": [{"lot_id": raw, "quantity_kg": 1500}, {"lot_id": imported, "quantity_kg": 3000}],
+                    "outputs": [
+                        {"product": "kernel", "grade": "W320", "quantity_kg": 1000},
+                        {"product": "shell", "quantity_kg": 3200},
+                    ],
+                },
+            )
+        )
         kernel = made["outputs"][0]["lot_id"]
         response = client.get(f"/api/v1/lots/{kernel}/provenance")
         assert response.status_code == 200, response.text

@@ -27,21 +27,27 @@ def decode_cursor(cursor: str | None) -> str | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
-        raise RuleViolation("the cursor is not one this API returned; start again without it", code="invalid_cursor") from None
+        raise RuleViolation(
+            "the cursor is not one this API returned; start again without it", code="invalid_cursor"
+        ) from None
 
 
-def paginate(session: Session, stmt: Select[Any], key: Any, *, limit: int, cursor: str | None,
-             parse: Callable[[str], Any] = str) -> Page:
+def paginate(
+    session: Session, stmt: Select[Any], key: Any, *, limit: int, cursor: str | None, parse: Callable[[str], Any] = str
+) -> Page:
     """Rows of ``stmt`` ordered by the unique column ``key`` (a string, or what ``parse`` reads), after ``cursor``."""
     after = decode_cursor(cursor)
     if after is not None:
         try:
             stmt = stmt.where(key > parse(after))
         except ValueError:
-            raise RuleViolation("the cursor is not one this API returned; start again without it",
-                                code="invalid_cursor") from None
+            raise RuleViolation(
+                "the cursor is not one this API returned; start again without it", code="invalid_cursor"
+            ) from None
     rows = list(session.exec(stmt.order_by(key).limit(limit + 1)).scalars())  # type: ignore[call-overload]
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = base64.urlsafe_b64encode(str(getattr(rows[-1], key.key)).encode()).decode().rstrip("=") if more else None
+    next_cursor = (
+        base64.urlsafe_b64encode(str(getattr(rows[-1], key.key)).encode()).decode().rstrip("=") if more else None
+    )
     return Page(rows, next_cursor)

@@ -62,17 +62,49 @@ TESTED_RECOVERY_TOLERANCE = Decimal("0.03")
 KERNEL_RATIO_LOW, KERNEL_RATIO_HIGH = Decimal("0.21"), Decimal("0.29")
 
 # Kernel grades: AFI specifications and TCVN 4850:2010.
-KERNEL_GRADES = frozenset({
-    "W180", "W210", "W240", "W280", "W320", "W400", "W450", "W500",
-    "SW", "SW240", "SW320", "SSW", "DW", "WB", "WS", "SB", "SS", "LP", "LWP", "SP", "SWP", "BB",
-})
+KERNEL_GRADES = frozenset(
+    {
+        "W180",
+        "W210",
+        "W240",
+        "W280",
+        "W320",
+        "W400",
+        "W450",
+        "W500",
+        "SW",
+        "SW240",
+        "SW320",
+        "SSW",
+        "DW",
+        "WB",
+        "WS",
+        "SB",
+        "SS",
+        "LP",
+        "LWP",
+        "SP",
+        "SWP",
+        "BB",
+    }
+)
 
 # Packed as 50 lb (22.68 kg) cartons (DOMAIN.md, Kernels): a label's net weight.
 CARTON_LB = Decimal("50")
 CARTON_KG = Decimal("22.68")
 
 # --- Imports ---------------------------------------------------------------------
-DOCUMENT_TYPES = frozenset({
-    "invoice", "packing_list", "bill_of_lading", "certificate_of_origin", "phytosanitary_certificate",
-    "fumigation_certificate", "quality_certificate", "aflatoxin_test", "contract", "other",
-})
+DOCUMENT_TYPES = frozenset(
+    {
+        "invoice",
+        "packing_list",
+        "bill_of_lading",
+        "certificate_of_origin",
+        "phytosanitary_certificate",
+        "fumigation_certificate",
+        "quality_certificate",
+        "aflatoxin_test",
+        "contract",
+        "other",
+    }
+)

@@ -29,11 +29,18 @@ HERE = Path(__file__).parent
 CSS = (HERE / "static" / "buyer.css").read_text(encoding="utf-8")
 CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
 # Nothing may load from elsewhere: the page must render offline and leak no scan to a third party.
-CSP = (f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; img-src 'self'; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 TRACEABILITY = "gs1:traceability"
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-                        trim_blocks=True, lstrip_blocks=True)
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 templates.globals.update(css=CSS, country_name=country_name)
 
 
@@ -65,14 +72,21 @@ def _html(template: str, texts: Texts, status_code: int = 200, **context: Any) -
 
 
 @router.get(
-    "/01/{gtin}/10/{lot_id}", response_model=BuyerView, response_class=HTMLResponse,
+    "/01/{gtin}/10/{lot_id}",
+    response_model=BuyerView,
+    response_class=HTMLResponse,
     summary="The buyer's page of a labelled lot (GS1 Digital Link)",
-    responses={200: {"content": {"text/html": {}, "application/json": {}}},
-               307: {"description": "`linkType=gs1:traceability`: to the lot's provenance bundle"},
-               404: {"description": "unknown GTIN/lot pair: an HTML page, or JSON when asked for"}},
+    responses={
+        200: {"content": {"text/html": {}, "application/json": {}}},
+        307: {"description": "`linkType=gs1:traceability`: to the lot's provenance bundle"},
+        404: {"description": "unknown GTIN/lot pair: an HTML page, or JSON when asked for"},
+    },
 )
 def buyer_page(
-    gtin: str, lot_id: str, session: SessionDep, state: State,
+    gtin: str,
+    lot_id: str,
+    session: SessionDep,
+    state: State,
     lang: Annotated[str | None, Query(description="`vi` (default) or `en`; wins over Accept-Language")] = None,
     link_type: Annotated[str | None, Query(alias="linkType", description="`gs1:traceability`: the bundle")] = None,
     accept: Annotated[str | None, Header()] = None,

@@ -30,8 +30,12 @@ def _file(body: bytes | str, kind: str, filename: str) -> Response:
 
 
 def _label(write: Write, state: State, lot_id: str) -> service.LabelData:
-    data = service.label_data(write.session, party=write.party, lot_id=lot_id,  # type: ignore[arg-type]
-                              base_url=state.settings.public_base_url)
+    data = service.label_data(
+        write.session,
+        party=write.party,
+        lot_id=lot_id,  # type: ignore[arg-type]
+        base_url=state.settings.public_base_url,
+    )
     write.session.commit()
     return data
 
@@ -58,14 +62,24 @@ def label_pdf(lot_id: str, write: Holder, state: State) -> Response:
 def labels_sheet(
     write: Holder,
     state: State,
-    lots: Annotated[str, Query(description=f"lot ids, comma-separated (at most {service.MAX_SHEET_LABELS}); "
-                                           "a lot named n times gets n labels")],
-    sheet: Annotated[Sheet, Query(alias="format", description="a4: ten labels a page; thermal-100x50: one a page")
-                     ] = "a4",
+    lots: Annotated[
+        str,
+        Query(
+            description=f"lot ids, comma-separated (at most {service.MAX_SHEET_LABELS}); "
+            "a lot named n times gets n labels"
+        ),
+    ],
+    sheet: Annotated[
+        Sheet, Query(alias="format", description="a4: ten labels a page; thermal-100x50: one a page")
+    ] = "a4",
 ) -> Response:
     """A sheet of labels; if any lot may not be printed by the caller, none is and nothing is written."""
     lot_ids = service.sheet_lot_ids(lots)
-    labels = service.labels_data(write.session, party=write.party,  # type: ignore[arg-type, attr-defined]
-                                 lot_ids=lot_ids, base_url=state.settings.public_base_url)
+    labels = service.labels_data(
+        write.session,
+        party=write.party,  # type: ignore[arg-type, attr-defined]
+        lot_ids=lot_ids,
+        base_url=state.settings.public_base_url,
+    )
     write.session.commit()
     return _file(render.labels_pdf(labels, sheet=sheet), "pdf", f"labels-{sheet}.pdf")

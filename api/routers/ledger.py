@@ -36,5 +36,8 @@ def consistency(session: SessionDep, first: Count, second: Count) -> dict[str, A
 @router.get("/tile/{level}/{index_path:path}", response_class=Response)
 def tile(level: str, index_path: str, session: SessionDep) -> Response:
     data = service.tile(session, level=level, index_path=index_path)
-    return Response(data, media_type="application/octet-stream",
-                    headers={"Cache-Control": "public, max-age=31536000, immutable"} if ".p/" not in index_path else {})
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"} if ".p/" not in index_path else {},
+    )

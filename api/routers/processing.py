@@ -6,8 +6,15 @@ from fastapi.responses import JSONResponse
 from traceability.parties.models import Role
 from traceability.processing import batches, custody, imports, quality, reads
 from traceability.processing.schemas import (
-    BatchCreate, BatchRead, DispatchCreate, ImportCreate, ImportRead, QualityTestCreate, QualityTestRead,
-    ReceiveCreate, TransferRead,
+    BatchCreate,
+    BatchRead,
+    DispatchCreate,
+    ImportCreate,
+    ImportRead,
+    QualityTestCreate,
+    QualityTestRead,
+    ReceiveCreate,
+    TransferRead,
 )
 
 from ..deps import CurrentParty, SessionDep, Writer
@@ -32,8 +39,9 @@ def dispatch(lot_id: str, dispatch_in: DispatchCreate, write: Sender) -> JSONRes
 
 @router.post("/transfers/{transfer_id}/receive", response_model=TransferRead)
 def receive(transfer_id: str, receive_in: ReceiveCreate, write: Holder) -> JSONResponse:
-    transfer, warnings = custody.receive(write.session, recipient=write.party, transfer_id=transfer_id,
-                                         receive_in=receive_in)
+    transfer, warnings = custody.receive(
+        write.session, recipient=write.party, transfer_id=transfer_id, receive_in=receive_in
+    )
     return write.respond(reads.transfer_read(transfer, warnings=warnings), status_code=200)
 
 

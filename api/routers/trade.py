@@ -12,7 +12,13 @@ from traceability.processing.schemas import LedgerRef
 from traceability.trade import exchange
 from traceability.trade.models import Contract, Offer
 from traceability.trade.schemas import (
-    ContractRead, ListingCreate, ListingRead, OfferCreate, OfferRead, ShipmentCreate, ShipmentRead,
+    ContractRead,
+    ListingCreate,
+    ListingRead,
+    OfferCreate,
+    OfferRead,
+    ShipmentCreate,
+    ShipmentRead,
 )
 from traceability.trade.shipments import record_shipment, shipment_read
 from traceability.units import kilograms
@@ -29,7 +35,6 @@ def ship(shipment_in: ShipmentCreate, write: Shipper) -> JSONResponse:
     return write.respond(shipment_read(shipment))
 
 
-
 @router.post("/listings", status_code=201, response_model=ListingRead)
 def list_lot(listing_in: ListingCreate, write: Trader) -> JSONResponse:
     listing = exchange.create_listing(write.session, seller=write.party, listing_in=listing_in)
@@ -37,13 +42,28 @@ def list_lot(listing_in: ListingCreate, write: Trader) -> JSONResponse:
 
 
 @router.get("/listings")
-def search_listings(session: SessionDep, party: CurrentParty, page: PageParams, product: str | None = None,
-                    grade: str | None = None, origin: str | None = None, certification: str | None = None,
-                    currency: str | None = None, max_price: Decimal | None = None,
-                    min_price: Decimal | None = None) -> dict[str, Any]:
+def search_listings(
+    session: SessionDep,
+    party: CurrentParty,
+    page: PageParams,
+    product: str | None = None,
+    grade: str | None = None,
+    origin: str | None = None,
+    certification: str | None = None,
+    currency: str | None = None,
+    max_price: Decimal | None = None,
+    min_price: Decimal | None = None,
+) -> dict[str, Any]:
     """Open listings; each shows its lot's origin composition and the raw nuts' outturn."""
-    filters = {"product": product, "grade": grade, "origin": origin, "certification": certification,
-               "currency": currency, "max_price": max_price, "min_price": min_price}
+    filters = {
+        "product": product,
+        "grade": grade,
+        "origin": origin,
+        "certification": certification,
+        "currency": currency,
+        "max_price": max_price,
+        "min_price": min_price,
+    }
     result = exchange.search(session, filters=filters, **page)
     return {"items": [exchange.listing_read(session, li) for li in result.items], "next_cursor": result.next_cursor}
 
@@ -74,16 +94,32 @@ def accept(offer_id: str, write: Trader) -> JSONResponse:
 
 @router.post("/offers/{offer_id}/reject", response_model=OfferRead)
 def reject(offer_id: str, write: Trader) -> JSONResponse:
-    return write.respond(offer_read(exchange.reject(write.session, seller=write.party, offer_id=offer_id)), status_code=200)
+    return write.respond(
+        offer_read(exchange.reject(write.session, seller=write.party, offer_id=offer_id)), status_code=200
+    )
 
 
 def offer_read(offer: Offer) -> OfferRead:
-    return OfferRead(id=offer.id, listing_id=offer.listing_id, buyer_id=offer.buyer_id,
-                     quantity_kg=kilograms(offer.quantity_g), price=offer.price, status=offer.status)
+    return OfferRead(
+        id=offer.id,
+        listing_id=offer.listing_id,
+        buyer_id=offer.buyer_id,
+        quantity_kg=kilograms(offer.quantity_g),
+        price=offer.price,
+        status=offer.status,
+    )
 
 
 def contract_read(contract: Contract) -> ContractRead:
-    return ContractRead(id=contract.id, listing_id=contract.listing_id, lot_id=contract.lot_id,
-                        quantity_kg=kilograms(contract.quantity_g), price=contract.price, currency=contract.currency,
-                        unit=contract.unit, buyer_id=contract.buyer_id, seller_id=contract.seller_id,
-                        ledger=LedgerRef(**contract.ledger_ref()))
+    return ContractRead(
+        id=contract.id,
+        listing_id=contract.listing_id,
+        lot_id=contract.lot_id,
+        quantity_kg=kilograms(contract.quantity_g),
+        price=contract.price,
+        currency=contract.currency,
+        unit=contract.unit,
+        buyer_id=contract.buyer_id,
+        seller_id=contract.seller_id,
+        ledger=LedgerRef(**contract.ledger_ref()),
+    )

@@ -21,10 +21,20 @@ def story(client: TestClient) -> dict[str, Any]:
     lot_id = farm_lot(client, farmer, 1500)
     harvest = client.get(f"/api/v1/lots/{lot_id}", headers=farmer["headers"]).json()["created_by"]["id"]
     deliver(client, farmer, processor, lot_id, 1000)
-    travelling = ok(client.post(f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": processor["id"], "quantity_kg": 500},
-                                headers=farmer["headers"]))
-    return {"regulator": make_party(client, role="regulator"), "farmer": farmer, "processor": processor,
-            "harvest": harvest, "transfer": travelling["id"]}
+    travelling = ok(
+        client.post(
+            f"/api/v1/lots/{lot_id}/dispatch",
+            json={"to_party_id": processor["id"], "quantity_kg": 500},
+            headers=farmer["headers"],
+        )
+    )
+    return {
+        "regulator": make_party(client, role="regulator"),
+        "farmer": farmer,
+        "processor": processor,
+        "harvest": harvest,
+        "transfer": travelling["id"],
+    }
 
 
 def audit(client: TestClient, story: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +43,9 @@ def audit(client: TestClient, story: dict[str, Any]) -> dict[str, Any]:
 
 def index_of(engine: Engine, record_id: str) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT idx FROM ledger_entry WHERE record_id = :r"), {"r": record_id}).scalar_one())
+        return int(
+            conn.execute(text("SELECT idx FROM ledger_entry WHERE record_id = :r"), {"r": record_id}).scalar_one()
+        )
 
 
 def tamper(engine: Engine, sql: str, **params: Any) -> None:
@@ -51,20 +63,31 @@ class TestAudit:
         tamper(engine, "UPDATE harvest SET quantity_g = quantity_g + 500000 WHERE id = :h", h=story["harvest"])
         (problem,) = audit(client, story)["problems"]
         assert (problem["ledger_index"], problem["record_type"], problem["record_id"]) == (
-            index_of(engine, story["harvest"]), "harvest", story["harvest"])
+            index_of(engine, story["harvest"]),
+            "harvest",
+            story["harvest"],
+        )
         assert "changed" in problem["problem"]
 
     def test_a_deleted_transfer(self, client: TestClient, engine: Engine, story: dict[str, Any]) -> None:
         tamper(engine, "DELETE FROM transfer WHERE id = :t", t=story["transfer"])
         (problem,) = audit(client, story)["problems"]
         assert (problem["ledger_index"], problem["record_type"], problem["record_id"]) == (
-            index_of(engine, story["transfer"]), "dispatch", story["transfer"])
+            index_of(engine, story["transfer"]),
+            "dispatch",
+            story["transfer"],
+        )
         assert "missing" in problem["problem"]
 
-    def test_a_record_inserted_without_an_entry(self, client: TestClient, engine: Engine, story: dict[str, Any]) -> None:
-        tamper(engine, "INSERT INTO farm_input (id, farm_id, farmer_id, category, product, applied_on) "
-                       "SELECT 'FI-FORGED', farm_id, farmer_id, 'fertilizer', 'urea', harvested_on FROM harvest WHERE id = :h",
-               h=story["harvest"])
+    def test_a_record_inserted_without_an_entry(
+        self, client: TestClient, engine: Engine, story: dict[str, Any]
+    ) -> None:
+        tamper(
+            engine,
+            "INSERT INTO farm_input (id, farm_id, farmer_id, category, product, applied_on) "
+            "SELECT 'FI-FORGED', farm_id, farmer_id, 'fertilizer', 'urea', harvested_on FROM harvest WHERE id = :h",
+            h=story["harvest"],
+        )
         (problem,) = audit(client, story)["problems"]
         assert (problem["record_type"], problem["record_id"]) == ("farm_input", "FI-FORGED")
 
@@ -87,9 +110,15 @@ class TestAudit:
 
 
 class TestAuditCommand:
-    def test_cashew_audit_exit_codes(self, client: TestClient, engine: Engine, story: dict[str, Any], settings: Any) -> None:
-        env = {**os.environ, "CASHEW_DATABASE_URL": settings.database_url, "CASHEW_LOG_KEY_FILE": str(settings.log_key_file),
-               "CASHEW_LOG_ORIGIN": settings.log_origin}
+    def test_cashew_audit_exit_codes(
+        self, client: TestClient, engine: Engine, story: dict[str, Any], settings: Any
+    ) -> None:
+        env = {
+            **os.environ,
+            "CASHEW_DATABASE_URL": settings.database_url,
+            "CASHEW_LOG_KEY_FILE": str(settings.log_key_file),
+            "CASHEW_LOG_ORIGIN": settings.log_origin,
+        }
         cashew = str(Path(sys.executable).parent / "cashew")
         clean = subprocess.run([cashew, "audit"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert clean.returncode == 0 and clean.stdout.startswith("CLEAN"), clean.stdout + clean.stderr

@@ -22,17 +22,44 @@ FARMS = ("Vườn điều Snarkhunt", "Rẫy điều Jabberwock", "Trang trại 
 COMMUNE = "Xã Tumtumtree"
 PHONE = "0912 345 678"
 SUPPLIER = "Abidjan Borogove Export SARL"
-CUT_GOOD = {"sample_g": 1000, "nut_count": 180, "good_kernel_g": 280, "spotted_kernel_g": 10,
-            "reject_kernel_g": 5, "moisture_pct": 9}  # 50.3 lbs, 180 nuts/kg
-CUT_IMPORT = {"sample_g": 1000, "nut_count": 200, "good_kernel_g": 250, "spotted_kernel_g": 10,
-              "reject_kernel_g": 8, "moisture_pct": 9}  # 45.0 lbs, 200 nuts/kg
+CUT_GOOD = {
+    "sample_g": 1000,
+    "nut_count": 180,
+    "good_kernel_g": 280,
+    "spotted_kernel_g": 10,
+    "reject_kernel_g": 5,
+    "moisture_pct": 9,
+}  # 50.3 lbs, 180 nuts/kg
+CUT_IMPORT = {
+    "sample_g": 1000,
+    "nut_count": 200,
+    "good_kernel_g": 250,
+    "spotted_kernel_g": 10,
+    "reject_kernel_g": 8,
+    "moisture_pct": 9,
+}  # 45.0 lbs, 200 nuts/kg
 
 
 # --- helpers: a labelled kernel lot built through the API, as the parties would ---------------------
-def farm(client: TestClient, farmer: dict[str, Any], name: str, district: str, centre: tuple[float, float],
-         area_ha: float = 5.0, **extra: Any) -> str:
-    made = make_farm(client, farmer, name=name, district=district, commune=COMMUNE, area_ha=area_ha,
-                     geometry=square(*centre, area_ha), **extra)
+def farm(
+    client: TestClient,
+    farmer: dict[str, Any],
+    name: str,
+    district: str,
+    centre: tuple[float, float],
+    area_ha: float = 5.0,
+    **extra: Any,
+) -> str:
+    made = make_farm(
+        client,
+        farmer,
+        name=name,
+        district=district,
+        commune=COMMUNE,
+        area_ha=area_ha,
+        geometry=square(*centre, area_ha),
+        **extra,
+    )
     return made["id"]  # type: ignore[no-any-return]
 
 
@@ -42,8 +69,13 @@ def harvest(client: TestClient, farmer: dict[str, Any], farm_id: str, day: str, 
 
 
 def import_lot(client: TestClient, processor: dict[str, Any], kg: float, country: str = "CI") -> str:
-    body = {"quantity_kg": kg, "origin_country": country, "supplier": SUPPLIER, "container_no": "CSQU3054383",
-            "documents": []}
+    body = {
+        "quantity_kg": kg,
+        "origin_country": country,
+        "supplier": SUPPLIER,
+        "container_no": "CSQU3054383",
+        "documents": [],
+    }
     made = ok(client.post("/api/v1/lots/import", json=body, headers=processor["headers"]))
     return made["lot_id"]  # type: ignore[no-any-return]
 
@@ -52,13 +84,22 @@ def cutting_test(client: TestClient, processor: dict[str, Any], lot_id: str, tes
     return ok(client.post(f"/api/v1/lots/{lot_id}/quality-tests", json=test, headers=processor["headers"]))
 
 
-def batch(client: TestClient, processor: dict[str, Any], inputs: list[tuple[str, float]], kernel_kg: float,
-          grade: str = "W320") -> str:
+def batch(
+    client: TestClient,
+    processor: dict[str, Any],
+    inputs: list[tuple[str, float]],
+    kernel_kg: float,
+    grade: str = "W320",
+) -> str:
     """Raw nuts into one kernel grade and shell; the kernel lot's id."""
     raw_kg = sum(kg for _, kg in inputs)
-    body = {"inputs": [{"lot_id": lot_id, "quantity_kg": kg} for lot_id, kg in inputs],
-            "outputs": [{"product": "kernel", "grade": grade, "quantity_kg": kernel_kg},
-                        {"product": "shell", "quantity_kg": round(raw_kg * 0.70, 3)}]}
+    body = {
+        "inputs": [{"lot_id": lot_id, "quantity_kg": kg} for lot_id, kg in inputs],
+        "outputs": [
+            {"product": "kernel", "grade": grade, "quantity_kg": kernel_kg},
+            {"product": "shell", "quantity_kg": round(raw_kg * 0.70, 3)},
+        ],
+    }
     made = ok(client.post("/api/v1/batches", json=body, headers=processor["headers"]))
     return next(o["lot_id"] for o in made["outputs"] if o["product"] == "kernel")  # type: ignore[no-any-return]
 
@@ -91,12 +132,19 @@ class Labelled:
 def kernel(client: TestClient, engine: Engine) -> Labelled:
     """W320 from 3 farms in Bù Đăng and Đồng Phú (4 harvests, one split) and a Côte d'Ivoire import:
     1200 + 1000 + 800 + 500 kg domestic and 2500 kg imported raw nuts give 1440 kg of kernel."""
-    processor = make_party(client, role="processor", name="Công ty TNHH Chế biến Điều Phú Riềng",
-                           district="phu-rieng", gs1_company_prefix="8935412")
+    processor = make_party(
+        client,
+        role="processor",
+        name="Công ty TNHH Chế biến Điều Phú Riềng",
+        district="phu-rieng",
+        gs1_company_prefix="8935412",
+    )
     farmers = [make_party(client, name=name) for name in FARMERS]
-    farms = [farm(client, farmers[0], FARMS[0], "bu-dang", BU_DANG),
-             farm(client, farmers[1], FARMS[1], "bu-dang", (BU_DANG[0] + 0.05, BU_DANG[1])),
-             farm(client, farmers[2], FARMS[2], "dong-phu", DONG_PHU)]
+    farms = [
+        farm(client, farmers[0], FARMS[0], "bu-dang", BU_DANG),
+        farm(client, farmers[1], FARMS[1], "bu-dang", (BU_DANG[0] + 0.05, BU_DANG[1])),
+        farm(client, farmers[2], FARMS[2], "dong-phu", DONG_PHU),
+    ]
     h1 = harvest(client, farmers[0], farms[0], "2026-02-20", 1500)
     h2 = harvest(client, farmers[1], farms[1], "2026-03-10", 1000)
     h3 = harvest(client, farmers[2], farms[2], "2026-03-28", 800)
@@ -125,23 +173,60 @@ class TestLanguages:
         assert response.headers["vary"] == "Accept, Accept-Language"
         html = response.text
         assert '<html lang="vi">' in html and 'name="viewport"' in html
-        for text in ("Hạt điều nhân", "W320", "Xuất xứ", "Ngày thu hoạch", "Nhà chế biến", "Chứng nhận",
-                     "Tỷ lệ thu hồi nhân (outturn)", "Số lô", "Bù Đăng", "Đồng Phú", "Bình Phước", "Đồng Nai",
-                     "Bờ Biển Ngà", "Từ 3 vườn điều", "20/02/2026", "05/04/2026", "1.440\u00a0kg",
-                     "Công ty TNHH Chế biến Điều Phú Riềng", kernel.lot_id, kernel.gtin, "/ledger/checkpoint"):
-            assert text in html, text
+        for phrase in (
+            "Hạt điều nhân",
+            "W320",
+            "Xuất xứ",
+            "Ngày thu hoạch",
+            "Nhà chế biến",
+            "Chứng nhận",
+            "Tỷ lệ thu hồi nhân (outturn)",
+            "Số lô",
+            "Bù Đăng",
+            "Đồng Phú",
+            "Bình Phước",
+            "Đồng Nai",
+            "Bờ Biển Ngà",
+            "Từ 3 vườn điều",
+            "20/02/2026",
+            "05/04/2026",
+            "1.440\u00a0kg",
+            "Công ty TNHH Chế biến Điều Phú Riềng",
+            kernel.lot_id,
+            kernel.gtin,
+            "/ledger/checkpoint",
+        ):
+            assert phrase in html, phrase
 
     def test_english_by_query(self, client: TestClient, kernel: Labelled) -> None:
         response = page(client, kernel.gtin, kernel.lot_id, params={"lang": "en"})
         assert response.status_code == 200 and response.headers["content-language"] == "en"
         assert '<html lang="en">' in response.text
-        for text in ("Cashew kernels", "Origin", "Harvest dates", "Processor", "Kernel outturn", "Côte d&#39;Ivoire",
-                     "From 3 farms", "20 Feb 2026", "5 Apr 2026", "1,440\u00a0kg"):
-            assert text in response.text, text
+        for phrase in (
+            "Cashew kernels",
+            "Origin",
+            "Harvest dates",
+            "Processor",
+            "Kernel outturn",
+            "Côte d&#39;Ivoire",
+            "From 3 farms",
+            "20 Feb 2026",
+            "5 Apr 2026",
+            "1,440\u00a0kg",
+        ):
+            assert phrase in response.text, phrase
         assert "Hạt điều nhân" not in response.text
 
-    @pytest.mark.parametrize(("header", "lang"), [("en-US,en;q=0.9", "en"), ("fr-FR, en;q=0.5", "en"),
-                                                  ("vi-VN,vi;q=0.9,en;q=0.8", "vi"), ("de", "vi"), ("en;q=0", "vi")])
+    @pytest.mark.parametrize(
+        ("header", "lang"),
+        [
+            ("en-US,en;q=0.9", "en"),
+            ("fr-FR, en;q=0.5", "en"),
+            ("vi-VN,vi;q=0.9,en;q=0.8", "vi"),
+            ("de", "vi"),
+            ("en;q=0", "vi"),
+        ],
+    )
     def test_accept_language(self, client: TestClient, kernel: Labelled, header: str, lang: str) -> None:
         response = page(client, kernel.gtin, kernel.lot_id, headers={"Accept-Language": header})
         assert response.headers["content-language"] == lang
@@ -160,11 +245,20 @@ class TestJson:
     def test_the_view(self, client: TestClient, kernel: Labelled) -> None:
         view = as_json(client, kernel.gtin, kernel.lot_id)
         assert {k: view[k] for k in ("gtin", "lot_id", "product", "grade", "quantity_kg", "element_string")} == {
-            "gtin": kernel.gtin, "lot_id": kernel.lot_id, "product": "kernel", "grade": "W320", "quantity_kg": 1440.0,
-            "element_string": f"(01){kernel.gtin}(10){kernel.lot_id}"}
+            "gtin": kernel.gtin,
+            "lot_id": kernel.lot_id,
+            "product": "kernel",
+            "grade": "W320",
+            "quantity_kg": 1440.0,
+            "element_string": f"(01){kernel.gtin}(10){kernel.lot_id}",
+        }
         assert view["digital_link"] == f"http://testserver/01/{kernel.gtin}/10/{kernel.lot_id}"
-        assert view["processor"] == {"name": "Công ty TNHH Chế biến Điều Phú Riềng", "role": "processor",
-                                     "district": "Phú Riềng", "country": "VN"}
+        assert view["processor"] == {
+            "name": "Công ty TNHH Chế biến Điều Phú Riềng",
+            "role": "processor",
+            "district": "Phú Riềng",
+            "country": "VN",
+        }
         assert view["certifications"] == [] and view["kernel_yield_pct"] == 24.0
         assert view["packed_on"] == clock.today().isoformat()  # the batch's day
         assert view["ledger"]["verified"] is True and [r["type"] for r in view["ledger"]["records"]] == ["batch"]
@@ -175,7 +269,9 @@ class TestJson:
         origin = as_json(client, kernel.gtin, kernel.lot_id)["origin"]
         # 3500 of 6000 kg domestic (2700 Bù Đăng, 800 Đồng Phú), 2500 kg from Côte d'Ivoire.
         assert [(c["code"], c["share_pct"], c["imported"]) for c in origin["countries"]] == [
-            ("VN", 58.3, False), ("CI", 41.7, True)]
+            ("VN", 58.3, False),
+            ("CI", 41.7, True),
+        ]
         assert sum(c["share_pct"] for c in origin["countries"]) == pytest.approx(100, abs=1e-9)
         vietnam = origin["vietnam"]
         assert [(d["name"], d["share_pct"]) for d in vietnam["districts"]] == [("Bù Đăng", 45.0), ("Đồng Phú", 13.3)]
@@ -200,15 +296,19 @@ class TestJson:
         processor = make_party(client, role="processor", gs1_company_prefix="8935413")
         farmer = make_party(client)
         lot_id = harvest(client, farmer, farm(client, farmer, "Vườn A", "bu-gia-map", BU_DANG), "2026-03-01", 1000)
-        fix = {"entry_id": _harvest_id(client, farmer, lot_id), "changes": {"harvested_on": "2026-03-03"},
-               "reason": "ghi nhầm ngày"}
+        fix = {
+            "entry_id": _harvest_id(client, farmer, lot_id),
+            "changes": {"harvested_on": "2026-03-03"},
+            "reason": "ghi nhầm ngày",
+        }
         ok(client.post("/api/v1/corrections", json=fix, headers=farmer["headers"]))
         deliver(client, farmer, processor, lot_id, 1000)
         kernel_id = batch(client, processor, [(lot_id, 1000)], 250, grade="W240")
         view = as_json(client, gtin(engine, processor, "W240"), kernel_id)
         assert view["raw_nuts"] is None and view["harvest"]["first_on"] == "2026-03-03"
         assert view["origin"]["vietnam"]["districts"] == [
-            {"code": "bu-gia-map", "name": "Bù Gia Mập", "share_pct": 100.0}]
+            {"code": "bu-gia-map", "name": "Bù Gia Mập", "share_pct": 100.0}
+        ]
         html = page(client, gtin(engine, processor, "W240"), kernel_id).text
         assert "Chưa kiểm tra" in html and "Bù Gia Mập" in html and "03/03/2026" in html
 
@@ -216,8 +316,13 @@ class TestJson:
         processor = make_party(client, role="processor", gs1_company_prefix="8935414")
         farmer = make_party(client)
         cert = [{"scheme": "vietgap", "certificate_no": "VG-1", "valid_from": "2025-01-01", "valid_to": "2027-12-31"}]
-        lot_id = harvest(client, farmer, farm(client, farmer, "Vườn B", "phu-rieng", BU_DANG, certifications=cert),
-                         "2026-03-01", 1000)
+        lot_id = harvest(
+            client,
+            farmer,
+            farm(client, farmer, "Vườn B", "phu-rieng", BU_DANG, certifications=cert),
+            "2026-03-01",
+            1000,
+        )
         deliver(client, farmer, processor, lot_id, 1000)
         kernel_id = batch(client, processor, [(lot_id, 1000)], 250)
         assert as_json(client, gtin(engine, processor), kernel_id)["certifications"] == ["vietgap"]
@@ -233,11 +338,17 @@ class TestJson:
         assert view["processor"]["name"] == "Công ty TNHH Chế biến Điều Phú Riềng"
         assert [r["type"] for r in view["ledger"]["records"]] == ["split", "batch"] and view["ledger"]["verified"]
 
-    def test_a_record_rewritten_behind_the_apps_back_fails_the_ledger_check(self, client: TestClient, engine: Engine,
-                                                                             kernel: Labelled) -> None:
+    def test_a_record_rewritten_behind_the_apps_back_fails_the_ledger_check(
+        self, client: TestClient, engine: Engine, kernel: Labelled
+    ) -> None:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE batch SET loss_g = loss_g + 1000 WHERE id = "
-                              "(SELECT created_by_id FROM lot WHERE lot_id = :lot_id)"), {"lot_id": kernel.lot_id})
+            conn.execute(
+                text(
+                    "UPDATE batch SET loss_g = loss_g + 1000 WHERE id = "
+                    "(SELECT created_by_id FROM lot WHERE lot_id = :lot_id)"
+                ),
+                {"lot_id": kernel.lot_id},
+            )
         ledger = as_json(client, kernel.gtin, kernel.lot_id)["ledger"]
         assert ledger["verified"] is False
         assert ledger["problem"].startswith("batch B-") and "is not the entry logged at index" in ledger["problem"]
@@ -246,19 +357,26 @@ class TestJson:
         assert "is not the entry logged at index" in html  # what failed, not only that it failed
 
     def test_imported_raw_nuts_labelled_as_such(self, client: TestClient, engine: Engine) -> None:
-        trader = make_party(client, role="trader", name="Công ty CP Thương mại Điều Chơn Thành",
-                            gs1_company_prefix="8935416")
+        trader = make_party(
+            client, role="trader", name="Công ty CP Thương mại Điều Chơn Thành", gs1_company_prefix="8935416"
+        )
         lot_id = import_lot(client, trader, 26000, country="KH")
         cutting_test(client, trader, lot_id, CUT_IMPORT)
         gtin_ = gtin(engine, trader, None, "rcn")
         view = as_json(client, gtin_, lot_id)
         assert (view["product"], view["grade"], view["quantity_kg"]) == ("rcn", None, 26000.0)
         assert view["origin"] == {
-            "countries": [{"code": "KH", "name": "Cambodia", "share_pct": 100.0, "imported": True}], "vietnam": None}
+            "countries": [{"code": "KH", "name": "Cambodia", "share_pct": 100.0, "imported": True}],
+            "vietnam": None,
+        }
         assert view["harvest"] is None and view["kernel_yield_pct"] is None
         assert view["raw_nuts"]["outturn_lbs"] == round(outturn(CUT_IMPORT), 1)
-        assert view["processor"] == {"name": "Công ty CP Thương mại Điều Chơn Thành", "role": "trader",
-                                     "district": None, "country": "VN"}
+        assert view["processor"] == {
+            "name": "Công ty CP Thương mại Điều Chơn Thành",
+            "role": "trader",
+            "district": None,
+            "country": "VN",
+        }
         assert [r["type"] for r in view["ledger"]["records"]] == ["import"] and view["ledger"]["verified"]
         html = page(client, gtin_, lot_id).text
         assert "Hạt điều thô" in html and "Campuchia" in html and "Doanh nghiệp thương mại" in html
@@ -300,22 +418,37 @@ class TestNotFound:
             assert body["error"] == "not_found" and body["detail"], body
 
     def test_traceability_link_type_redirects_to_the_bundle(self, client: TestClient, kernel: Labelled) -> None:
-        response = page(client, kernel.gtin, kernel.lot_id, params={"linkType": "gs1:traceability"},
-                        follow_redirects=False)
+        response = page(
+            client, kernel.gtin, kernel.lot_id, params={"linkType": "gs1:traceability"}, follow_redirects=False
+        )
         assert response.status_code == 307
         assert response.headers["location"] == f"/api/v1/lots/{kernel.lot_id}/provenance"
-        unknown = page(client, kernel.gtin, "KRN26-NOSUCHLOT", params={"linkType": "gs1:traceability"},
-                       follow_redirects=False)
+        unknown = page(
+            client, kernel.gtin, "KRN26-NOSUCHLOT", params={"linkType": "gs1:traceability"}, follow_redirects=False
+        )
         assert unknown.status_code == 404
 
 
 class TestPrivacyAndResources:
     def test_no_personal_data_anywhere(self, client: TestClient, kernel: Labelled) -> None:
-        bodies = [page(client, kernel.gtin, kernel.lot_id).text, page(client, kernel.gtin, kernel.lot_id,
-                                                                       params={"lang": "en"}).text,
-                  page(client, kernel.gtin, kernel.lot_id, headers={"Accept": "application/json"}).text]
-        secrets = [*FARMERS, *FARMS, COMMUNE, "Tumtumtree", PHONE, "0912", SUPPLIER, *kernel.farm_ids,
-                   *(f["id"] for f in kernel.farmers), *(f["api_key"] for f in kernel.farmers), kernel.processor["id"]]
+        bodies = [
+            page(client, kernel.gtin, kernel.lot_id).text,
+            page(client, kernel.gtin, kernel.lot_id, params={"lang": "en"}).text,
+            page(client, kernel.gtin, kernel.lot_id, headers={"Accept": "application/json"}).text,
+        ]
+        secrets = [
+            *FARMERS,
+            *FARMS,
+            COMMUNE,
+            "Tumtumtree",
+            PHONE,
+            "0912",
+            SUPPLIER,
+            *kernel.farm_ids,
+            *(f["id"] for f in kernel.farmers),
+            *(f["api_key"] for f in kernel.farmers),
+            kernel.processor["id"],
+        ]
         for body in bodies:
             found = [s for s in secrets if s.lower() in body.lower()]
             assert found == []
@@ -358,9 +491,13 @@ class TestLineage:
         with open_session(engine) as session:
             lineage = ancestry(session, kernel.lot_id)
         roots = {(r.lot.created_by_type, round(r.share, 6), r.drawn_g) for r in lineage.roots}
-        assert roots == {("import", round(2500 / 6000, 6), 2_500_000), ("harvest", 0.2, 1_200_000),
-                         ("harvest", round(1000 / 6000, 6), 1_000_000), ("harvest", round(800 / 6000, 6), 800_000),
-                         ("harvest", round(500 / 6000, 6), 500_000)}
+        assert roots == {
+            ("import", round(2500 / 6000, 6), 2_500_000),
+            ("harvest", 0.2, 1_200_000),
+            ("harvest", round(1000 / 6000, 6), 1_000_000),
+            ("harvest", round(800 / 6000, 6), 800_000),
+            ("harvest", round(500 / 6000, 6), 500_000),
+        }
         assert sum(r.share for r in lineage.roots) == pytest.approx(1)
         assert len(lineage.ancestors) == 6  # 5 batch inputs and the harvest lot the split came from
         assert {lot.product for lot in lineage.inputs_of("rcn")} == {"rcn"} and len(lineage.inputs_of("rcn")) == 5
@@ -371,8 +508,10 @@ class TestLineage:
         trader = make_party(client, role="trader")
         farmer = make_party(client)
         farm_id = farm(client, farmer, "Vườn C", "dong-phu", DONG_PHU, area_ha=20.0)
-        lots = [deliver(client, farmer, processor, harvest(client, farmer, farm_id, f"2026-03-{d:02d}", 1000), 600)
-                for d in range(1, 13)]  # 12 harvests, each split before it travels
+        lots = [
+            deliver(client, farmer, processor, harvest(client, farmer, farm_id, f"2026-03-{d:02d}", 1000), 600)
+            for d in range(1, 13)
+        ]  # 12 harvests, each split before it travels
         kernel_id = batch(client, processor, [(lot_id, 600) for lot_id in lots], 1800)
         sold = deliver(client, processor, trader, kernel_id, 1000)  # a part of the kernel: split again
         statements: list[str] = []

@@ -19,13 +19,20 @@ def harvest(client: TestClient, farmer: dict) -> dict:  # type: ignore[type-arg]
 
 
 def correct(client: TestClient, party: dict, entry_id: str, changes: dict, reason: str = "re-weighed at the collector"):  # type: ignore[no-untyped-def, type-arg]
-    return client.post("/api/v1/corrections", json={"entry_id": entry_id, "changes": changes, "reason": reason},
-                       headers=party["headers"])
+    return client.post(
+        "/api/v1/corrections",
+        json={"entry_id": entry_id, "changes": changes, "reason": reason},
+        headers=party["headers"],
+    )
 
 
 class TestCorrectHarvest:
-    def test_quantity_correction_updates_reads_and_lot_and_keeps_history(self, client: TestClient, farmer: dict,  # type: ignore[type-arg]
-                                                                         harvest: dict) -> None:
+    def test_quantity_correction_updates_reads_and_lot_and_keeps_history(
+        self,
+        client: TestClient,
+        farmer: dict,  # type: ignore[type-arg]
+        harvest: dict,
+    ) -> None:
         size = ledger_size(client)
         response = correct(client, farmer, harvest["id"], {"quantity_kg": 1150.5})
         assert response.status_code == 201, response.text
@@ -41,12 +48,20 @@ class TestCorrectHarvest:
 
     def test_two_corrections_apply_in_order(self, client: TestClient, farmer: dict, harvest: dict) -> None:  # type: ignore[type-arg]
         assert correct(client, farmer, harvest["id"], {"moisture_pct": 11}).status_code == 201
-        assert correct(client, farmer, harvest["id"], {"moisture_pct": 10.5, "harvested_on": "2026-03-10"}).status_code == 201
+        assert (
+            correct(client, farmer, harvest["id"], {"moisture_pct": 10.5, "harvested_on": "2026-03-10"}).status_code
+            == 201
+        )
         read = client.get(f"/api/v1/harvests/{harvest['id']}", headers=farmer["headers"]).json()
         assert read["moisture_pct"] == 10.5 and read["harvested_on"] == "2026-03-10" and len(read["corrections"]) == 2
 
-    def test_correction_cannot_break_the_season_yield_rule(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                                             harvest: dict) -> None:
+    def test_correction_cannot_break_the_season_yield_rule(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        harvest: dict,
+    ) -> None:
         before = table_counts(engine)
         response = correct(client, farmer, harvest["id"], {"quantity_kg": 9000})  # 4.5 t/ha on 2 ha
         assert response.status_code == 422 and response.json()["error"] == "season_yield_impossible"
@@ -54,17 +69,27 @@ class TestCorrectHarvest:
 
 
 class TestCorrectionRefusals:
-    @pytest.mark.parametrize("changes, code", [
-        ({}, "invalid_changes"),
-        ({"quantity_kg": -1}, "invalid_changes"),
-        ({"lot_id": "X"}, "invalid_changes"),
-        ({"notes": "a name"}, "invalid_changes"),
-        ({"moisture_pct": 45}, "moisture_out_of_range"),
-        ({"harvested_on": "2999-01-01"}, "date_in_future"),
-        ({"quantity_kg": 1200}, "no_change"),
-    ])
-    def test_bad_changes_are_422_and_write_nothing(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                                   harvest: dict, changes: dict, code: str) -> None:
+    @pytest.mark.parametrize(
+        "changes, code",
+        [
+            ({}, "invalid_changes"),
+            ({"quantity_kg": -1}, "invalid_changes"),
+            ({"lot_id": "X"}, "invalid_changes"),
+            ({"notes": "a name"}, "invalid_changes"),
+            ({"moisture_pct": 45}, "moisture_out_of_range"),
+            ({"harvested_on": "2999-01-01"}, "date_in_future"),
+            ({"quantity_kg": 1200}, "no_change"),
+        ],
+    )
+    def test_bad_changes_are_422_and_write_nothing(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        harvest: dict,
+        changes: dict,
+        code: str,
+    ) -> None:
         before, size = table_counts(engine), ledger_size(client)
         response = correct(client, farmer, harvest["id"], changes)
         assert response.status_code == 422 and response.json()["error"] == code, response.text
@@ -100,8 +125,10 @@ class TestCorrectFarmAndInput:
 
     def test_input_correction(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
-        created = client.post("/api/v1/farm-inputs", json={"farm_id": farm["id"], "category": "fertilizer",
-                                                           "product": "ure", "applied_on": "2025-05-20"},
-                              headers=farmer["headers"]).json()
+        created = client.post(
+            "/api/v1/farm-inputs",
+            json={"farm_id": farm["id"], "category": "fertilizer", "product": "ure", "applied_on": "2025-05-20"},
+            headers=farmer["headers"],
+        ).json()
         assert correct(client, farmer, created["id"], {"product": "urea"}).status_code == 201
         assert client.get(f"/api/v1/farm-inputs/{created['id']}", headers=farmer["headers"]).json()["product"] == "urea"

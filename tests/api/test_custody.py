@@ -29,13 +29,19 @@ def entries(engine: Engine, since: int) -> list[dict]:  # type: ignore[type-arg]
 
 
 def dispatch(client: TestClient, party: dict, lot_id: str, to: dict, kg: float):  # type: ignore[no-untyped-def, type-arg]
-    return client.post(f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": to["id"], "quantity_kg": kg},
-                       headers=party["headers"])
+    return client.post(
+        f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": to["id"], "quantity_kg": kg}, headers=party["headers"]
+    )
 
 
 class TestDispatch:
-    def test_part_of_a_lot_is_split_off_and_travels(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                                    processor: dict) -> None:  # type: ignore[type-arg]
+    def test_part_of_a_lot_is_split_off_and_travels(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        processor: dict,
+    ) -> None:  # type: ignore[type-arg]
         lot_id = farm_lot(client, farmer, 2000)
         size = ledger_size(client)
         transfer = ok(dispatch(client, farmer, lot_id, processor, 1500.5))
@@ -46,11 +52,18 @@ class TestDispatch:
         assert child["status"] == "in_transit" and child["parents"] == [{"lot_id": lot_id, "quantity_kg": 1500.5}]
         assert child["origin"] == lot(client, farmer, lot_id)["origin"]
         split, sent = entries(engine, size)
-        assert split["type"] == "split" and split["data"] == {"lot_id": lot_id, "new_lot_id": transfer["lot_id"],
-                                                             "quantity_g": 1500500}
+        assert split["type"] == "split" and split["data"] == {
+            "lot_id": lot_id,
+            "new_lot_id": transfer["lot_id"],
+            "quantity_g": 1500500,
+        }
         assert sent["type"] == "dispatch" and sent["data"] == {
-            "transfer_id": transfer["id"], "lot_id": transfer["lot_id"], "from": farmer["id"], "to": processor["id"],
-            "quantity_g": 1500500}
+            "transfer_id": transfer["id"],
+            "lot_id": transfer["lot_id"],
+            "from": farmer["id"],
+            "to": processor["id"],
+            "quantity_g": 1500500,
+        }
 
     def test_a_whole_lot_travels_without_a_split(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
         lot_id = farm_lot(client, farmer, 800)
@@ -60,12 +73,33 @@ class TestDispatch:
     def test_the_recipient_can_read_the_lot_in_transit(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer), processor, 100))
         assert lot(client, processor, transfer["lot_id"])["status"] == "in_transit"
-        assert ok(client.get(f"/api/v1/transfers/{transfer['id']}", headers=processor["headers"]), 200)["id"] == transfer["id"]
+        assert (
+            ok(client.get(f"/api/v1/transfers/{transfer['id']}", headers=processor["headers"]), 200)["id"]
+            == transfer["id"]
+        )
 
-    @pytest.mark.parametrize("case", ["more_than_held", "to_self", "to_farmer", "unknown_party", "unknown_lot",
-                                      "foreign_lot", "regulator", "negative", "in_transit"])
-    def test_refusals_write_nothing(self, client: TestClient, engine: Engine, farmer: dict, processor: dict,  # type: ignore[type-arg]
-                                    case: str) -> None:
+    @pytest.mark.parametrize(
+        "case",
+        [
+            "more_than_held",
+            "to_self",
+            "to_farmer",
+            "unknown_party",
+            "unknown_lot",
+            "foreign_lot",
+            "regulator",
+            "negative",
+            "in_transit",
+        ],
+    )
+    def test_refusals_write_nothing(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,
+        processor: dict,  # type: ignore[type-arg]
+        case: str,
+    ) -> None:
         lot_id = farm_lot(client, farmer, 1000)
         other_farmer, regulator = make_party(client), make_party(client, role="regulator")
         if case == "in_transit":
@@ -90,12 +124,21 @@ class TestDispatch:
 
 
 class TestReceive:
-    def test_custody_and_the_weighed_quantity_pass(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                                   processor: dict) -> None:  # type: ignore[type-arg]
+    def test_custody_and_the_weighed_quantity_pass(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        processor: dict,
+    ) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         size = ledger_size(client)
-        received = ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 990},
-                                  headers=processor["headers"]), 200)
+        received = ok(
+            client.post(
+                f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 990}, headers=processor["headers"]
+            ),
+            200,
+        )
         assert received["status"] == "received" and received["received_kg"] == 990 and received["warnings"] == []
         held = lot(client, processor, transfer["lot_id"])
         assert held["owner_id"] == processor["id"] and held["quantity_kg"] == 990 and held["status"] == "held"
@@ -104,11 +147,20 @@ class TestReceive:
         assert receipt["type"] == "receipt" and receipt["by"] == processor["id"]
         assert receipt["data"] == {"transfer_id": transfer["id"], "lot_id": transfer["lot_id"], "received_g": 990000}
 
-    def test_a_loss_over_2_percent_is_flagged(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                              processor: dict) -> None:  # type: ignore[type-arg]
+    def test_a_loss_over_2_percent_is_flagged(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        processor: dict,
+    ) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
-        received = ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 975},
-                                  headers=processor["headers"]), 200)
+        received = ok(
+            client.post(
+                f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 975}, headers=processor["headers"]
+            ),
+            200,
+        )
         assert received["warnings"] and received["warnings"][0].startswith("transit_loss")
         with open_session(engine) as session:
             alert = session.exec(select(Alert).where(Alert.kind == "transit_loss")).scalar_one()  # type: ignore[call-overload]
@@ -116,13 +168,23 @@ class TestReceive:
 
     def test_exactly_2_percent_is_not_flagged(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
-        received = ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 980},
-                                  headers=processor["headers"]), 200)
+        received = ok(
+            client.post(
+                f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 980}, headers=processor["headers"]
+            ),
+            200,
+        )
         assert received["warnings"] == []
 
     @pytest.mark.parametrize("case", ["twice", "gain", "sender", "stranger", "unknown", "zero", "cancelled"])
-    def test_refusals_write_nothing(self, client: TestClient, engine: Engine, farmer: dict, processor: dict,  # type: ignore[type-arg]
-                                    case: str) -> None:
+    def test_refusals_write_nothing(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,
+        processor: dict,  # type: ignore[type-arg]
+        case: str,
+    ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         path = f"/api/v1/transfers/{transfer['id']}/receive"
         if case == "twice":
@@ -146,15 +208,26 @@ class TestReceive:
         assert table_counts(engine) == before and ledger_size(client) == size
         assert client.get(f"/api/v1/lots/{transfer['lot_id']}", headers=processor["headers"]).json() == travelling
 
-    def test_a_small_scale_difference_upwards_is_accepted(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_a_small_scale_difference_upwards_is_accepted(
+        self, client: TestClient, farmer: dict, processor: dict
+    ) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
-        ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 1004},
-                       headers=processor["headers"]), 200)
+        ok(
+            client.post(
+                f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 1004}, headers=processor["headers"]
+            ),
+            200,
+        )
 
 
 class TestCancel:
-    def test_sender_cancels_and_holds_the_lot_again(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                                     processor: dict) -> None:  # type: ignore[type-arg]
+    def test_sender_cancels_and_holds_the_lot_again(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        processor: dict,
+    ) -> None:  # type: ignore[type-arg]
         lot_id = farm_lot(client, farmer, 1000)
         transfer = ok(dispatch(client, farmer, lot_id, processor, 400))
         size = ledger_size(client)
@@ -165,11 +238,19 @@ class TestCancel:
         assert client.post(f"/api/v1/transfers/{transfer['id']}/cancel", headers=farmer["headers"]).status_code == 409
         ok(dispatch(client, farmer, transfer["lot_id"], processor, 400))  # it can be sent again
 
-    def test_only_the_sender_cancels_and_not_after_receipt(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_only_the_sender_cancels_and_not_after_receipt(
+        self, client: TestClient, farmer: dict, processor: dict
+    ) -> None:  # type: ignore[type-arg]
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
-        assert client.post(f"/api/v1/transfers/{transfer['id']}/cancel", headers=processor["headers"]).status_code == 403
-        ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 1000},
-                       headers=processor["headers"]), 200)
+        assert (
+            client.post(f"/api/v1/transfers/{transfer['id']}/cancel", headers=processor["headers"]).status_code == 403
+        )
+        ok(
+            client.post(
+                f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 1000}, headers=processor["headers"]
+            ),
+            200,
+        )
         response = client.post(f"/api/v1/transfers/{transfer['id']}/cancel", headers=farmer["headers"])
         assert response.status_code == 409 and response.json()["error"] == "transfer_received"
 

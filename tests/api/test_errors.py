@@ -25,8 +25,9 @@ class TestErrorShape:
     def test_malformed_json_is_400_and_writes_nothing(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
         before = table_counts(engine)
         for raw in (b"{bad", b"[1, 2", b"", b"\xff\xfe"):
-            response = client.post("/api/v1/harvests", content=raw,
-                                   headers={**farmer["headers"], "Content-Type": "application/json"})
+            response = client.post(
+                "/api/v1/harvests", content=raw, headers={**farmer["headers"], "Content-Type": "application/json"}
+            )
             assert response.status_code == 400, raw
             assert response.json()["error"] == "malformed_json"
         assert table_counts(engine) == before
@@ -37,30 +38,42 @@ class TestErrorShape:
 
     def test_oversized_body_is_413(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
         before = table_counts(engine)
-        response = client.post("/api/v1/harvests", content=b"{" + b" " * 1_100_000 + b"}",
-                               headers={**farmer["headers"], "Content-Type": "application/json"})
+        response = client.post(
+            "/api/v1/harvests",
+            content=b"{" + b" " * 1_100_000 + b"}",
+            headers={**farmer["headers"], "Content-Type": "application/json"},
+        )
         assert response.status_code == 413 and response.json()["error"] == "body_too_large"
         assert table_counts(engine) == before
 
 
 class TestBadValues:
-    @pytest.mark.parametrize("changes, field", [
-        ({"quantity_kg": -5}, "quantity_kg"),
-        ({"quantity_kg": 0}, "quantity_kg"),
-        ({"quantity_kg": "12"}, "quantity_kg"),
-        ({"quantity_kg": True}, "quantity_kg"),
-        ({"quantity_kg": 1.2345}, "quantity_kg"),
-        ({"quantity_kg": 1e300}, "quantity_kg"),
-        ({"quantity_kg": None}, "quantity_kg"),
-        ({"harvested_on": "14/03/2026"}, "harvested_on"),
-        ({"harvested_on": 1773446400}, "harvested_on"),
-        ({"harvested_on": "2026-02-30"}, "harvested_on"),
-        ({"moisture_pct": "dry"}, "moisture_pct"),
-        ({"farm_id": 12}, "farm_id"),
-        ({"unexpected": 1}, "unexpected"),
-    ])
-    def test_wrong_types_and_values_are_422_with_fields(self, client: TestClient, engine: Engine, farmer: dict,  # type: ignore[type-arg]
-                                                          changes: dict, field: str) -> None:  # type: ignore[type-arg]
+    @pytest.mark.parametrize(
+        "changes, field",
+        [
+            ({"quantity_kg": -5}, "quantity_kg"),
+            ({"quantity_kg": 0}, "quantity_kg"),
+            ({"quantity_kg": "12"}, "quantity_kg"),
+            ({"quantity_kg": True}, "quantity_kg"),
+            ({"quantity_kg": 1.2345}, "quantity_kg"),
+            ({"quantity_kg": 1e300}, "quantity_kg"),
+            ({"quantity_kg": None}, "quantity_kg"),
+            ({"harvested_on": "14/03/2026"}, "harvested_on"),
+            ({"harvested_on": 1773446400}, "harvested_on"),
+            ({"harvested_on": "2026-02-30"}, "harvested_on"),
+            ({"moisture_pct": "dry"}, "moisture_pct"),
+            ({"farm_id": 12}, "farm_id"),
+            ({"unexpected": 1}, "unexpected"),
+        ],
+    )
+    def test_wrong_types_and_values_are_422_with_fields(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,  # type: ignore[type-arg]
+        changes: dict,
+        field: str,
+    ) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
         before, size = table_counts(engine), ledger_size(client)
         response = client.post("/api/v1/harvests", json=harvest_body(farm["id"]) | changes, headers=farmer["headers"])
@@ -72,9 +85,13 @@ class TestBadValues:
 
     def test_huge_integer_is_422(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
-        response = client.post("/api/v1/harvests", content=(
-            '{"farm_id": "%s", "harvested_on": "2026-03-01", "quantity_kg": %s, "moisture_pct": 9}' % (farm["id"], "9" * 400)
-        ).encode(), headers={**farmer["headers"], "Content-Type": "application/json"})
+        response = client.post(
+            "/api/v1/harvests",
+            content=(
+                f'{{"farm_id": "{farm["id"]}", "harvested_on": "2026-03-01", "quantity_kg": {"9" * 400}, "moisture_pct": 9}}'
+            ).encode(),
+            headers={**farmer["headers"], "Content-Type": "application/json"},
+        )
         assert response.status_code == 422
 
     def test_bad_query_parameters(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]

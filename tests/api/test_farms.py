@@ -46,8 +46,12 @@ class TestRegisterFarm:
 
     def test_certifications_are_kept_and_anchored(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         size = ledger_size(client)
-        cert = {"scheme": "organic-eu", "certificate_no": "VN-BIO-149-2025", "valid_from": "2025-01-01",
-                "valid_to": "2026-12-31"}
+        cert = {
+            "scheme": "organic-eu",
+            "certificate_no": "VN-BIO-149-2025",
+            "valid_from": "2025-01-01",
+            "valid_to": "2026-12-31",
+        }
         farm = make_farm(client, farmer, certifications=[cert])
         assert farm["certifications"] == [cert]
         assert ledger_size(client) == size + 2  # the farm and its certificate
@@ -62,19 +66,36 @@ class TestGeometryRules:
 
     def test_unclosed_ring(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
         ring = square(*BU_DANG, 5.0)["coordinates"][0][:-1]
-        refused(client, engine, farmer, "polygon_not_closed", area_ha=5.0,
-                geometry={"type": "Polygon", "coordinates": [ring]})
+        refused(
+            client,
+            engine,
+            farmer,
+            "polygon_not_closed",
+            area_ha=5.0,
+            geometry={"type": "Polygon", "coordinates": [ring]},
+        )
 
     def test_self_intersecting_polygon(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
         (a, b, c, d, _) = square(*BU_DANG, 5.0)["coordinates"][0]
         bowtie = [a, c, b, d, a]
-        refused(client, engine, farmer, "polygon_invalid", area_ha=5.0, geometry={"type": "Polygon", "coordinates": [bowtie]})
+        refused(
+            client,
+            engine,
+            farmer,
+            "polygon_invalid",
+            area_ha=5.0,
+            geometry={"type": "Polygon", "coordinates": [bowtie]},
+        )
 
     def test_outside_vietnam(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
-        refused(client, engine, farmer, "outside_vietnam", geometry={"type": "Point", "coordinates": [104.9, 11.55]})  # Phnom Penh
+        refused(
+            client, engine, farmer, "outside_vietnam", geometry={"type": "Point", "coordinates": [104.9, 11.55]}
+        )  # Phnom Penh
 
     def test_swapped_lat_lon_is_refused_with_a_hint(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
-        body = refused(client, engine, farmer, "invalid_geometry", geometry={"type": "Point", "coordinates": [11.77, 107.24]})
+        body = refused(
+            client, engine, farmer, "invalid_geometry", geometry={"type": "Point", "coordinates": [11.77, 107.24]}
+        )
         assert "longitude/latitude" in body["detail"]
         refused(client, engine, farmer, "outside_vietnam", geometry={"type": "Point", "coordinates": [11.77, 17.24]})
 
@@ -83,21 +104,26 @@ class TestGeometryRules:
         assert "8.0" in body["detail"] or "7.9" in body["detail"] or "8.1" in body["detail"]
         make_farm(client, farmer, area_ha=5.0, geometry=square(*BU_DANG, 6.0))  # 20% off: accepted
 
-    @pytest.mark.parametrize("geometry", [
-        {"type": "LineString", "coordinates": [[107.2, 11.7], [107.3, 11.8]]},
-        {"type": "Point", "coordinates": [107.2]},
-        {"type": "Point", "coordinates": ["107.2", "11.7"]},
-        {"type": "Point", "coordinates": [200, 11.7]},
-        {"type": "Polygon", "coordinates": [[[107.2, 11.7], [107.3, 11.7], [107.2, 11.7]]]},
-        {"type": "Polygon", "coordinates": []},
-        {"coordinates": [107.2, 11.7]},
-    ])
+    @pytest.mark.parametrize(
+        "geometry",
+        [
+            {"type": "LineString", "coordinates": [[107.2, 11.7], [107.3, 11.8]]},
+            {"type": "Point", "coordinates": [107.2]},
+            {"type": "Point", "coordinates": ["107.2", "11.7"]},
+            {"type": "Point", "coordinates": [200, 11.7]},
+            {"type": "Polygon", "coordinates": [[[107.2, 11.7], [107.3, 11.7], [107.2, 11.7]]]},
+            {"type": "Polygon", "coordinates": []},
+            {"coordinates": [107.2, 11.7]},
+        ],
+    )
     def test_malformed_geometries(self, client: TestClient, engine: Engine, farmer: dict, geometry: dict) -> None:  # type: ignore[type-arg]
         refused(client, engine, farmer, "invalid_geometry", geometry=geometry)
 
 
 class TestOverlap:
-    def test_overlapping_polygon_is_accepted_and_flagged(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_overlapping_polygon_is_accepted_and_flagged(
+        self, client: TestClient, engine: Engine, farmer: dict
+    ) -> None:  # type: ignore[type-arg]
         neighbour = make_party(client)
         first = make_farm(client, neighbour, area_ha=5.0, geometry=square(*DONG_PHU, 5.0), district="dong-phu")
         shifted = square(DONG_PHU[0] + 0.0005, DONG_PHU[1], 5.0)
@@ -111,7 +137,9 @@ class TestOverlap:
 
     def test_adjacent_polygons_are_not_flagged(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
         make_farm(client, farmer, area_ha=5.0, geometry=square(*DONG_PHU, 5.0), district="dong-phu")
-        far = make_farm(client, farmer, area_ha=5.0, geometry=square(DONG_PHU[0] + 0.01, DONG_PHU[1], 5.0), district="dong-phu")
+        far = make_farm(
+            client, farmer, area_ha=5.0, geometry=square(DONG_PHU[0] + 0.01, DONG_PHU[1], 5.0), district="dong-phu"
+        )
         assert far["warnings"] == []
 
 
@@ -144,8 +172,9 @@ class TestReadingFarms:
 
 
 class TestEudrExport:
-    def test_feature_has_eudr_properties_and_the_anchored_geometry_hash(self, client: TestClient, engine: Engine,
-                                                                         farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_feature_has_eudr_properties_and_the_anchored_geometry_hash(
+        self, client: TestClient, engine: Engine, farmer: dict
+    ) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer, area_ha=6.0, geometry=square(*DONG_PHU, 6.0), district="dong-phu")
         response = client.get(f"/api/v1/farms/{farm['id']}/export.geojson", headers=farmer["headers"])
         assert response.status_code == 200 and response.headers["content-type"].startswith("application/geo+json")

@@ -37,34 +37,53 @@ class TestLogHarvest:
         assert harvest["product"] == "rcn" and harvest["quantity_kg"] == 1250.75 and harvest["season"] == 2026
         lot = client.get(f"/api/v1/lots/{harvest['lot_id']}", headers=farmer["headers"]).json()
         assert lot["quantity_kg"] == 1250.75 and lot["owner_id"] == farmer["id"] and lot["status"] == "held"
-        assert lot["origin"] == [{"country": "VN", "district": "bu-dang", "district_name": "Bù Đăng",
-                                  "farm_id": farm["id"], "share_pct": 100.0}]
+        assert lot["origin"] == [
+            {
+                "country": "VN",
+                "district": "bu-dang",
+                "district_name": "Bù Đăng",
+                "farm_id": farm["id"],
+                "share_pct": 100.0,
+            }
+        ]
         assert lot["created_by"] == {"type": "harvest", "id": harvest["id"]}
 
     def test_lot_id_uses_the_gs1_charset(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
         lot_id = log_harvest(client, farmer, farm["id"])["lot_id"]
         assert len(lot_id) <= 20 and all(c.isdigit() or c.isupper() or c == "-" for c in lot_id)
 
-    def test_entry_is_spec_shaped_with_grams_and_no_floats(self, client: TestClient, engine: Engine,
-                                                            farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
-        harvest = log_harvest(client, farmer, farm["id"], quantity_kg=1000.5, moisture_pct=9.25, notes="Anh Ba, 0912 345 678")
+    def test_entry_is_spec_shaped_with_grams_and_no_floats(
+        self, client: TestClient, engine: Engine, farmer: dict, farm: dict
+    ) -> None:  # type: ignore[type-arg]
+        harvest = log_harvest(
+            client, farmer, farm["id"], quantity_kg=1000.5, moisture_pct=9.25, notes="Anh Ba, 0912 345 678"
+        )
         with open_session(engine) as session:
             leaf = session.get(LedgerEntry, harvest["ledger"]["index"])
         assert leaf is not None and leaf.type == "harvest" and leaf.record_id == harvest["id"]
         entry = json.loads(leaf.leaf_data)
         assert set(entry) == {"v", "type", "id", "at", "by", "data", "nonce"}
         assert entry["by"] == farmer["id"] and entry["type"] == "harvest"
-        assert entry["data"] == {"farm_id": farm["id"], "lot_id": harvest["lot_id"], "quantity_g": 1000500,
-                                 "harvested_on": "2026-03-14", "moisture_pct": "9.25"}
+        assert entry["data"] == {
+            "farm_id": farm["id"],
+            "lot_id": harvest["lot_id"],
+            "quantity_g": 1000500,
+            "harvested_on": "2026-03-14",
+            "moisture_pct": "9.25",
+        }
         assert "0912" not in leaf.leaf_data.decode()  # free-text notes never reach the ledger
         assert "float" not in str({type(v).__name__ for v in entry["data"].values()})
 
     def test_certifications_valid_on_the_harvest_day_pass_to_the_lot(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
-        certs = [{"scheme": "organic-eu", "certificate_no": "A1", "valid_from": "2025-01-01", "valid_to": "2026-12-31"},
-                 {"scheme": "vietgap", "certificate_no": "B2", "valid_from": "2024-01-01", "valid_to": "2025-12-31"}]
+        certs = [
+            {"scheme": "organic-eu", "certificate_no": "A1", "valid_from": "2025-01-01", "valid_to": "2026-12-31"},
+            {"scheme": "vietgap", "certificate_no": "B2", "valid_from": "2024-01-01", "valid_to": "2025-12-31"},
+        ]
         farm = make_farm(client, farmer, certifications=certs)
         lot_id = log_harvest(client, farmer, farm["id"], harvested_on="2026-03-01")["lot_id"]
-        assert client.get(f"/api/v1/lots/{lot_id}", headers=farmer["headers"]).json()["certifications"] == ["organic-eu"]
+        assert client.get(f"/api/v1/lots/{lot_id}", headers=farmer["headers"]).json()["certifications"] == [
+            "organic-eu"
+        ]
 
 
 class TestHarvestRules:
@@ -84,8 +103,14 @@ class TestHarvestRules:
         refused(client, engine, farmer, 422, "date_in_future", harvest_body(farm["id"], harvested_on=tomorrow))
 
     @pytest.mark.parametrize("moisture", [3.9, 30.5, 0, 95])
-    def test_moisture_outside_4_to_30_percent(self, client: TestClient, engine: Engine, farmer: dict, farm: dict,  # type: ignore[type-arg]
-                                               moisture: float) -> None:
+    def test_moisture_outside_4_to_30_percent(
+        self,
+        client: TestClient,
+        engine: Engine,
+        farmer: dict,
+        farm: dict,  # type: ignore[type-arg]
+        moisture: float,
+    ) -> None:
         refused(client, engine, farmer, 422, "moisture_out_of_range", harvest_body(farm["id"], moisture_pct=moisture))
 
     @pytest.mark.parametrize("moisture", [4, 30, 22.5])
@@ -104,8 +129,9 @@ class TestSeasonYield:
         log_harvest(client, farmer, farm["id"], quantity_kg=4000)  # 2 t/ha on 2 ha
         refused(client, engine, farmer, 422, "season_yield_impossible", harvest_body(farm["id"], quantity_kg=4000.5))
 
-    def test_above_2_5_t_per_ha_is_flagged_once_per_season(self, client: TestClient, engine: Engine,
-                                                           farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_above_2_5_t_per_ha_is_flagged_once_per_season(
+        self, client: TestClient, engine: Engine, farmer: dict, farm: dict
+    ) -> None:  # type: ignore[type-arg]
         first = log_harvest(client, farmer, farm["id"], quantity_kg=4900)  # 2.45 t/ha: fine
         assert first["warnings"] == []
         second = log_harvest(client, farmer, farm["id"], quantity_kg=200)  # 2.55 t/ha
@@ -124,8 +150,14 @@ class TestSeasonYield:
 class TestFarmInputs:
     def test_log_and_read_an_input(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
         size = ledger_size(client)
-        body = {"farm_id": farm["id"], "category": "fertilizer", "product": "urea", "quantity": 100, "unit": "kg",
-                "applied_on": "2025-05-20"}
+        body = {
+            "farm_id": farm["id"],
+            "category": "fertilizer",
+            "product": "urea",
+            "quantity": 100,
+            "unit": "kg",
+            "applied_on": "2025-05-20",
+        }
         created = client.post("/api/v1/farm-inputs", json=body, headers=farmer["headers"])
         assert created.status_code == 201 and created.json()["ledger"]["index"] == size
         read = client.get(f"/api/v1/farm-inputs/{created.json()['id']}", headers=farmer["headers"]).json()
@@ -135,9 +167,13 @@ class TestFarmInputs:
         before = table_counts(engine)
         other = make_party(client)
         base = {"farm_id": farm["id"], "category": "pesticide", "product": "x", "applied_on": "2025-05-20"}
-        cases = [(farmer, base | {"category": "magic"}, 422), (farmer, base | {"quantity": 3}, 422),
-                 (farmer, base | {"applied_on": "2999-01-01"}, 422), (other, base, 403),
-                 (farmer, base | {"farm_id": "F-NONE"}, 404)]
+        cases = [
+            (farmer, base | {"category": "magic"}, 422),
+            (farmer, base | {"quantity": 3}, 422),
+            (farmer, base | {"applied_on": "2999-01-01"}, 422),
+            (other, base, 403),
+            (farmer, base | {"farm_id": "F-NONE"}, 404),
+        ]
         for party, body, status in cases:
             assert client.post("/api/v1/farm-inputs", json=body, headers=party["headers"]).status_code == status, body
         assert table_counts(engine) == before | {"party": before["party"] + 1, "api_key": before["api_key"] + 1}

@@ -13,7 +13,9 @@ def farmer(client: TestClient) -> dict:  # type: ignore[type-arg]
 
 
 class TestIdempotency:
-    def test_replay_returns_the_original_and_writes_nothing(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_replay_returns_the_original_and_writes_nothing(
+        self, client: TestClient, engine: Engine, farmer: dict
+    ) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "phone-42-harvest-1"}
         first = client.post("/api/v1/harvests", json=harvest_body(farm["id"]), headers=headers)
@@ -28,10 +30,20 @@ class TestIdempotency:
     def test_whitespace_and_key_order_do_not_matter(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "k", "Content-Type": "application/json"}
-        a = client.post("/api/v1/harvests", headers=headers, content=(
-            '{"farm_id":"%s","harvested_on":"2026-03-14","quantity_kg":10,"moisture_pct":9}' % farm["id"]).encode())
-        b = client.post("/api/v1/harvests", headers=headers, content=(
-            '{ "moisture_pct": 9, "quantity_kg": 10, "harvested_on": "2026-03-14", "farm_id": "%s" }' % farm["id"]).encode())
+        a = client.post(
+            "/api/v1/harvests",
+            headers=headers,
+            content=(
+                f'{{"farm_id":"{farm["id"]}","harvested_on":"2026-03-14","quantity_kg":10,"moisture_pct":9}}'
+            ).encode(),
+        )
+        b = client.post(
+            "/api/v1/harvests",
+            headers=headers,
+            content=(
+                f'{{ "moisture_pct": 9, "quantity_kg": 10, "harvested_on": "2026-03-14", "farm_id": "{farm["id"]}" }}'
+            ).encode(),
+        )
         assert a.status_code == b.status_code == 201 and a.json() == b.json()
 
     def test_same_key_different_body_is_409(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
@@ -45,9 +57,17 @@ class TestIdempotency:
 
     def test_same_key_on_another_endpoint_is_409(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         headers = {**farmer["headers"], "Idempotency-Key": "shared"}
-        farm = client.post("/api/v1/farms", json={"name": "A", "district": "bu-dang", "commune": "X", "area_ha": 1,
-                                                  "geometry": {"type": "Point", "coordinates": [107.24, 11.77]}},
-                           headers=headers)
+        farm = client.post(
+            "/api/v1/farms",
+            json={
+                "name": "A",
+                "district": "bu-dang",
+                "commune": "X",
+                "area_ha": 1,
+                "geometry": {"type": "Point", "coordinates": [107.24, 11.77]},
+            },
+            headers=headers,
+        )
         assert farm.status_code == 201
         response = client.post("/api/v1/harvests", json=harvest_body(farm.json()["id"]), headers=headers)
         assert response.status_code == 409
@@ -55,20 +75,30 @@ class TestIdempotency:
     def test_keys_belong_to_one_party(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         other = make_party(client)
         mine, theirs = make_farm(client, farmer), make_farm(client, other)
-        a = client.post("/api/v1/harvests", json=harvest_body(mine["id"]), headers={**farmer["headers"], "Idempotency-Key": "k"})
-        b = client.post("/api/v1/harvests", json=harvest_body(theirs["id"]), headers={**other["headers"], "Idempotency-Key": "k"})
+        a = client.post(
+            "/api/v1/harvests", json=harvest_body(mine["id"]), headers={**farmer["headers"], "Idempotency-Key": "k"}
+        )
+        b = client.post(
+            "/api/v1/harvests", json=harvest_body(theirs["id"]), headers={**other["headers"], "Idempotency-Key": "k"}
+        )
         assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
 
     def test_a_refused_request_can_be_retried_with_the_same_key(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "retry-me"}
-        assert client.post("/api/v1/harvests", json=harvest_body(farm["id"], moisture_pct=50), headers=headers).status_code == 422
+        assert (
+            client.post("/api/v1/harvests", json=harvest_body(farm["id"], moisture_pct=50), headers=headers).status_code
+            == 422
+        )
         assert client.post("/api/v1/harvests", json=harvest_body(farm["id"]), headers=headers).status_code == 201
 
     def test_too_long_key_is_422(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
         farm = make_farm(client, farmer)
-        response = client.post("/api/v1/harvests", json=harvest_body(farm["id"]),
-                               headers={**farmer["headers"], "Idempotency-Key": "x" * 201})
+        response = client.post(
+            "/api/v1/harvests",
+            json=harvest_body(farm["id"]),
+            headers={**farmer["headers"], "Idempotency-Key": "x" * 201},
+        )
         assert response.status_code == 422 and response.json()["error"] == "invalid_idempotency_key"
 
     def test_admin_party_creation_is_idempotent(self, client: TestClient, engine: Engine) -> None:

@@ -44,8 +44,13 @@ Party = dict[str, Any]
 
 # --- a processor holding kernel lots, built through the API -----------------------------
 def imported(client: TestClient, party: Party, quantity_kg: float = 26000) -> str:
-    body = {"quantity_kg": quantity_kg, "origin_country": "CI", "supplier": "Abidjan Cashew Export SA",
-            "container_no": CONTAINER, "documents": []}
+    body = {
+        "quantity_kg": quantity_kg,
+        "origin_country": "CI",
+        "supplier": "Abidjan Cashew Export SA",
+        "container_no": CONTAINER,
+        "documents": [],
+    }
     lot_id: str = ok(client.post("/api/v1/lots/import", json=body, headers=party["headers"]))["lot_id"]
     return lot_id
 
@@ -54,23 +59,39 @@ def domestic(client: TestClient, processor: Party, quantity_kg: float = 1000, **
     """A farmer's harvest, dispatched to and received by the processor."""
     farmer = make_party(client, "farmer")
     lot_id = log_harvest(client, farmer, make_farm(client, farmer, **farm)["id"], quantity_kg=quantity_kg)["lot_id"]
-    transfer = ok(client.post(f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": processor["id"],
-                                                                       "quantity_kg": quantity_kg},
-                              headers=farmer["headers"]))
-    ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": quantity_kg},
-                   headers=processor["headers"]), 200)
+    transfer = ok(
+        client.post(
+            f"/api/v1/lots/{lot_id}/dispatch",
+            json={"to_party_id": processor["id"], "quantity_kg": quantity_kg},
+            headers=farmer["headers"],
+        )
+    )
+    ok(
+        client.post(
+            f"/api/v1/transfers/{transfer['id']}/receive",
+            json={"received_kg": quantity_kg},
+            headers=processor["headers"],
+        ),
+        200,
+    )
     return transfer["lot_id"]  # type: ignore[no-any-return]
 
 
-def kernel_lots(client: TestClient, processor: Party, grades: tuple[str, ...] = ("W320",),
-                inputs: list[tuple[str, float]] | None = None) -> list[str]:
+def kernel_lots(
+    client: TestClient,
+    processor: Party,
+    grades: tuple[str, ...] = ("W320",),
+    inputs: list[tuple[str, float]] | None = None,
+) -> list[str]:
     """Kernel lots of these grades from one batch: a quarter of the raw nuts, the rest mostly shell."""
     inputs = inputs or [(imported(client, processor), 1000.0)]
     raw_kg = sum(q for _, q in inputs)
     each = round(raw_kg * 0.25 / len(grades), 3)
     outputs = [{"product": "kernel", "grade": g, "quantity_kg": each} for g in grades]
-    body = {"inputs": [{"lot_id": i, "quantity_kg": q} for i, q in inputs],
-            "outputs": [*outputs, {"product": "shell", "quantity_kg": round(raw_kg * 0.70, 3)}]}
+    body = {
+        "inputs": [{"lot_id": i, "quantity_kg": q} for i, q in inputs],
+        "outputs": [*outputs, {"product": "shell", "quantity_kg": round(raw_kg * 0.70, 3)}],
+    }
     made = ok(client.post("/api/v1/batches", json=body, headers=processor["headers"]))["outputs"]
     return [o["lot_id"] for o in made if o["product"] == "kernel"]
 
@@ -113,8 +134,9 @@ def kernel(client: TestClient, processor: Party) -> str:
 
 
 class TestGtin:
-    def test_gtin14_has_a_valid_check_digit_and_the_party_prefix(self, client: TestClient, engine: Engine,
-                                                                 processor: Party, kernel: str) -> None:
+    def test_gtin14_has_a_valid_check_digit_and_the_party_prefix(
+        self, client: TestClient, engine: Engine, processor: Party, kernel: str
+    ) -> None:
         fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
         gtin = label_row(engine, kernel).gtin  # type: ignore[union-attr]
         assert len(gtin) == 14 and gtin.isdigit() and ean.is_valid(gtin)
@@ -130,8 +152,9 @@ class TestGtin:
 
 
 class TestFormats:
-    def test_png_is_300_dpi_and_its_qr_code_is_the_digital_link(self, client: TestClient, settings: Settings,
-                                                                processor: Party, kernel: str, engine: Engine) -> None:
+    def test_png_is_300_dpi_and_its_qr_code_is_the_digital_link(
+        self, client: TestClient, settings: Settings, processor: Party, kernel: str, engine: Engine
+    ) -> None:
         response = fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
         assert response.headers["content-type"] == "image/png"  # type: ignore[attr-defined]
         assert f'filename="label-{kernel}.png"' in response.headers["content-disposition"]  # type: ignore[attr-defined]
@@ -143,19 +166,28 @@ class TestFormats:
         assert [c.text for c in codes] == [f"{settings.public_base_url}/01/{gtin}/10/{kernel}"]
         assert codes[0].format == zxingcpp.BarcodeFormat.QRCode
 
-    def test_svg_is_xml_with_the_element_string_and_the_facts_for_people(self, client: TestClient, engine: Engine,
-                                                                         processor: Party, kernel: str) -> None:
+    def test_svg_is_xml_with_the_element_string_and_the_facts_for_people(
+        self, client: TestClient, engine: Engine, processor: Party, kernel: str
+    ) -> None:
         response = client.get(f"/api/v1/lots/{kernel}/label.svg", headers=processor["headers"])
         assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
         text = svg_text(response)
         gtin = label_row(engine, kernel).gtin  # type: ignore[union-attr]
-        for fact in (f"(01){gtin}(10){kernel}", "Cashew kernels W320", printed("Hạt điều nhân W320"),
-                     "22.68 kg (50 lb)", f"Lot: {kernel}", printed("Origin: Côte d'Ivoire 100%"),
-                     printed("Processor: Công ty Chế biến Điều Bình Phước"), "Packed: "):
+        for fact in (
+            f"(01){gtin}(10){kernel}",
+            "Cashew kernels W320",
+            printed("Hạt điều nhân W320"),
+            "22.68 kg (50 lb)",
+            f"Lot: {kernel}",
+            printed("Origin: Côte d'Ivoire 100%"),
+            printed("Processor: Công ty Chế biến Điều Bình Phước"),
+            "Packed: ",
+        ):
             assert fact in text, fact
 
-    def test_pdf_is_one_100_by_50_mm_page_linking_the_digital_link(self, client: TestClient, engine: Engine,
-                                                                   processor: Party, kernel: str) -> None:
+    def test_pdf_is_one_100_by_50_mm_page_linking_the_digital_link(
+        self, client: TestClient, engine: Engine, processor: Party, kernel: str
+    ) -> None:
         response = client.get(f"/api/v1/lots/{kernel}/label.pdf", headers=processor["headers"])
         assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
         body = response.content
@@ -168,7 +200,8 @@ class TestFormats:
 
 class TestWhatTheLabelSays:
     def test_domestic_nuts_are_a_product_of_vietnam_and_keep_their_certification(
-            self, client: TestClient, processor: Party) -> None:
+        self, client: TestClient, processor: Party
+    ) -> None:
         vn = domestic(client, processor, certifications=ORGANIC)
         (lot_id,) = kernel_lots(client, processor, inputs=[(vn, 1000)])
         text = svg_text(client.get(f"/api/v1/lots/{lot_id}/label.svg", headers=processor["headers"]))
@@ -180,14 +213,23 @@ class TestWhatTheLabelSays:
         text = svg_text(client.get(f"/api/v1/lots/{lot_id}/label.svg", headers=processor["headers"]))
         assert printed("Origin: Côte d'Ivoire 84%, Vietnam 16% (Bình Phước)") in text
 
-    def test_a_trader_prints_with_its_own_gtin_and_names_the_processor(self, client: TestClient, engine: Engine,
-                                                                      processor: Party, kernel: str) -> None:
+    def test_a_trader_prints_with_its_own_gtin_and_names_the_processor(
+        self, client: TestClient, engine: Engine, processor: Party, kernel: str
+    ) -> None:
         trader = make_party(client, "trader", gs1_company_prefix="8936001", name="Saigon Nut Trading")
-        transfer = ok(client.post(f"/api/v1/lots/{kernel}/dispatch", json={"to_party_id": trader["id"],
-                                                                          "quantity_kg": 100},
-                                  headers=processor["headers"]))
-        ok(client.post(f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 100},
-                       headers=trader["headers"]), 200)
+        transfer = ok(
+            client.post(
+                f"/api/v1/lots/{kernel}/dispatch",
+                json={"to_party_id": trader["id"], "quantity_kg": 100},
+                headers=processor["headers"],
+            )
+        )
+        ok(
+            client.post(
+                f"/api/v1/transfers/{transfer['id']}/receive", json={"received_kg": 100}, headers=trader["headers"]
+            ),
+            200,
+        )
         part = transfer["lot_id"]
         text = svg_text(client.get(f"/api/v1/lots/{part}/label.svg", headers=trader["headers"]))
         assert printed("Processor: Công ty Chế biến Điều Bình Phước") in text
@@ -195,8 +237,9 @@ class TestWhatTheLabelSays:
 
 
 class TestLedger:
-    def test_first_print_writes_one_label_entry_reprints_none(self, client: TestClient, engine: Engine,
-                                                              processor: Party, kernel: str) -> None:
+    def test_first_print_writes_one_label_entry_reprints_none(
+        self, client: TestClient, engine: Engine, processor: Party, kernel: str
+    ) -> None:
         size = ledger_size(client)
         fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
         assert ledger_size(client) == size + 1
@@ -214,8 +257,9 @@ class TestLedger:
 
 
 class TestWhoMayPrint:
-    def test_a_party_without_a_gs1_prefix_is_409_and_nothing_is_written(self, client: TestClient,
-                                                                        engine: Engine) -> None:
+    def test_a_party_without_a_gs1_prefix_is_409_and_nothing_is_written(
+        self, client: TestClient, engine: Engine
+    ) -> None:
         bare = make_party(client, "processor")
         (lot_id,) = kernel_lots(client, bare)
         before, size = table_counts(engine), ledger_size(client)
@@ -223,10 +267,14 @@ class TestWhoMayPrint:
         assert response.status_code == 409 and response.json()["error"] == "no_gs1_prefix"
         assert table_counts(engine) == before and ledger_size(client) == size
 
-    def test_farmers_regulators_and_other_processors_are_403(self, client: TestClient, engine: Engine,
-                                                             kernel: str) -> None:
-        others = [make_party(client, "farmer"), make_party(client, "regulator"),
-                  make_party(client, "processor", gs1_company_prefix="8935999")]
+    def test_farmers_regulators_and_other_processors_are_403(
+        self, client: TestClient, engine: Engine, kernel: str
+    ) -> None:
+        others = [
+            make_party(client, "farmer"),
+            make_party(client, "regulator"),
+            make_party(client, "processor", gs1_company_prefix="8935999"),
+        ]
         before = table_counts(engine)
         for other in others:
             response = client.get(f"/api/v1/lots/{kernel}/label.pdf", headers=other["headers"])
@@ -235,8 +283,13 @@ class TestWhoMayPrint:
 
     def test_a_lot_in_transit_is_409(self, client: TestClient, processor: Party, kernel: str) -> None:
         trader = make_party(client, "trader", gs1_company_prefix="8936001")
-        ok(client.post(f"/api/v1/lots/{kernel}/dispatch", json={"to_party_id": trader["id"], "quantity_kg": 250},
-                       headers=processor["headers"]))
+        ok(
+            client.post(
+                f"/api/v1/lots/{kernel}/dispatch",
+                json={"to_party_id": trader["id"], "quantity_kg": 250},
+                headers=processor["headers"],
+            )
+        )
         response = client.get(f"/api/v1/lots/{kernel}/label.png", headers=processor["headers"])
         assert response.status_code == 409 and response.json()["error"] == "lot_not_held"
 
@@ -247,8 +300,9 @@ class TestWhoMayPrint:
 
 
 class TestSheets:
-    def test_twelve_lots_make_two_a4_pages_or_twelve_thermal_labels(self, client: TestClient, engine: Engine,
-                                                                    processor: Party) -> None:
+    def test_twelve_lots_make_two_a4_pages_or_twelve_thermal_labels(
+        self, client: TestClient, engine: Engine, processor: Party
+    ) -> None:
         lots = ",".join(kernel_lots(client, processor, ("W320",) * 12))
         size = ledger_size(client)
         a4 = client.get("/api/v1/labels.pdf", params={"lots": lots, "format": "a4"}, headers=processor["headers"])
@@ -256,23 +310,27 @@ class TestSheets:
         assert a4.content.startswith(b"%PDF-") and pdf_pages(a4.content) == 2
         assert 'filename="labels-a4.pdf"' in a4.headers["content-disposition"]
         assert ledger_size(client) == size + 12
-        thermal = client.get("/api/v1/labels.pdf", params={"lots": lots, "format": "thermal-100x50"},
-                             headers=processor["headers"])
+        thermal = client.get(
+            "/api/v1/labels.pdf", params={"lots": lots, "format": "thermal-100x50"}, headers=processor["headers"]
+        )
         assert thermal.status_code == 200 and pdf_pages(thermal.content) == 12
         assert ledger_size(client) == size + 12
 
     def test_bad_format_or_too_many_lots_is_422(self, client: TestClient, processor: Party, kernel: str) -> None:
-        bad = client.get("/api/v1/labels.pdf", params={"lots": kernel, "format": "letter"},
-                         headers=processor["headers"])
+        bad = client.get(
+            "/api/v1/labels.pdf", params={"lots": kernel, "format": "letter"}, headers=processor["headers"]
+        )
         assert bad.status_code == 422 and bad.json()["error"] == "invalid_input"
-        many = client.get("/api/v1/labels.pdf", params={"lots": ",".join([kernel] * 1001)},
-                          headers=processor["headers"])
+        many = client.get(
+            "/api/v1/labels.pdf", params={"lots": ",".join([kernel] * 1001)}, headers=processor["headers"]
+        )
         assert many.status_code == 422 and many.json()["error"] == "too_many_labels"
         none = client.get("/api/v1/labels.pdf", params={"lots": " , "}, headers=processor["headers"])
         assert none.status_code == 422 and none.json()["error"] == "no_lots"
 
-    def test_one_foreign_lot_refuses_the_whole_sheet_and_writes_nothing(self, client: TestClient, engine: Engine,
-                                                                         processor: Party, kernel: str) -> None:
+    def test_one_foreign_lot_refuses_the_whole_sheet_and_writes_nothing(
+        self, client: TestClient, engine: Engine, processor: Party, kernel: str
+    ) -> None:
         other = make_party(client, "processor", gs1_company_prefix="8935999")
         (foreign,) = kernel_lots(client, other)
         before = table_counts(engine)
@@ -284,17 +342,28 @@ class TestSheets:
 
 class TestCommand:
     def env(self, settings: Settings) -> dict[str, str]:
-        return {**os.environ, "CASHEW_DATABASE_URL": settings.database_url,
-                "CASHEW_LOG_KEY_FILE": str(settings.log_key_file), "CASHEW_LOG_ORIGIN": settings.log_origin,
-                "CASHEW_PUBLIC_BASE_URL": settings.public_base_url}
+        return {
+            **os.environ,
+            "CASHEW_DATABASE_URL": settings.database_url,
+            "CASHEW_LOG_KEY_FILE": str(settings.log_key_file),
+            "CASHEW_LOG_ORIGIN": settings.log_origin,
+            "CASHEW_PUBLIC_BASE_URL": settings.public_base_url,
+        }
 
     def run(self, settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([CASHEW, "labels", *args], check=False, cwd=ROOT, env=self.env(settings),
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [CASHEW, "labels", *args],
+            check=False,
+            cwd=ROOT,
+            env=self.env(settings),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
-    def test_cashew_labels_writes_a_sheet_and_the_first_printings(self, client: TestClient, engine: Engine,
-                                                                  settings: Settings, processor: Party,
-                                                                  tmp_path: Path) -> None:
+    def test_cashew_labels_writes_a_sheet_and_the_first_printings(
+        self, client: TestClient, engine: Engine, settings: Settings, processor: Party, tmp_path: Path
+    ) -> None:
         lots = kernel_lots(client, processor, ("W320", "W240", "LP"))
         size = ledger_size(client)
         out = tmp_path / "labels.pdf"
@@ -307,15 +376,17 @@ class TestCommand:
         again = self.run(settings, lots[0], "--out", str(out))
         assert again.returncode == 0 and ledger_size(client) == size + 3
 
-    def test_lots_of_two_holders_exit_2(self, client: TestClient, settings: Settings, kernel: str,
-                                        tmp_path: Path) -> None:
+    def test_lots_of_two_holders_exit_2(
+        self, client: TestClient, settings: Settings, kernel: str, tmp_path: Path
+    ) -> None:
         other = make_party(client, "processor", gs1_company_prefix="8935999")
         (foreign,) = kernel_lots(client, other)
         refused = self.run(settings, kernel, foreign, "--out", str(tmp_path / "labels.pdf"))
         assert refused.returncode == 2 and "different parties" in refused.stderr
 
-    def test_unknown_lot_or_format_exits_2_and_writes_nothing(self, client: TestClient, engine: Engine,
-                                                              settings: Settings, kernel: str, tmp_path: Path) -> None:
+    def test_unknown_lot_or_format_exits_2_and_writes_nothing(
+        self, client: TestClient, engine: Engine, settings: Settings, kernel: str, tmp_path: Path
+    ) -> None:
         out = tmp_path / "labels.pdf"
         before = table_counts(engine)
         unknown = self.run(settings, kernel, "KRN26-NOSUCHLOT", "--out", str(out))
@@ -326,12 +397,22 @@ class TestCommand:
 
 
 SAMPLE = LabelData(
-    lot_id="KRN26-7KQ3M9XA", gtin="08935012000018", uri="https://trace.example.vn/01/08935012000018/10/KRN26-7KQ3M9XA",
-    element_string="(01)08935012000018(10)KRN26-7KQ3M9XA", product="kernel", grade="W320",
-    product_name="Cashew kernels W320", product_name_vi="Hạt điều nhân W320", net_weight_kg=Decimal("22.68"),
-    net_weight_lb=Decimal(50), origin_line="Côte d'Ivoire 84%, Vietnam 16% (Bình Phước)",
-    processor_name="Công ty TNHH Chế biến Hạt điều Xuất khẩu Bình Phước", packed_on=date(2026, 3, 14),
-    certifications=("organic-eu",), first_print=False)
+    lot_id="KRN26-7KQ3M9XA",
+    gtin="08935012000018",
+    uri="https://trace.example.vn/01/08935012000018/10/KRN26-7KQ3M9XA",
+    element_string="(01)08935012000018(10)KRN26-7KQ3M9XA",
+    product="kernel",
+    grade="W320",
+    product_name="Cashew kernels W320",
+    product_name_vi="Hạt điều nhân W320",
+    net_weight_kg=Decimal("22.68"),
+    net_weight_lb=Decimal(50),
+    origin_line="Côte d'Ivoire 84%, Vietnam 16% (Bình Phước)",
+    processor_name="Công ty TNHH Chế biến Hạt điều Xuất khẩu Bình Phước",
+    packed_on=date(2026, 3, 14),
+    certifications=("organic-eu",),
+    first_print=False,
+)
 
 
 class TestRendering:
@@ -339,7 +420,9 @@ class TestRendering:
         """The numpy mask choice reproduces qrcode's ISO 18004 penalty choice, symbol for symbol."""
         rng = random.Random(9162)
         for _ in range(60):
-            lot_id = "".join(rng.choice(string.ascii_uppercase + string.digits + "-") for _ in range(rng.randint(1, 20)))
+            lot_id = "".join(
+                rng.choice(string.ascii_uppercase + string.digits + "-") for _ in range(rng.randint(1, 20))
+            )
             base = rng.choice(["http://127.0.0.1:8000", "https://trace.example.vn", "https://x.example" * 8])
             uri = f"{base}/01/0893501200{rng.randint(1000, 9999)}/10/{lot_id}"
             reference = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=4)
@@ -348,7 +431,8 @@ class TestRendering:
             assert qr_modules(uri) == tuple(tuple(row) for row in reference.get_matrix()), uri
 
     def test_without_a_vietnamese_font_text_is_folded_to_ascii_and_still_renders(
-            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         helvetica = Fonts("Helvetica", "Helvetica-Bold")
         assert helvetica.printable("Côte d'Ivoire, Bình Phước, Đồng Nai") == "Cote d'Ivoire, Binh Phuoc, Dong Nai"
         for module in (render_layout, render_pdf, render_png):
@@ -370,8 +454,9 @@ class TestRendering:
 
 
 class TestRoundTrip:
-    def test_a_scanned_label_opens_the_buyer_page_of_its_lot(self, client: TestClient, settings: Settings,
-                                                             processor: Party, kernel: str) -> None:
+    def test_a_scanned_label_opens_the_buyer_page_of_its_lot(
+        self, client: TestClient, settings: Settings, processor: Party, kernel: str
+    ) -> None:
         png = fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
         (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))  # type: ignore[attr-defined]
         assert code.text.startswith(settings.public_base_url)

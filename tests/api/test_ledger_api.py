@@ -16,8 +16,13 @@ from traceability.settings import Settings
 
 def grow(client: TestClient, harvests: int) -> dict:  # type: ignore[type-arg]
     farmer = make_party(client)
-    farm = make_farm(client, farmer, area_ha=50, geometry=__import__("tests.factories").factories.square(106.96, 11.49, 50),
-                     district="dong-phu")
+    farm = make_farm(
+        client,
+        farmer,
+        area_ha=50,
+        geometry=__import__("tests.factories").factories.square(106.96, 11.49, 50),
+        district="dong-phu",
+    )
     for day in range(harvests):
         log_harvest(client, farmer, farm["id"], quantity_kg=100, harvested_on=f"2026-03-{day % 28 + 1:02d}")
     return farmer
@@ -56,8 +61,13 @@ class TestProofs:
         checkpoint = signed(client)
         for index in range(checkpoint.size):
             body = client.get(f"/ledger/proof/inclusion?index={index}&size={checkpoint.size}").json()
-            verify_inclusion(base64.b64decode(body["leaf_hash"]), index, checkpoint.size,
-                             [base64.b64decode(h) for h in body["proof"]], checkpoint.root_hash)
+            verify_inclusion(
+                base64.b64decode(body["leaf_hash"]),
+                index,
+                checkpoint.size,
+                [base64.b64decode(h) for h in body["proof"]],
+                checkpoint.root_hash,
+            )
 
     def test_returned_leaf_hash_matches_the_write_response(self, client: TestClient) -> None:
         farmer = make_party(client)
@@ -70,8 +80,13 @@ class TestProofs:
     def test_consistency_between_any_two_sizes(self, client: TestClient) -> None:
         roots = {}
         farmer = make_party(client)
-        farm = make_farm(client, farmer, area_ha=50, geometry=__import__("tests.factories").factories.square(106.96, 11.49, 50),
-                         district="dong-phu")
+        farm = make_farm(
+            client,
+            farmer,
+            area_ha=50,
+            geometry=__import__("tests.factories").factories.square(106.96, 11.49, 50),
+            district="dong-phu",
+        )
         for day in range(1, 8):
             log_harvest(client, farmer, farm["id"], quantity_kg=100, harvested_on=f"2026-03-{day:02d}")
             checkpoint = signed(client)
@@ -80,14 +95,19 @@ class TestProofs:
             for second in roots:
                 if first <= second:
                     body = client.get(f"/ledger/proof/consistency?first={first}&second={second}").json()
-                    verify_consistency(first, second, [base64.b64decode(h) for h in body["proof"]],
-                                       roots[first], roots[second])
+                    verify_consistency(
+                        first, second, [base64.b64decode(h) for h in body["proof"]], roots[first], roots[second]
+                    )
 
     def test_sizes_beyond_the_checkpoint_are_422(self, client: TestClient) -> None:
         grow(client, 2)
         size = signed(client).size
-        for path in (f"/ledger/proof/inclusion?index=0&size={size + 1}", f"/ledger/proof/inclusion?index={size}&size={size}",
-                     f"/ledger/proof/consistency?first=1&second={size + 1}", "/ledger/proof/consistency?first=3&second=2"):
+        for path in (
+            f"/ledger/proof/inclusion?index=0&size={size + 1}",
+            f"/ledger/proof/inclusion?index={size}&size={size}",
+            f"/ledger/proof/consistency?first=1&second={size + 1}",
+            "/ledger/proof/consistency?first=3&second=2",
+        ):
             response = client.get(path)
             assert response.status_code == 422, path
             assert response.json()["error"] in ("beyond_checkpoint", "invalid_range")
@@ -110,8 +130,13 @@ class TestTiles:
 
     def test_tiles_not_yet_in_the_log_are_404(self, client: TestClient) -> None:
         grow(client, 1)
-        for path in ("/ledger/tile/0/000", "/ledger/tile/0/001.p/3", "/ledger/tile/1/000.p/1", "/ledger/tile/0/abc",
-                     "/ledger/tile/0/000.p/0"):
+        for path in (
+            "/ledger/tile/0/000",
+            "/ledger/tile/0/001.p/3",
+            "/ledger/tile/1/000.p/1",
+            "/ledger/tile/0/abc",
+            "/ledger/tile/0/000.p/0",
+        ):
             response = client.get(path)
             assert response.status_code == 404, path
             assert response.json()["error"] == "not_found"

@@ -43,7 +43,9 @@ class World:
 
     def held(self, party: dict[str, Any]) -> list[dict[str, Any]]:
         lots = [self.read(lot_id) for lot_id in self.lots]
-        return [lot for lot in lots if lot["owner_id"] == party["id"] and lot["status"] == "held" and lot["quantity_kg"] > 0]
+        return [
+            lot for lot in lots if lot["owner_id"] == party["id"] and lot["status"] == "held" and lot["quantity_kg"] > 0
+        ]
 
     def total_g(self) -> int:
         return sum(round(self.read(lot_id)["quantity_kg"] * GRAMS) for lot_id in self.lots)
@@ -58,9 +60,11 @@ def dispatch(world: World, data: st.DataObject) -> None:
     recipient = data.draw(st.sampled_from([*world.processors, world.trader]))
     held_g = round(lot["quantity_kg"] * GRAMS)
     quantity_g = data.draw(st.integers(1, held_g + 500))  # sometimes more than held: must be refused
-    response = world.client.post(f"/api/v1/lots/{lot['lot_id']}/dispatch",
-                                 json={"to_party_id": recipient["id"], "quantity_kg": quantity_g / GRAMS},
-                                 headers=sender["headers"])
+    response = world.client.post(
+        f"/api/v1/lots/{lot['lot_id']}/dispatch",
+        json={"to_party_id": recipient["id"], "quantity_kg": quantity_g / GRAMS},
+        headers=sender["headers"],
+    )
     if quantity_g > held_g or recipient["id"] == sender["id"]:
         assert response.status_code == 422
         return
@@ -75,8 +79,11 @@ def settle(world: World, data: st.DataObject) -> None:
     recipient, transfer_id, sent_g = world.transfers.pop(data.draw(st.integers(0, len(world.transfers) - 1)))
     if data.draw(st.booleans()):
         received_g = data.draw(st.integers(1, sent_g))
-        response = world.client.post(f"/api/v1/transfers/{transfer_id}/receive",
-                                     json={"received_kg": received_g / GRAMS}, headers=recipient["headers"])
+        response = world.client.post(
+            f"/api/v1/transfers/{transfer_id}/receive",
+            json={"received_kg": received_g / GRAMS},
+            headers=recipient["headers"],
+        )
         assert response.status_code == 200, response.text
         world.lost_g += sent_g - received_g
     else:
@@ -102,11 +109,15 @@ def process(world: World, data: st.DataObject) -> None:
     kernel_g = data.draw(st.integers(0, raw_g * 25 // 100)) if raw_g else 0
     rest_g = data.draw(st.integers(0, input_g - kernel_g + 300))  # sometimes too much: must be refused
     outputs = ([{"product": "kernel", "grade": "W320", "quantity_kg": kernel_g / GRAMS}] if kernel_g else []) + (
-        [{"product": "shell", "grade": None, "quantity_kg": rest_g / GRAMS}] if rest_g else [])
+        [{"product": "shell", "grade": None, "quantity_kg": rest_g / GRAMS}] if rest_g else []
+    )
     if not outputs:
         return
-    response = world.client.post("/api/v1/batches", headers=processor["headers"], json={
-        "inputs": [{"lot_id": lot["lot_id"], "quantity_kg": q / GRAMS} for lot, q in inputs], "outputs": outputs})
+    response = world.client.post(
+        "/api/v1/batches",
+        headers=processor["headers"],
+        json={"inputs": [{"lot_id": lot["lot_id"], "quantity_kg": q / GRAMS} for lot, q in inputs], "outputs": outputs},
+    )
     if kernel_g + rest_g > input_g:
         assert response.status_code == 422 and response.json()["error"] == "mass_balance_violation"
         return
@@ -115,8 +126,9 @@ def process(world: World, data: st.DataObject) -> None:
     world.lost_g += input_g - kernel_g - rest_g
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_custody_and_batches_never_create_mass(client: TestClient, data: st.DataObject) -> None:
     world = World(client)

@@ -11,8 +11,9 @@ from traceability.parties.service import hash_key
 
 class TestRegisterParty:
     def test_admin_registers_a_farmer_and_the_key_works_once_shown(self, client: TestClient, engine: Engine) -> None:
-        response = client.post("/api/v1/parties", json={"name": "Nguyễn Văn An", "role": "farmer", "district": "Bù Đăng"},
-                               headers=ADMIN)
+        response = client.post(
+            "/api/v1/parties", json={"name": "Nguyễn Văn An", "role": "farmer", "district": "Bù Đăng"}, headers=ADMIN
+        )
         assert response.status_code == 201
         body = response.json()
         assert body["role"] == "farmer" and body["district"] == "bu-dang" and body["country"] == "VN"
@@ -32,15 +33,20 @@ class TestRegisterParty:
 
     def test_farmer_cannot_hold_a_gs1_prefix(self, client: TestClient, engine: Engine) -> None:
         before = table_counts(engine)
-        response = client.post("/api/v1/parties", json={"name": "X", "role": "farmer", "gs1_company_prefix": "8935001"},
-                               headers=ADMIN)
+        response = client.post(
+            "/api/v1/parties", json={"name": "X", "role": "farmer", "gs1_company_prefix": "8935001"}, headers=ADMIN
+        )
         assert response.status_code == 422 and response.json()["error"] == "gs1_prefix_not_allowed"
         assert table_counts(engine) == before
 
     def test_unknown_role_and_district_are_422(self, client: TestClient, engine: Engine) -> None:
         before = table_counts(engine)
-        for body in ({"name": "X", "role": "king"}, {"name": "X", "role": "farmer", "district": "Atlantis"},
-                     {"name": "", "role": "farmer"}, {"name": "X", "role": "farmer", "country": "Vietnam"}):
+        for body in (
+            {"name": "X", "role": "king"},
+            {"name": "X", "role": "farmer", "district": "Atlantis"},
+            {"name": "", "role": "farmer"},
+            {"name": "X", "role": "farmer", "country": "Vietnam"},
+        ):
             response = client.post("/api/v1/parties", json=body, headers=ADMIN)
             assert response.status_code == 422, body
             assert response.json()["error"] == "invalid_input" and response.json()["fields"]

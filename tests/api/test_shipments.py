@@ -18,16 +18,31 @@ def trader(client: TestClient) -> dict:  # type: ignore[type-arg]
 def kernels(client: TestClient, trader: dict) -> list[str]:  # type: ignore[type-arg]
     processor = make_party(client, role="processor")
     raw = import_lot(client, processor, 4000)
-    made = ok(client.post("/api/v1/batches", headers=processor["headers"], json={
-        "inputs": [{"lot_id": raw, "quantity_kg": 4000}],
-        "outputs": [{"product": "kernel", "grade": "W320", "quantity_kg": 700},
-                    {"product": "kernel", "grade": "W240", "quantity_kg": 300}, {"product": "shell", "quantity_kg": 2800}]}))
+    made = ok(
+        client.post(
+            "/api/v1/batches",
+            headers=processor["headers"],
+            json={
+                "inputs": [{"lot_id": raw, "quantity_kg": 4000}],
+                "outputs": [
+                    {"product": "kernel", "grade": "W320", "quantity_kg": 700},
+                    {"product": "kernel", "grade": "W240", "quantity_kg": 300},
+                    {"product": "shell", "quantity_kg": 2800},
+                ],
+            },
+        )
+    )
     return [deliver(client, processor, trader, o["lot_id"], o["quantity_kg"]) for o in made["outputs"][:2]]
 
 
 def body(lot_ids: list[str], **changes: object) -> dict:  # type: ignore[type-arg]
-    return {"lot_ids": lot_ids, "container_no": CONTAINER, "port_of_loading": "VNCLI", "destination_country": "NL",
-            "documents": [{"type": "bill_of_lading", "sha256": "cd" * 32}]} | changes
+    return {
+        "lot_ids": lot_ids,
+        "container_no": CONTAINER,
+        "port_of_loading": "VNCLI",
+        "destination_country": "NL",
+        "documents": [{"type": "bill_of_lading", "sha256": "cd" * 32}],
+    } | changes
 
 
 class TestShip:
@@ -37,8 +52,11 @@ class TestShip:
         assert shipment["destination_country_name"] == "Netherlands" and shipment["port_of_loading"] == "VNCLI"
         assert shipment["ledger"]["index"] == size and ledger_size(client) == size + 1
         assert all(lot(client, trader, k)["status"] == "shipped" for k in kernels)
-        again = client.post(f"/api/v1/lots/{kernels[0]}/dispatch", json={"to_party_id": trader["id"], "quantity_kg": 1},
-                            headers=trader["headers"])
+        again = client.post(
+            f"/api/v1/lots/{kernels[0]}/dispatch",
+            json={"to_party_id": trader["id"], "quantity_kg": 1},
+            headers=trader["headers"],
+        )
         assert again.status_code == 409 and again.json()["error"] == "lot_not_held"
         bundle = client.get(f"/api/v1/lots/{kernels[0]}/provenance").json()
         (entry,) = [r["entry"] for r in bundle["records"] if r["entry"]["type"] == "shipment"]
@@ -47,16 +65,41 @@ class TestShip:
 
 
 class TestShipRefusals:
-    @pytest.mark.parametrize("case", ["foreign", "unknown", "farmer", "bad_container", "bad_locode", "unknown_country",
-                                      "domestic", "duplicate", "empty", "future", "one_in_transit"])
-    def test_refusals_write_nothing(self, client: TestClient, engine: Engine, trader: dict, kernels: list[str],  # type: ignore[type-arg]
-                                    case: str) -> None:
+    @pytest.mark.parametrize(
+        "case",
+        [
+            "foreign",
+            "unknown",
+            "farmer",
+            "bad_container",
+            "bad_locode",
+            "unknown_country",
+            "domestic",
+            "duplicate",
+            "empty",
+            "future",
+            "one_in_transit",
+        ],
+    )
+    def test_refusals_write_nothing(
+        self,
+        client: TestClient,
+        engine: Engine,
+        trader: dict,
+        kernels: list[str],  # type: ignore[type-arg]
+        case: str,
+    ) -> None:
         other = make_party(client, role="trader")
         farmer = make_party(client)
         farmer_lot = farm_lot(client, farmer, 100)
         if case == "one_in_transit":
-            ok(client.post(f"/api/v1/lots/{kernels[1]}/dispatch", json={"to_party_id": other["id"], "quantity_kg": 300},
-                           headers=trader["headers"]))
+            ok(
+                client.post(
+                    f"/api/v1/lots/{kernels[1]}/dispatch",
+                    json={"to_party_id": other["id"], "quantity_kg": 300},
+                    headers=trader["headers"],
+                )
+            )
         party, payload, status, code = {
             "foreign": (other, body(kernels), 403, "forbidden"),
             "unknown": (trader, body(["KRN26-NOPE"]), 404, "not_found"),
@@ -79,8 +122,13 @@ class TestShipRefusals:
 
 
 class TestBuyerSeesTheShipment:
-    def test_the_buyer_page_shows_where_the_lot_was_shipped(self, client: TestClient, engine: Engine, trader: dict,  # type: ignore[type-arg]
-                                                            kernels: list[str]) -> None:
+    def test_the_buyer_page_shows_where_the_lot_was_shipped(
+        self,
+        client: TestClient,
+        engine: Engine,
+        trader: dict,  # type: ignore[type-arg]
+        kernels: list[str],
+    ) -> None:
         from traceability.db import unit_of_work
         from traceability.labels.gtin import gtin_for
         from traceability.lots.models import Lot
@@ -96,7 +144,11 @@ class TestBuyerSeesTheShipment:
             gtin = gtin_for(session, party=maker, product="kernel", grade="W320")
         page = client.get(f"/01/{gtin}/10/{kernels[0]}", headers={"Accept": "application/json"})
         assert page.status_code == 200, page.text
-        assert page.json()["shipment"] == {"destination_country": "NL", "destination_name": "Netherlands",
-                                           "port_of_loading": "VNCLI", "shipped_on": page.json()["shipment"]["shipped_on"]}
+        assert page.json()["shipment"] == {
+            "destination_country": "NL",
+            "destination_name": "Netherlands",
+            "port_of_loading": "VNCLI",
+            "shipped_on": page.json()["shipment"]["shipped_on"],
+        }
         html = client.get(f"/01/{gtin}/10/{kernels[0]}?lang=en").text
         assert "Shipped to" in html and "VNCLI" in html

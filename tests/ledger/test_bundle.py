@@ -55,11 +55,20 @@ class Log:
 
     def bundle(self, lot_id: str, ids: list[str]) -> dict[str, Any]:
         size = self.store.size()
-        records = [{"entry": copy.deepcopy(self.entries[i]), "index": self.index[i],
-                    "proof": [b64(h) for h in self.store.inclusion_proof(self.index[i], size)]}
-                   for i in sorted(ids, key=self.index.__getitem__)]
-        return {"lot_id": lot_id, "log": {"origin": ORIGIN, "vkey": self.signer.vkey},
-                "checkpoint": self.checkpoint(), "records": records}
+        records = [
+            {
+                "entry": copy.deepcopy(self.entries[i]),
+                "index": self.index[i],
+                "proof": [b64(h) for h in self.store.inclusion_proof(self.index[i], size)],
+            }
+            for i in sorted(ids, key=self.index.__getitem__)
+        ]
+        return {
+            "lot_id": lot_id,
+            "log": {"origin": ORIGIN, "vkey": self.signer.vkey},
+            "checkpoint": self.checkpoint(),
+            "records": records,
+        }
 
 
 CHAIN = ["H-FARM1-0001", "H-FARM2-0001", "S-0001", "T-0001", "R-0001", "I-0001", "Q-0001", "B-0001", "L-0001"]
@@ -70,32 +79,114 @@ def log_chain(log: Log) -> None:
 
     Unrelated entries are interleaved, as in a real log.
     """
-    log.log("farm", "F-0001", {"farm_id": "F-0001", "district": "bu-dang", "area_m2": 50_000,
-                               "geometry_sha256": "ab" * 32}, by=FARMER)
-    log.log("harvest", "H-FARM1-0001", {"farm_id": "F-0001", "lot_id": "KRN26-RAW00001", "quantity_g": 2_000_000,
-                                        "harvested_on": "2026-03-12", "moisture_pct": "9.5"}, by=FARMER)
-    log.log("harvest", "H-FARM2-0001", {"farm_id": "F-0002", "lot_id": "KRN26-RAW00002", "quantity_g": 1_500_000,
-                                        "harvested_on": "2026-03-13", "moisture_pct": "10.1"}, by=FARMER)
-    log.log("harvest", "H-OTHER-0001", {"farm_id": "F-0009", "lot_id": "KRN26-OTHER001", "quantity_g": 700_000,
-                                        "harvested_on": "2026-03-13", "moisture_pct": "9.0"}, by="P-SOMEONE01")
-    log.log("split", "S-0001", {"lot_id": "KRN26-RAW00001", "new_lot_id": "KRN26-RAW00001A",
-                                "quantity_g": 1_500_000}, by=FARMER)
-    log.log("dispatch", "T-0001", {"transfer_id": "T-0001", "lot_id": "KRN26-RAW00001A", "from": FARMER,
-                                   "to": PROCESSOR, "quantity_g": 1_500_000}, by=FARMER)
+    log.log(
+        "farm",
+        "F-0001",
+        {"farm_id": "F-0001", "district": "bu-dang", "area_m2": 50_000, "geometry_sha256": "ab" * 32},
+        by=FARMER,
+    )
+    log.log(
+        "harvest",
+        "H-FARM1-0001",
+        {
+            "farm_id": "F-0001",
+            "lot_id": "KRN26-RAW00001",
+            "quantity_g": 2_000_000,
+            "harvested_on": "2026-03-12",
+            "moisture_pct": "9.5",
+        },
+        by=FARMER,
+    )
+    log.log(
+        "harvest",
+        "H-FARM2-0001",
+        {
+            "farm_id": "F-0002",
+            "lot_id": "KRN26-RAW00002",
+            "quantity_g": 1_500_000,
+            "harvested_on": "2026-03-13",
+            "moisture_pct": "10.1",
+        },
+        by=FARMER,
+    )
+    log.log(
+        "harvest",
+        "H-OTHER-0001",
+        {
+            "farm_id": "F-0009",
+            "lot_id": "KRN26-OTHER001",
+            "quantity_g": 700_000,
+            "harvested_on": "2026-03-13",
+            "moisture_pct": "9.0",
+        },
+        by="P-SOMEONE01",
+    )
+    log.log(
+        "split",
+        "S-0001",
+        {"lot_id": "KRN26-RAW00001", "new_lot_id": "KRN26-RAW00001A", "quantity_g": 1_500_000},
+        by=FARMER,
+    )
+    log.log(
+        "dispatch",
+        "T-0001",
+        {
+            "transfer_id": "T-0001",
+            "lot_id": "KRN26-RAW00001A",
+            "from": FARMER,
+            "to": PROCESSOR,
+            "quantity_g": 1_500_000,
+        },
+        by=FARMER,
+    )
     log.log("receipt", "R-0001", {"transfer_id": "T-0001", "lot_id": "KRN26-RAW00001A", "received_g": 1_500_000})
-    log.log("import", "I-0001", {"lot_id": "KRN26-IMP00001", "origin_country": "CI", "quantity_g": 3_000_000,
-                                 "container_no": "CSQU3054383", "arrived_on": "2026-03-01", "documents": []})
-    log.log("quality_test", "Q-0001", {"lot_id": "KRN26-IMP00001", "outturn_lbs": "48.50", "nut_count_per_kg": 182,
-                                       "moisture_pct": "8.9", "sample_g": "1000", "tested_on": "2026-03-02"})
-    log.log("batch", "B-0001", {
-        "batch_id": "B-0001", "processed_on": "2026-03-20", "loss_g": 400_000,
-        "inputs": [{"lot_id": "KRN26-RAW00001A", "quantity_g": 1_500_000},
-                   {"lot_id": "KRN26-RAW00002", "quantity_g": 1_500_000},
-                   {"lot_id": "KRN26-IMP00001", "quantity_g": 3_000_000}],
-        "outputs": [{"lot_id": KERNEL, "product": "kernel", "grade": "W320", "quantity_g": 1_400_000},
-                    {"lot_id": "KRN26-SHELL0001", "product": "shell", "grade": None, "quantity_g": 4_200_000}]})
-    log.log("label", "L-0001", {"lot_id": KERNEL, "gtin": "08935412000013",
-                                "uri": f"http://127.0.0.1:8000/01/08935412000013/10/{KERNEL}"})
+    log.log(
+        "import",
+        "I-0001",
+        {
+            "lot_id": "KRN26-IMP00001",
+            "origin_country": "CI",
+            "quantity_g": 3_000_000,
+            "container_no": "CSQU3054383",
+            "arrived_on": "2026-03-01",
+            "documents": [],
+        },
+    )
+    log.log(
+        "quality_test",
+        "Q-0001",
+        {
+            "lot_id": "KRN26-IMP00001",
+            "outturn_lbs": "48.50",
+            "nut_count_per_kg": 182,
+            "moisture_pct": "8.9",
+            "sample_g": "1000",
+            "tested_on": "2026-03-02",
+        },
+    )
+    log.log(
+        "batch",
+        "B-0001",
+        {
+            "batch_id": "B-0001",
+            "processed_on": "2026-03-20",
+            "loss_g": 400_000,
+            "inputs": [
+                {"lot_id": "KRN26-RAW00001A", "quantity_g": 1_500_000},
+                {"lot_id": "KRN26-RAW00002", "quantity_g": 1_500_000},
+                {"lot_id": "KRN26-IMP00001", "quantity_g": 3_000_000},
+            ],
+            "outputs": [
+                {"lot_id": KERNEL, "product": "kernel", "grade": "W320", "quantity_g": 1_400_000},
+                {"lot_id": "KRN26-SHELL0001", "product": "shell", "grade": None, "quantity_g": 4_200_000},
+            ],
+        },
+    )
+    log.log(
+        "label",
+        "L-0001",
+        {"lot_id": KERNEL, "gtin": "08935412000013", "uri": f"http://127.0.0.1:8000/01/08935412000013/10/{KERNEL}"},
+    )
     log.log("listing", "X-0001", {"listing_id": "X-0001", "lot_id": KERNEL, "quantity_g": 1_400_000})
 
 
@@ -159,9 +250,15 @@ class TestHonestBundle:
         assert verify_bundle(bundle).valid
 
     def test_a_batch_without_loss_g_loses_nothing(self, log: Log) -> None:
-        log.log("batch", "B-0002", {"batch_id": "B-0002", "inputs": [{"lot_id": "KRN26-OTHER001", "quantity_g": 700_000}],
-                                    "outputs": [{"lot_id": "KRN26-K2", "product": "kernel", "grade": "W240",
-                                                 "quantity_g": 700_000}]})
+        log.log(
+            "batch",
+            "B-0002",
+            {
+                "batch_id": "B-0002",
+                "inputs": [{"lot_id": "KRN26-OTHER001", "quantity_g": 700_000}],
+                "outputs": [{"lot_id": "KRN26-K2", "product": "kernel", "grade": "W240", "quantity_g": 700_000}],
+            },
+        )
         assert verify_bundle(log.bundle("KRN26-K2", ["H-OTHER-0001", "B-0002"])).valid
 
 
@@ -170,7 +267,11 @@ class TestInclusion:
         record(bundle, "H-FARM1-0001")["entry"]["data"]["quantity_g"] = 2_500_000
         failure = only(verify_bundle(bundle))
         assert (failure.check, failure.record_type, failure.record_id, failure.index) == (
-            "inclusion", "harvest", "H-FARM1-0001", log.index["H-FARM1-0001"])
+            "inclusion",
+            "harvest",
+            "H-FARM1-0001",
+            log.index["H-FARM1-0001"],
+        )
         assert "changed after it was logged" in failure.reason
 
     def test_a_flipped_proof_hash(self, log: Log, bundle: dict[str, Any]) -> None:
@@ -242,7 +343,9 @@ class TestSignature:
         assert verify_bundle(bundle).valid  # the reason to pin the key
         report = verify_bundle(bundle, vkey=log.signer.vkey)
         assert [f.check for f in report.failures] == ["signature", "signature"]
-        assert report.failures[0].reason.startswith(f"the bundle names key {mallory.vkey} but you pinned {log.signer.vkey}")
+        assert report.failures[0].reason.startswith(
+            f"the bundle names key {mallory.vkey} but you pinned {log.signer.vkey}"
+        )
         assert report.key_id == log.signer.key_id.hex()
 
     def test_a_wrong_pinned_key(self, bundle: dict[str, Any]) -> None:
@@ -274,29 +377,51 @@ class TestSignature:
 
 class TestMass:
     def test_a_logged_batch_that_makes_mass(self, log: Log) -> None:
-        log.log("batch", "B-0666", {"batch_id": "B-0666", "loss_g": 0,
-                                    "inputs": [{"lot_id": "KRN26-OTHER001", "quantity_g": 700_000}],
-                                    "outputs": [{"lot_id": "KRN26-FAKE001", "product": "kernel", "grade": "W240",
-                                                 "quantity_g": 900_000}]})
+        log.log(
+            "batch",
+            "B-0666",
+            {
+                "batch_id": "B-0666",
+                "loss_g": 0,
+                "inputs": [{"lot_id": "KRN26-OTHER001", "quantity_g": 700_000}],
+                "outputs": [{"lot_id": "KRN26-FAKE001", "product": "kernel", "grade": "W240", "quantity_g": 900_000}],
+            },
+        )
         failure = only(verify_bundle(log.bundle("KRN26-FAKE001", ["H-OTHER-0001", "B-0666"])))
         assert (failure.check, failure.record_type, failure.record_id, failure.index) == (
-            "mass", "batch", "B-0666", log.index["B-0666"])
+            "mass",
+            "batch",
+            "B-0666",
+            log.index["B-0666"],
+        )
         assert "200 kg more than its inputs (700 kg)" in failure.reason
 
     def test_the_stated_loss_counts(self, log: Log) -> None:
-        log.log("batch", "B-0667", {"batch_id": "B-0667", "loss_g": 100_001,
-                                    "inputs": [{"lot_id": "KRN26-OTHER001", "quantity_g": 700_000}],
-                                    "outputs": [{"lot_id": "KRN26-FAKE002", "product": "kernel", "grade": "W240",
-                                                 "quantity_g": 600_000}]})
+        log.log(
+            "batch",
+            "B-0667",
+            {
+                "batch_id": "B-0667",
+                "loss_g": 100_001,
+                "inputs": [{"lot_id": "KRN26-OTHER001", "quantity_g": 700_000}],
+                "outputs": [{"lot_id": "KRN26-FAKE002", "product": "kernel", "grade": "W240", "quantity_g": 600_000}],
+            },
+        )
         failure = only(verify_bundle(log.bundle("KRN26-FAKE002", ["H-OTHER-0001", "B-0667"])))
         assert failure.check == "mass" and "0.001 kg more" in failure.reason
 
 
 class TestLineage:
     def test_a_lot_made_from_itself(self, log: Log) -> None:
-        log.log("batch", "B-LOOP", {"batch_id": "B-LOOP", "inputs": [{"lot_id": "KRN26-LOOP", "quantity_g": 1000}],
-                                    "outputs": [{"lot_id": "KRN26-LOOP", "product": "kernel", "grade": "W320",
-                                                 "quantity_g": 1000}]})
+        log.log(
+            "batch",
+            "B-LOOP",
+            {
+                "batch_id": "B-LOOP",
+                "inputs": [{"lot_id": "KRN26-LOOP", "quantity_g": 1000}],
+                "outputs": [{"lot_id": "KRN26-LOOP", "product": "kernel", "grade": "W320", "quantity_g": 1000}],
+            },
+        )
         failure = only(verify_bundle(log.bundle("KRN26-LOOP", ["B-LOOP"])))
         assert (failure.check, failure.record_id) == ("lineage", "B-LOOP") and "made from itself" in failure.reason
 
@@ -313,8 +438,10 @@ class TestLineage:
             read_step({"type": "batch", "id": "B-1", "data": {"batch_id": "B-1", "inputs": [], "outputs": []}})
 
     def test_check_lineage_reports_by_position(self) -> None:
-        entries = [{"type": "harvest", "id": "H-1", "data": {"lot_id": "A", "quantity_g": -1}},
-                   {"type": "split", "id": "S-1", "data": {"lot_id": "A", "new_lot_id": "B", "quantity_g": 1}}]
+        entries = [
+            {"type": "harvest", "id": "H-1", "data": {"lot_id": "A", "quantity_g": -1}},
+            {"type": "split", "id": "S-1", "data": {"lot_id": "A", "new_lot_id": "B", "quantity_g": 1}},
+        ]
         problems = check_lineage("B", entries)
         assert [(p.check, p.entry) for p in problems] == [("format", 0), ("lineage", 1)]
 
@@ -322,9 +449,20 @@ class TestLineage:
 class TestFormat:
     @pytest.mark.parametrize("kind", ["contract", "listing"])
     def test_a_priced_record_fails_even_though_it_is_logged(self, log: Log, kind: str) -> None:
-        log.log(kind, "C-0001", {"contract_id": "C-0001", "listing_id": "X-0001", "lot_id": KERNEL,
-                                 "quantity_g": 1_400_000, "price": "7.10", "currency": "USD",
-                                 "buyer": TRADER, "seller": PROCESSOR})
+        log.log(
+            kind,
+            "C-0001",
+            {
+                "contract_id": "C-0001",
+                "listing_id": "X-0001",
+                "lot_id": KERNEL,
+                "quantity_g": 1_400_000,
+                "price": "7.10",
+                "currency": "USD",
+                "buyer": TRADER,
+                "seller": PROCESSOR,
+            },
+        )
         failure = only(verify_bundle(log.bundle(KERNEL, [*CHAIN, "C-0001"])))
         assert (failure.check, failure.record_type, failure.record_id) == ("format", kind, "C-0001")
         assert "must not carry prices" in failure.reason
@@ -351,19 +489,33 @@ class TestFormat:
         report = verify_bundle(bundle)
         assert not report.valid and report.failures[0].check == "format"
 
-    @pytest.mark.parametrize("mutate", [
-        lambda r: r.clear(),
-        lambda r: r.update(entry="harvest"),
-        lambda r: r.update(index="3"),
-        lambda r: r.update(index=-1),
-        lambda r: r.update(index=True),
-        lambda r: r.update(proof="AAAA"),
-        lambda r: r["entry"].pop("nonce"),
-        lambda r: r["entry"].update(v=2),
-        lambda r: r["entry"].update(data=[1]),
-        lambda r: r["entry"].update(id=17),
-    ], ids=["empty", "entry-text", "index-text", "index-negative", "index-bool", "proof-text", "no-nonce",
-            "version-2", "data-list", "id-number"])
+    @pytest.mark.parametrize(
+        "mutate",
+        [
+            lambda r: r.clear(),
+            lambda r: r.update(entry="harvest"),
+            lambda r: r.update(index="3"),
+            lambda r: r.update(index=-1),
+            lambda r: r.update(index=True),
+            lambda r: r.update(proof="AAAA"),
+            lambda r: r["entry"].pop("nonce"),
+            lambda r: r["entry"].update(v=2),
+            lambda r: r["entry"].update(data=[1]),
+            lambda r: r["entry"].update(id=17),
+        ],
+        ids=[
+            "empty",
+            "entry-text",
+            "index-text",
+            "index-negative",
+            "index-bool",
+            "proof-text",
+            "no-nonce",
+            "version-2",
+            "data-list",
+            "id-number",
+        ],
+    )
     def test_a_malformed_record(self, bundle: dict[str, Any], mutate: Any) -> None:
         mutate(record(bundle, "L-0001"))
         report = verify_bundle(bundle)
@@ -430,7 +582,7 @@ class TestNeverRaises:
             if isinstance(bundle.get("checkpoint"), str) and bundle["checkpoint"] and rng.random() < 0.3:
                 note = bundle["checkpoint"]
                 at = rng.randrange(len(note))
-                bundle["checkpoint"] = note[:at] + rng.choice(["\n", "\x00", "\u2014", "+", " ", "é"]) + note[at + 1:]
+                bundle["checkpoint"] = note[:at] + rng.choice(["\n", "\x00", "\u2014", "+", " ", "é"]) + note[at + 1 :]
             report = verify_bundle(bundle)
             json.dumps(report.to_dict())
             assert all(f.reason for f in report.failures)
@@ -456,7 +608,11 @@ class TestNeverRaises:
 @pytest.mark.parametrize("module", ["bundle.py", "lineage.py"])
 def test_the_verifier_shares_no_code_with_the_proof_generator(module: str) -> None:
     tree = ast.parse((Path(__file__).resolve().parents[2] / "ledger" / module).read_text(encoding="utf-8"))
-    imported = {f"{node.module}.{alias.name}" if node.module == "ledger" else str(node.module)
-                for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    imported = {
+        f"{node.module}.{alias.name}" if node.module == "ledger" else str(node.module)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
     imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     assert not imported & {"ledger.tree", "ledger.store", "ledger.tiles"}, imported

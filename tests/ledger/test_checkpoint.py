@@ -45,9 +45,7 @@ class TestGoReference:
         assert signer.skey == go_reference["skey"]
         assert signer.name == "PeterNeumann"
 
-    def test_sign_note_reproduces_the_note_byte_for_byte(
-        self, go_reference: dict[str, str]
-    ) -> None:
+    def test_sign_note_reproduces_the_note_byte_for_byte(self, go_reference: dict[str, str]) -> None:
         signer = Signer.from_skey(go_reference["skey"])
         note = sign_note(go_reference["text"], signer)
         assert note.encode() == go_reference["note"].encode()
@@ -83,10 +81,7 @@ class TestKeys:
         assert signer.key_id == expected
         assert (
             signer.vkey
-            == "example.com/log+"
-            + expected.hex()
-            + "+"
-            + base64.b64encode(b"\x01" + signer.public_key).decode()
+            == "example.com/log+" + expected.hex() + "+" + base64.b64encode(b"\x01" + signer.public_key).decode()
         )
 
     def test_skey_round_trip(self) -> None:
@@ -187,9 +182,7 @@ class TestNotes:
             "padding",
         ],
     )
-    def test_malformed_or_altered_notes_rejected(
-        self, edit: Callable[[str], str], reason: str
-    ) -> None:
+    def test_malformed_or_altered_notes_rejected(self, edit: Callable[[str], str], reason: str) -> None:
         signer = Signer.from_seed("log", SEED)
         note = sign_note("text\n", signer)
         assert note.endswith("=\n")

@@ -82,9 +82,7 @@ class TestNoFloats:
             entry_leaf_hash(entry)
 
     def test_integers_and_booleans_are_fine(self) -> None:
-        assert canonical_json({"n": 0, "ok": False, "big": 2**53 - 1}) == (
-            b'{"big":9007199254740991,"n":0,"ok":false}'
-        )
+        assert canonical_json({"n": 0, "ok": False, "big": 2**53 - 1}) == (b'{"big":9007199254740991,"n":0,"ok":false}')
 
 
 class TestTimestamps:
@@ -96,9 +94,7 @@ class TestTimestamps:
 
     def test_other_offsets_converted_to_utc(self) -> None:
         hanoi = timezone(timedelta(hours=7))
-        assert (
-            harvest(at=datetime(2026, 3, 14, 15, 0, tzinfo=hanoi))["at"] == "2026-03-14T08:00:00Z"
-        )
+        assert harvest(at=datetime(2026, 3, 14, 15, 0, tzinfo=hanoi))["at"] == "2026-03-14T08:00:00Z"
 
     def test_naive_datetime_rejected(self) -> None:
         with pytest.raises(ValueError):

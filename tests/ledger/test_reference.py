@@ -116,9 +116,7 @@ class TestInclusionProofs:
 
     @settings(max_examples=300, deadline=None)
     @given(data=st.data())
-    def test_random_pairs_in_a_bigger_tree(
-        self, big: tuple[MemoryStore, Reference], data: st.DataObject
-    ) -> None:
+    def test_random_pairs_in_a_bigger_tree(self, big: tuple[MemoryStore, Reference], data: st.DataObject) -> None:
         store, ref = big
         size = data.draw(st.integers(1, BIG_SIZE), label="size")
         index = data.draw(st.integers(0, size - 1), label="index")
@@ -138,9 +136,7 @@ class TestConsistencyProofs:
 
     @settings(max_examples=300, deadline=None)
     @given(data=st.data())
-    def test_random_pairs_in_a_bigger_tree(
-        self, big: tuple[MemoryStore, Reference], data: st.DataObject
-    ) -> None:
+    def test_random_pairs_in_a_bigger_tree(self, big: tuple[MemoryStore, Reference], data: st.DataObject) -> None:
         store, ref = big
         second = data.draw(st.integers(0, BIG_SIZE), label="second")
         first = data.draw(st.integers(0, second), label="first")

@@ -34,9 +34,7 @@ class CountingReader:
     def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
         for level, index in ids:
             assert level >= 0 and index >= 0
-            assert (index + 1) << level <= self.size, (
-                f"({level}, {index}) is not complete in {self.size}"
-            )
+            assert (index + 1) << level <= self.size, f"({level}, {index}) is not complete in {self.size}"
         self.calls.append(list(ids))
         return self.store.get_nodes(ids)
 

@@ -43,9 +43,7 @@ def proof_of(case: dict[str, Any]) -> list[bytes]:
 
 def tree_for(case: dict[str, Any]) -> MemoryStore:
     store = MemoryStore()
-    store.append(
-        [b"data"] if case["path"].startswith("inclusion/single-entry") else TEST_TREE_LEAVES
-    )
+    store.append([b"data"] if case["path"].startswith("inclusion/single-entry") else TEST_TREE_LEAVES)
     return store
 
 
@@ -91,9 +89,7 @@ class TestProverReproducesVectors:
         assert store.root(size) == b64(case["root"])
         assert store.inclusion_proof(index, size) == proof_of(case)
 
-    def test_consistency_proof_equals_vector(
-        self, accepted_consistency_case: dict[str, Any]
-    ) -> None:
+    def test_consistency_proof_equals_vector(self, accepted_consistency_case: dict[str, Any]) -> None:
         case = accepted_consistency_case
         store = tree_for(case)
         first, second = case["size1"], case["size2"]

@@ -40,18 +40,41 @@ def setup_farms(engine: Engine, settings: Settings) -> tuple[str, list[str]]:
         farmer, _ = create_party(session, party_in=PartyCreate(name="Hộ ông Tư", role="farmer"))  # type: ignore[arg-type]
         farms = []
         for n in range(PROCESSES):
-            farm, _ = record_farm(session, farmer=farmer, farm_in=FarmCreate(
-                name=f"Lô {n}", district="bu-dang", commune="Đức Liễu", area_ha=Decimal("3"),
-                geometry={"type": "Point", "coordinates": [107.24 + n * 0.01, 11.77]}))
+            farm, _ = record_farm(
+                session,
+                farmer=farmer,
+                farm_in=FarmCreate(
+                    name=f"Lô {n}",
+                    district="bu-dang",
+                    commune="Đức Liễu",
+                    area_ha=Decimal("3"),
+                    geometry={"type": "Point", "coordinates": [107.24 + n * 0.01, 11.77]},
+                ),
+            )
             farms.append(farm.id)
         return farmer.id, farms
 
 
 def spawn(settings: Settings, farmer_id: str, farm_id: str, count: int) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "tests.traceability.workers", settings.database_url, str(settings.log_key_file),
-            settings.log_origin, farmer_id, farm_id, str(count)]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    args = [
+        sys.executable,
+        "-m",
+        "tests.traceability.workers",
+        settings.database_url,
+        str(settings.log_key_file),
+        settings.log_origin,
+        farmer_id,
+        farm_id,
+        str(count),
+    ]
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def check_log(engine: Engine, settings: Settings) -> int:

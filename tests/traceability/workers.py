@@ -23,11 +23,21 @@ def append_harvests(url: str, key_file: str, origin: str, farmer_id: str, farm_i
             farmer = session.get(Party, farmer_id)
             assert farmer is not None
             day = start + timedelta(days=i % 100)
-            record_harvest(session, farmer=farmer, harvest_in=HarvestCreate(
-                farm_id=farm_id, harvested_on=day, quantity_kg=Decimal("10.5"), moisture_pct=Decimal("9")))
+            record_harvest(
+                session,
+                farmer=farmer,
+                harvest_in=HarvestCreate(
+                    farm_id=farm_id, harvested_on=day, quantity_kg=Decimal("10.5"), moisture_pct=Decimal("9")
+                ),
+            )
             if i % 5 == 0:
-                record_farm_input(session, farmer=farmer, input_in=FarmInputCreate(
-                    farm_id=farm_id, category=InputCategory.fertilizer, product="urea", applied_on=day))
+                record_farm_input(
+                    session,
+                    farmer=farmer,
+                    input_in=FarmInputCreate(
+                        farm_id=farm_id, category=InputCategory.fertilizer, product="urea", applied_on=day
+                    ),
+                )
         print(i, flush=True)
     engine.dispose()
 

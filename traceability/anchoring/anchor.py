@@ -51,8 +51,12 @@ class Anchored(SQLModel):
         assert self.recorded_at is not None and self.entry_nonce is not None, "record not anchored yet"
         at = self.recorded_at if self.recorded_at.tzinfo else self.recorded_at.replace(tzinfo=UTC)
         return make_entry(
-            type=self.entry_type, id=self.entry_id(), at=at, by=self.entry_by(),
-            data=self.entry_data(), nonce=self.entry_nonce,
+            type=self.entry_type,
+            id=self.entry_id(),
+            at=at,
+            by=self.entry_by(),
+            data=self.entry_data(),
+            nonce=self.entry_nonce,
         )
 
     def ledger_ref(self) -> dict[str, Any]:

@@ -32,5 +32,7 @@ def load_or_create_signer(path: Path, origin: str) -> Signer:
         time.sleep(0.05)
     signer = Signer.from_skey(text)
     if signer.name != origin:
-        raise ValueError(f"key file {path} is for origin {signer.name!r}, not {origin!r}; set CASHEW_LOG_ORIGIN or move the file")
+        raise ValueError(
+            f"key file {path} is for origin {signer.name!r}, not {origin!r}; set CASHEW_LOG_ORIGIN or move the file"
+        )
     return signer

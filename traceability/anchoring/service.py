@@ -43,12 +43,18 @@ def _signed_size(session: Session, size: int, name: str) -> None:
 
 def inclusion(session: Session, *, index: int, size: int) -> dict[str, Any]:
     if not 0 <= index < size:
-        raise RuleViolation(f"index must satisfy 0 <= index < size (got index={index}, size={size})", code="invalid_range")
+        raise RuleViolation(
+            f"index must satisfy 0 <= index < size (got index={index}, size={size})", code="invalid_range"
+        )
     _signed_size(session, size, "size")
     log = SqlLog(session.connection())
     leaf = log.get_nodes([(0, index)])[0]
-    return {"index": index, "size": size, "leaf_hash": b64(leaf),
-            "proof": [b64(h) for h in inclusion_proof(log, index, size)]}
+    return {
+        "index": index,
+        "size": size,
+        "leaf_hash": b64(leaf),
+        "proof": [b64(h) for h in inclusion_proof(log, index, size)],
+    }
 
 
 def consistency(session: Session, *, first: int, second: int) -> dict[str, Any]:

@@ -101,9 +101,7 @@ class SqlLog:
 
     def lock(self) -> tuple[int, list[bytes]]:
         """Take the sequencing lock for this transaction; return (size, frontier)."""
-        row = self.conn.execute(
-            select(_head.c.size, _head.c.frontier).where(_head.c.id == 1).with_for_update()
-        ).one()
+        row = self.conn.execute(select(_head.c.size, _head.c.frontier).where(_head.c.id == 1).with_for_update()).one()
         return int(row.size), _split(bytes(row.frontier))
 
     def append(self, leaves: Sequence[bytes], kinds: Sequence[tuple[str, str]] | None = None) -> list[int]:
@@ -119,12 +117,11 @@ class SqlLog:
         if entries:
             m = self._mark
             # Plain tuples through the driver's executemany: several times faster than ORM/Core dicts for bulk loads.
-            self.conn.exec_driver_sql(f"INSERT INTO ledger_entry (idx, type, record_id, leaf_data) VALUES ({m}, {m}, {m}, {m})",
-                                      entries)
-            self.conn.exec_driver_sql(f"INSERT INTO ledger_node (level, idx, hash) VALUES ({m}, {m}, {m})", nodes)
-            self.conn.execute(
-                update(_head).where(_head.c.id == 1).values(size=size, frontier=b"".join(frontier))
+            self.conn.exec_driver_sql(
+                f"INSERT INTO ledger_entry (idx, type, record_id, leaf_data) VALUES ({m}, {m}, {m}, {m})", entries
             )
+            self.conn.exec_driver_sql(f"INSERT INTO ledger_node (level, idx, hash) VALUES ({m}, {m}, {m})", nodes)
+            self.conn.execute(update(_head).where(_head.c.id == 1).values(size=size, frontier=b"".join(frontier)))
         return [e[0] for e in entries]
 
     # -- checkpoints -------------------------------------------------------------

@@ -50,13 +50,25 @@ def check_inclusion(session: Session, records: list[Anchored]) -> tuple[str | No
         index = record.ledger_index
         assert index is not None
         if index >= checkpoint.size:
-            return f"{record.entry_type} {record.entry_id()} is not yet covered by a signed checkpoint", checkpoint.size, refs
+            return (
+                f"{record.entry_type} {record.entry_id()} is not yet covered by a signed checkpoint",
+                checkpoint.size,
+                refs,
+            )
         try:
-            verify_inclusion(entry_leaf_hash(record.to_entry()), index, checkpoint.size,
-                             inclusion_proof(log, index, checkpoint.size), bytes(checkpoint.root_hash))
+            verify_inclusion(
+                entry_leaf_hash(record.to_entry()),
+                index,
+                checkpoint.size,
+                inclusion_proof(log, index, checkpoint.size),
+                bytes(checkpoint.root_hash),
+            )
         except InvalidProof:
-            return (f"{record.entry_type} {record.entry_id()} as stored is not the entry logged at index {index}",
-                    checkpoint.size, refs)
+            return (
+                f"{record.entry_type} {record.entry_id()} as stored is not the entry logged at index {index}",
+                checkpoint.size,
+                refs,
+            )
     return None, checkpoint.size, refs
 
 

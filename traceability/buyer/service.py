@@ -74,30 +74,53 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
     provenance_url = f"{base}/api/v1/lots/{lot.lot_id}/provenance"
     origin = _origin(session, lot.lot_id)
     return BuyerView(
-        gtin=gtin, lot_id=lot.lot_id, element_string=element_string(gtin, lot.lot_id),
-        digital_link=digital_link(base, gtin, lot.lot_id), product=lot.product, grade=lot.grade,
-        quantity_kg=float(Decimal(_made_g(session, record, lot)) / 1000), packed_on=lot.produced_on, origin=origin,
-        harvest=_harvest_dates(session, lineage), imports=[c for c in origin.countries if c.imported],
+        gtin=gtin,
+        lot_id=lot.lot_id,
+        element_string=element_string(gtin, lot.lot_id),
+        digital_link=digital_link(base, gtin, lot.lot_id),
+        product=lot.product,
+        grade=lot.grade,
+        quantity_kg=float(Decimal(_made_g(session, record, lot)) / 1000),
+        packed_on=lot.produced_on,
+        origin=origin,
+        harvest=_harvest_dates(session, lineage),
+        imports=[c for c in origin.countries if c.imported],
         processor=_company(session, batch.party_id if batch else item.party_id),
-        certifications=list(lot.certifications), raw_nuts=_raw_nuts(session, lineage),
+        certifications=list(lot.certifications),
+        raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
         shipment=_shipment(session, [lot.lot_id for lot in lineage.lots()]),
-        ledger=LedgerCheck(verified=failure is None, problem=failure, checkpoint_size=size, key_id=checkpoint_key_id(session), records=refs,
-                           checkpoint_url=f"{base}/ledger/checkpoint", provenance_url=provenance_url,
-                           verify_command=f"cashew verify {provenance_url}"),
+        ledger=LedgerCheck(
+            verified=failure is None,
+            problem=failure,
+            checkpoint_size=size,
+            key_id=checkpoint_key_id(session),
+            records=refs,
+            checkpoint_url=f"{base}/ledger/checkpoint",
+            provenance_url=provenance_url,
+            verify_command=f"cashew verify {provenance_url}",
+        ),
     )
 
 
 def _shipment(session: Session, lot_ids: list[str]) -> ShipmentInfo | None:
     """The latest shipment that carried the lot (or a lot it was taken from)."""
-    stmt = (select(Shipment).join(ShipmentLot, ShipmentLot.shipment_id == Shipment.id)  # type: ignore[arg-type]
-            .where(ShipmentLot.lot_id.in_(lot_ids)).order_by(Shipment.ledger_index.desc()).limit(1))  # type: ignore[attr-defined, union-attr]
+    stmt = (
+        select(Shipment)
+        .join(ShipmentLot, ShipmentLot.shipment_id == Shipment.id)  # type: ignore[arg-type]
+        .where(ShipmentLot.lot_id.in_(lot_ids))
+        .order_by(Shipment.ledger_index.desc())
+        .limit(1)
+    )  # type: ignore[attr-defined, union-attr]
     shipment = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
     if shipment is None:
         return None
-    return ShipmentInfo(destination_country=shipment.destination_country,
-                        destination_name=country_name(shipment.destination_country),
-                        port_of_loading=shipment.port_of_loading, shipped_on=shipment.shipped_on)
+    return ShipmentInfo(
+        destination_country=shipment.destination_country,
+        destination_name=country_name(shipment.destination_country),
+        port_of_loading=shipment.port_of_loading,
+        shipped_on=shipment.shipped_on,
+    )
 
 
 def _nearest_batch(session: Session, lineage: Lineage, record: Anchored | None) -> Batch | None:
@@ -133,7 +156,8 @@ def tenths(weights: Mapping[K, float]) -> dict[K, int]:
 
 def _origin(session: Session, lot_id: str) -> Origin:
     stmt = select(LotOrigin.country, LotOrigin.district, LotOrigin.farm_id, LotOrigin.share).where(
-        LotOrigin.lot_id == lot_id)
+        LotOrigin.lot_id == lot_id
+    )
     rows = session.exec(stmt).all()  # type: ignore[call-overload]
     weights: dict[tuple[str, str | None], float] = defaultdict(float)
     farms = set()
@@ -145,14 +169,26 @@ def _origin(session: Session, lot_id: str) -> Origin:
     by_country: dict[str, int] = defaultdict(int)
     for (country, _), part in parts.items():
         by_country[country] += part
-    countries = [CountryShare(code=c, name=country_name(c), share_pct=t / 10, imported=c != DOMESTIC)
-                 for c, t in sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))]
-    districts = [DistrictShare(code=d, name=DISTRICTS[d].name if d in DISTRICTS else d, share_pct=t / 10)
-                 for (c, d), t in sorted(parts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-                 if c == DOMESTIC and d is not None]
-    vietnam = None if DOMESTIC not in by_country else VietnamOrigin(
-        share_pct=by_country[DOMESTIC] / 10, legacy_province=LEGACY_PROVINCE, current_province=CURRENT_PROVINCE,
-        districts=districts, farms=len(farms))
+    countries = [
+        CountryShare(code=c, name=country_name(c), share_pct=t / 10, imported=c != DOMESTIC)
+        for c, t in sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    districts = [
+        DistrictShare(code=d, name=DISTRICTS[d].name if d in DISTRICTS else d, share_pct=t / 10)
+        for (c, d), t in sorted(parts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        if c == DOMESTIC and d is not None
+    ]
+    vietnam = (
+        None
+        if DOMESTIC not in by_country
+        else VietnamOrigin(
+            share_pct=by_country[DOMESTIC] / 10,
+            legacy_province=LEGACY_PROVINCE,
+            current_province=CURRENT_PROVINCE,
+            districts=districts,
+            farms=len(farms),
+        )
+    )
     return Origin(countries=countries, vietnam=vietnam)
 
 
@@ -166,8 +202,9 @@ def _harvest_dates(session: Session, lineage: Lineage) -> HarvestDates | None:
         stmt = select(Harvest).where(Harvest.id.in_(ids[start : start + IN_CHUNK]))  # type: ignore[attr-defined]
         harvests += session.exec(stmt).scalars().all()  # type: ignore[call-overload]
     fixes = corrections_for(session, [h.id for h in harvests])
-    days = sorted(corrected({"harvested_on": h.harvested_on.isoformat()}, fixes.get(h.id, []))["harvested_on"]
-                  for h in harvests)
+    days = sorted(
+        corrected({"harvested_on": h.harvested_on.isoformat()}, fixes.get(h.id, []))["harvested_on"] for h in harvests
+    )
     return HarvestDates(first_on=days[0], last_on=days[-1], harvests=len(days))
 
 
@@ -177,9 +214,12 @@ def _raw_nuts(session: Session, lineage: Lineage) -> RawNutQuality | None:
     if figures is None:
         return None
     outturn = figures.outturn_lbs
-    return RawNutQuality(outturn_lbs=round(outturn, 1),
-                         kernel_recovery_pct=round(float(kernel_recovery(Decimal(str(outturn)))) * 100, 1),
-                         nut_count_per_kg=round(figures.nut_count_per_kg), tested_share_pct=round(figures.tested_share * 100, 1))
+    return RawNutQuality(
+        outturn_lbs=round(outturn, 1),
+        kernel_recovery_pct=round(float(kernel_recovery(Decimal(str(outturn)))) * 100, 1),
+        nut_count_per_kg=round(figures.nut_count_per_kg),
+        tested_share_pct=round(figures.tested_share * 100, 1),
+    )
 
 
 def _kernel_yield_pct(lineage: Lineage, batch: Batch | None) -> float | None:

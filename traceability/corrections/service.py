@@ -31,9 +31,16 @@ def corrected(values: dict[str, Any], corrections: Iterable[Correction]) -> dict
     return current
 
 
-def add_correction(session: Session, *, party_id: str, record_type: str, corrects: str,
-                   changes: dict[str, Any], reason: str) -> Correction:
-    correction = Correction(id=ids.new_id("C"), corrects=corrects, record_type=record_type,
-                            party_id=party_id, changes=changes, reason=reason)
+def add_correction(
+    session: Session, *, party_id: str, record_type: str, corrects: str, changes: dict[str, Any], reason: str
+) -> Correction:
+    correction = Correction(
+        id=ids.new_id("C"),
+        corrects=corrects,
+        record_type=record_type,
+        party_id=party_id,
+        changes=changes,
+        reason=reason,
+    )
     session.add(correction)
     return correction

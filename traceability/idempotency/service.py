@@ -31,7 +31,9 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 def check_key(key: str) -> None:
     if not 1 <= len(key) <= MAX_KEY or not key.isprintable():
-        raise RuleViolation(f"Idempotency-Key must be 1 to {MAX_KEY} printable characters", code="invalid_idempotency_key")
+        raise RuleViolation(
+            f"Idempotency-Key must be 1 to {MAX_KEY} printable characters", code="invalid_idempotency_key"
+        )
 
 
 def find_replay(session: Session, *, party_id: str, key: str, request_fingerprint: str) -> StoredResponse | None:
@@ -47,8 +49,16 @@ def find_replay(session: Session, *, party_id: str, key: str, request_fingerprin
     return StoredResponse(record.status_code, json.loads(record.response))
 
 
-def remember(session: Session, *, party_id: str, key: str, request_fingerprint: str, status_code: int, body: Any) -> None:
-    session.add(IdempotencyRecord(
-        party_id=party_id, key=key, fingerprint=request_fingerprint, status_code=status_code,
-        response=json.dumps(body, separators=(",", ":")), created_at=clock.now(),
-    ))
+def remember(
+    session: Session, *, party_id: str, key: str, request_fingerprint: str, status_code: int, body: Any
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            party_id=party_id,
+            key=key,
+            fingerprint=request_fingerprint,
+            status_code=status_code,
+            response=json.dumps(body, separators=(",", ":")),
+            created_at=clock.now(),
+        )
+    )

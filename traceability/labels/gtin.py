@@ -24,15 +24,21 @@ def make_gtin(company_prefix: str, item_reference: int) -> str:
 def gtin_for(session: Session, *, party: Party, product: str, grade: str | None) -> str:
     """The party's GTIN for a product and grade, assigned the first time it is asked for."""
     if not party.gs1_company_prefix:
-        raise Conflict(f"{party.name} has no GS1 company prefix, so its cartons cannot carry a GTIN; "
-                       "ask the operator to register the prefix (GS1 Vietnam: 893…)", code="no_gs1_prefix")
+        raise Conflict(
+            f"{party.name} has no GS1 company prefix, so its cartons cannot carry a GTIN; "
+            "ask the operator to register the prefix (GS1 Vietnam: 893…)",
+            code="no_gs1_prefix",
+        )
     key = (party.id, product, grade or "")
     stmt = select(TradeItem).where(TradeItem.party_id == key[0], TradeItem.product == key[1], TradeItem.grade == key[2])
     item = session.exec(stmt).scalar_one_or_none()  # type: ignore[call-overload]
     if item is None:
-        count = session.exec(select(func.count()).select_from(TradeItem).where(TradeItem.party_id == party.id)).scalar_one()  # type: ignore[call-overload]
-        item = TradeItem(gtin=make_gtin(party.gs1_company_prefix, count + 1), party_id=party.id, product=product,
-                         grade=grade or "")
+        count = session.exec(
+            select(func.count()).select_from(TradeItem).where(TradeItem.party_id == party.id)
+        ).scalar_one()  # type: ignore[call-overload]
+        item = TradeItem(
+            gtin=make_gtin(party.gs1_company_prefix, count + 1), party_id=party.id, product=product, grade=grade or ""
+        )
         session.add(item)
         session.flush()
     return item.gtin

@@ -10,5 +10,18 @@ from .render_svg import label_svg
 
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
-__all__ = ["DPI", "LABELS_PER_A4", "MEDIA_TYPES", "SHEETS", "Fonts", "LabelLayout", "Sheet", "fonts", "label_layout",
-           "label_pdf", "label_png", "label_svg", "labels_pdf"]
+__all__ = [
+    "DPI",
+    "LABELS_PER_A4",
+    "MEDIA_TYPES",
+    "SHEETS",
+    "Fonts",
+    "LabelLayout",
+    "Sheet",
+    "fonts",
+    "label_layout",
+    "label_pdf",
+    "label_png",
+    "label_svg",
+    "labels_pdf",
+]

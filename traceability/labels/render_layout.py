@@ -42,8 +42,12 @@ FONT_SEARCH = [  # (regular, bold)
 ]
 VIETNAMESE_SAMPLE = "ĂÂĐÊÔƠƯăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹẠẢẤẦẨẪẬẮẰẲẴẶỆỌỘỢỤỨỪỬỮỰ"
 CERTIFICATION_NAMES = {
-    "organic-eu": "EU Organic", "organic-us": "US Organic (NOP)", "vietgap": "VietGAP", "globalgap": "GLOBALG.A.P.",
-    "rainforest-alliance": "Rainforest Alliance", "fairtrade": "Fairtrade",
+    "organic-eu": "EU Organic",
+    "organic-us": "US Organic (NOP)",
+    "vietgap": "VietGAP",
+    "globalgap": "GLOBALG.A.P.",
+    "rainforest-alliance": "Rainforest Alliance",
+    "fairtrade": "Fairtrade",
 }
 
 
@@ -69,7 +73,7 @@ class Fonts:
 
 
 def fold_ascii(text: str) -> str:
-    """"Côte d'Ivoire, Bình Phước" → "Cote d'Ivoire, Binh Phuoc": what Helvetica can print."""
+    """ "Côte d'Ivoire, Bình Phước" → "Cote d'Ivoire, Binh Phuoc": what Helvetica can print."""
     if NBSP in text:  # kept: it marks where a line must not break (see ``wrap``)
         return NBSP.join(fold_ascii(part) for part in text.split(NBSP))
     text = text.translate({0x0111: "d", 0x0110: "D", 0x2026: "...", 0x2013: "-", 0x2014: "-", 0x2019: "'"})
@@ -159,9 +163,14 @@ def _blocks(data: LabelData) -> list[tuple[str, float, bool, int] | float]:
     shares = ", ".join(part.replace(" ", NBSP) for part in data.origin_line.split(", "))
     origin = data.origin_line if data.origin_line == PRODUCT_OF_VIETNAM else f"Origin: {shares}"
     blocks: list[tuple[str, float, bool, int] | float] = [
-        (data.product_name, 12.0, True, 1), (data.product_name_vi, 10.0, False, 1), 1.0,
-        (f"Net weight: {weight}", 9.0, True, 1), (f"Lot: {data.lot_id}", 9.0, True, 1), 0.8,
-        (origin, 8.0, False, 2), (f"Processor: {data.processor_name}", 8.0, False, 2),
+        (data.product_name, 12.0, True, 1),
+        (data.product_name_vi, 10.0, False, 1),
+        1.0,
+        (f"Net weight: {weight}", 9.0, True, 1),
+        (f"Lot: {data.lot_id}", 9.0, True, 1),
+        0.8,
+        (origin, 8.0, False, 2),
+        (f"Processor: {data.processor_name}", 8.0, False, 2),
         (f"Packed: {data.packed_on.isoformat()}", 8.0, False, 1),
     ]
     if data.certifications:

@@ -40,8 +40,9 @@ def draw_label(canvas: Canvas, layout: LabelLayout, left: float, top: float) -> 
     # floats through reportlab's path object would cost more than encoding the QR code.
     canvas.addLiteral(" ".join(f"{x} {y} {n} 1 re" for y, x, n in dark_runs(layout.modules)) + " f")
     canvas.restoreState()
-    canvas.linkURL(layout.data.uri, (qr_left, qr_top - QR_SIZE_MM * mm, qr_left + QR_SIZE_MM * mm, qr_top),
-                   relative=0, thickness=0)
+    canvas.linkURL(
+        layout.data.uri, (qr_left, qr_top - QR_SIZE_MM * mm, qr_left + QR_SIZE_MM * mm, qr_top), relative=0, thickness=0
+    )
     f = fonts()
     for line in layout.lines:
         canvas.setFont(f.bold if line.bold else f.regular, line.size_pt)
@@ -68,8 +69,14 @@ def _cut_guides(canvas: Canvas, count: int) -> None:
     canvas.setStrokeGray(0.75)
     for i in range(count):
         row, col = divmod(i, A4_COLUMNS)
-        canvas.rect(left + col * LABEL_W_MM * mm, top - (row + 1) * LABEL_H_MM * mm, LABEL_W_MM * mm,
-                    LABEL_H_MM * mm, stroke=1, fill=0)
+        canvas.rect(
+            left + col * LABEL_W_MM * mm,
+            top - (row + 1) * LABEL_H_MM * mm,
+            LABEL_W_MM * mm,
+            LABEL_H_MM * mm,
+            stroke=1,
+            fill=0,
+        )
     canvas.setStrokeGray(0)
     gap, length = CROP_GAP_MM * mm, CROP_LEN_MM * mm
     bottom = top - rows * LABEL_H_MM * mm
@@ -91,8 +98,9 @@ def _a4(canvas: Canvas, layouts: Sequence[LabelLayout]) -> None:
         _cut_guides(canvas, len(page))
         for i, layout in enumerate(page):
             row, col = divmod(i, A4_COLUMNS)
-            draw_label(canvas, layout, (A4_LEFT_MM + col * LABEL_W_MM) * mm,
-                       page_h - (A4_TOP_MM + row * LABEL_H_MM) * mm)
+            draw_label(
+                canvas, layout, (A4_LEFT_MM + col * LABEL_W_MM) * mm, page_h - (A4_TOP_MM + row * LABEL_H_MM) * mm
+            )
         canvas.showPage()
 
 

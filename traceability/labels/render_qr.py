@@ -20,8 +20,10 @@ from qrcode.main import QRCode
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
 Modules = tuple[tuple[bool, ...], ...]
 Bools = npt.NDArray[np.bool_]
-FINDER_LIKE = (np.array([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0], dtype=bool),
-               np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1], dtype=bool))
+FINDER_LIKE = (
+    np.array([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0], dtype=bool),
+    np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1], dtype=bool),
+)
 
 
 def qr_modules(uri: str) -> Modules:
@@ -64,9 +66,18 @@ def _template(version: int) -> tuple[Bools, Bools]:
 def _masks(n: int) -> Bools:
     """The eight mask patterns of ISO/IEC 18004 (i = row, j = column), shape (8, n, n)."""
     i, j = np.indices((n, n))
-    return np.stack([(i + j) % 2 == 0, i % 2 == 0, j % 3 == 0, (i + j) % 3 == 0, (i // 2 + j // 3) % 2 == 0,
-                     (i * j) % 2 + (i * j) % 3 == 0, ((i * j) % 2 + (i * j) % 3) % 2 == 0,
-                     ((i * j) % 3 + (i + j) % 2) % 2 == 0])
+    return np.stack(
+        [
+            (i + j) % 2 == 0,
+            i % 2 == 0,
+            j % 3 == 0,
+            (i + j) % 3 == 0,
+            (i // 2 + j // 3) % 2 == 0,
+            (i * j) % 2 + (i * j) % 3 == 0,
+            ((i * j) % 2 + (i * j) % 3) % 2 == 0,
+            ((i * j) % 3 + (i + j) % 2) % 2 == 0,
+        ]
+    )
 
 
 def penalties(c: Bools) -> npt.NDArray[np.int64]:

@@ -25,23 +25,29 @@ def render_svg(layout: LabelLayout) -> str:
     texts = []
     for line in layout.lines:
         weight = ' font-weight="bold"' if line.bold else ""
-        texts.append(f'<text x="{_num(line.x_mm)}" y="{_num(line.baseline_mm)}" '
-                     f'font-size="{_num(line.size_pt * MM_PER_PT)}"{weight}>{escape(line.text)}</text>')
+        texts.append(
+            f'<text x="{_num(line.x_mm)}" y="{_num(line.baseline_mm)}" '
+            f'font-size="{_num(line.size_pt * MM_PER_PT)}"{weight}>{escape(line.text)}</text>'
+        )
     title = f"{data.product_name}, lot {data.lot_id}"
-    return "\n".join([
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(LABEL_W_MM)}mm" height="{_num(LABEL_H_MM)}mm" '
-         f'viewBox="0 0 {_num(LABEL_W_MM)} {_num(LABEL_H_MM)}">'),
-        f"<title>{escape(title)}</title>",
-        f"<desc>{escape(data.uri)}</desc>",
-        f'<rect width="{_num(LABEL_W_MM)}" height="{_num(LABEL_H_MM)}" fill="#fff"/>',
-        f'<a href={quoteattr(data.uri)}>{_qr_path(layout)}</a>',
-        f'<g font-family="{FONT_FAMILY}" fill="#000">',
-        *texts,
-        "</g>",
-        "</svg>",
-        "",
-    ])
+    return "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            (
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(LABEL_W_MM)}mm" height="{_num(LABEL_H_MM)}mm" '
+                f'viewBox="0 0 {_num(LABEL_W_MM)} {_num(LABEL_H_MM)}">'
+            ),
+            f"<title>{escape(title)}</title>",
+            f"<desc>{escape(data.uri)}</desc>",
+            f'<rect width="{_num(LABEL_W_MM)}" height="{_num(LABEL_H_MM)}" fill="#fff"/>',
+            f"<a href={quoteattr(data.uri)}>{_qr_path(layout)}</a>",
+            f'<g font-family="{FONT_FAMILY}" fill="#000">',
+            *texts,
+            "</g>",
+            "</svg>",
+            "",
+        ]
+    )
 
 
 def label_svg(data: LabelData) -> str:

@@ -75,19 +75,34 @@ def label_data(session: Session, *, party: Party, lot_id: str, base_url: str) ->
     first_print = label is None
     if label is None:
         gtin = gtin_for(session, party=party, product=lot.product, grade=lot.grade)
-        label = Label(id=ids.new_id("LBL"), lot_id=lot.lot_id, gtin=gtin, uri=digital_link(base_url, gtin, lot.lot_id),
-                      party_id=party.id)
+        label = Label(
+            id=ids.new_id("LBL"),
+            lot_id=lot.lot_id,
+            gtin=gtin,
+            uri=digital_link(base_url, gtin, lot.lot_id),
+            party_id=party.id,
+        )
         session.add(label)  # anchored by the next flush, in this transaction
         claim_origin(session, lot)
     names = PRODUCT_NAMES.get(lot.product, (lot.product, lot.product))
     suffix = f" {lot.grade}" if lot.grade else ""
     net_kg, net_lb = net_weight(lot)
     return LabelData(
-        lot_id=lot.lot_id, gtin=label.gtin, uri=label.uri, element_string=element_string(label.gtin, lot.lot_id),
-        product=lot.product, grade=lot.grade, product_name=names[0] + suffix, product_name_vi=names[1] + suffix,
-        net_weight_kg=net_kg, net_weight_lb=net_lb, origin_line=origin_line(session, lot.lot_id),
-        processor_name=processor_of(session, lot, holder=party).name, packed_on=lot.produced_on,
-        certifications=tuple(lot.certifications), first_print=first_print,
+        lot_id=lot.lot_id,
+        gtin=label.gtin,
+        uri=label.uri,
+        element_string=element_string(label.gtin, lot.lot_id),
+        product=lot.product,
+        grade=lot.grade,
+        product_name=names[0] + suffix,
+        product_name_vi=names[1] + suffix,
+        net_weight_kg=net_kg,
+        net_weight_lb=net_lb,
+        origin_line=origin_line(session, lot.lot_id),
+        processor_name=processor_of(session, lot, holder=party).name,
+        packed_on=lot.produced_on,
+        certifications=tuple(lot.certifications),
+        first_print=first_print,
     )
 
 
@@ -109,8 +124,10 @@ def holder_of(session: Session, lot_ids: Sequence[str]) -> Party:
             raise NotFound(f"no lot {lot_id!r}")
         holders.add(lot.owner_id)
     if len(holders) != 1:
-        raise RuleViolation(f"these lots are held by {len(holders)} different parties; print each holder's lots "
-                            "on its own sheet", code="several_holders")
+        raise RuleViolation(
+            f"these lots are held by {len(holders)} different parties; print each holder's lots on its own sheet",
+            code="several_holders",
+        )
     party = session.get(Party, holders.pop())
     if party is None:  # pragma: no cover - a foreign key guarantees it
         raise NotFound("the lots' holder is not a registered party")
@@ -128,7 +145,7 @@ def net_weight(lot: Lot) -> tuple[Decimal, Decimal | None]:
 
 
 def origin_line(session: Session, lot_id: str) -> str:
-    """"Product of Vietnam" for all-Vietnamese nuts, else each country's share, largest first."""
+    """ "Product of Vietnam" for all-Vietnamese nuts, else each country's share, largest first."""
     rows = session.scalars(select(LotOrigin).where(col(LotOrigin.lot_id) == lot_id)).all()
     shares: dict[str, float] = defaultdict(float)
     provinces: dict[str, set[str]] = defaultdict(set)
@@ -175,6 +192,8 @@ def sheet_lot_ids(lots: str) -> list[str]:
     if not lot_ids:
         raise RuleViolation("name the lots to print: lots=LOT1,LOT2,…", code="no_lots")
     if len(lot_ids) > MAX_SHEET_LABELS:
-        raise RuleViolation(f"{len(lot_ids)} labels asked for; a sheet holds at most {MAX_SHEET_LABELS}, "
-                            "so split the request", code="too_many_labels")
+        raise RuleViolation(
+            f"{len(lot_ids)} labels asked for; a sheet holds at most {MAX_SHEET_LABELS}, so split the request",
+            code="too_many_labels",
+        )
     return lot_ids

@@ -91,8 +91,11 @@ class Lineage:
         tests are the lot's outturn). The lot itself, if it is of that product, is one.
         """
         by_id = {lot.lot_id: lot for lot in self.lots()}
-        found = {link.parent_lot_id for link in self.links
-                 if by_id[link.parent_lot_id].product == product and by_id[link.lot_id].product != product}
+        found = {
+            link.parent_lot_id
+            for link in self.links
+            if by_id[link.parent_lot_id].product == product and by_id[link.lot_id].product != product
+        }
         if self.lot.product == product:
             found.add(self.lot.lot_id)
         return sorted((by_id[lot_id] for lot_id in found), key=lambda a: (a.generation, a.lot_id))
@@ -132,9 +135,11 @@ def ancestry(session: Session, lot_id: str) -> Lineage:
 def _parents(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, tuple]]:  # type: ignore[type-arg]
     for start in range(0, len(lot_ids), IN_CHUNK):
         chunk = lot_ids[start : start + IN_CHUNK]
-        stmt = (select(LotParent.lot_id, LotParent.parent_lot_id, LotParent.quantity_g, *_COLUMNS)
-                .join(Lot, Lot.lot_id == LotParent.parent_lot_id)  # type: ignore[arg-type]
-                .where(LotParent.lot_id.in_(chunk)))  # type: ignore[attr-defined]
+        stmt = (
+            select(LotParent.lot_id, LotParent.parent_lot_id, LotParent.quantity_g, *_COLUMNS)
+            .join(Lot, Lot.lot_id == LotParent.parent_lot_id)  # type: ignore[arg-type]
+            .where(LotParent.lot_id.in_(chunk))
+        )  # type: ignore[attr-defined]
         for child, parent_id, quantity_g, *parent in session.exec(stmt).all():  # type: ignore[call-overload]
             yield Link(child, parent_id, int(quantity_g)), tuple(parent)
 
@@ -176,8 +181,11 @@ def _roots(lot: LineageLot, ancestors: dict[str, LineageLot], links: list[Link])
     drawn: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     for link in links:
         drawn[link.parent_lot_id][by_id[link.lot_id].created_by] = link.quantity_g
-    roots = [Root(lot=a, share=a.share, drawn_g=sum(drawn[a.lot_id].values()))
-             for a in by_id.values() if a.lot_id not in with_parents]
+    roots = [
+        Root(lot=a, share=a.share, drawn_g=sum(drawn[a.lot_id].values()))
+        for a in by_id.values()
+        if a.lot_id not in with_parents
+    ]
     return sorted(roots, key=lambda r: (-r.share, r.lot.lot_id))
 
 

@@ -26,7 +26,9 @@ def held_lot(session: Session, *, party: Party, lot_id: str, for_update: bool = 
     if lot.owner_id != party.id:
         raise Forbidden(f"lot {lot_id} is held by another party")
     if lot.status != LotStatus.held:
-        raise Conflict(f"lot {lot_id} is {lot.status.replace('_', ' ')}; only a held lot can be used", code="lot_not_held")
+        raise Conflict(
+            f"lot {lot_id} is {lot.status.replace('_', ' ')}; only a held lot can be used", code="lot_not_held"
+        )
     return lot
 
 
@@ -35,7 +37,8 @@ def take(lot: Lot, quantity_g: int) -> None:
     if quantity_g > lot.quantity_g:
         raise RuleViolation(
             f"lot {lot.lot_id} holds {kilograms(lot.quantity_g)} kg; {kilograms(quantity_g)} kg is more than that",
-            code="more_than_held")
+            code="more_than_held",
+        )
     lot.quantity_g -= quantity_g
     if lot.quantity_g == 0:
         lot.status = LotStatus.consumed.value
@@ -69,14 +72,33 @@ def new_lot_id(product: str, year: int) -> str:
 
 
 def create_lot(
-    session: Session, *, product: str, grade: str | None, quantity_g: int, owner_id: str, created_by: tuple[str, str],
-    produced_on: date, certifications: list[str], origin: dict[OriginKey, float],
-    parents: Sequence[tuple[str, int]] = (), lot_id: str | None = None, status: str = LotStatus.held.value,
+    session: Session,
+    *,
+    product: str,
+    grade: str | None,
+    quantity_g: int,
+    owner_id: str,
+    created_by: tuple[str, str],
+    produced_on: date,
+    certifications: list[str],
+    origin: dict[OriginKey, float],
+    parents: Sequence[tuple[str, int]] = (),
+    lot_id: str | None = None,
+    status: str = LotStatus.held.value,
 ) -> Lot:
-    lot = Lot(lot_id=lot_id or new_lot_id(product, produced_on.year), product=product, grade=grade,
-              quantity_g=quantity_g, owner_id=owner_id, status=status, created_by_type=created_by[0],
-              created_by_id=created_by[1], produced_on=produced_on, certifications=certifications,
-              created_at=clock.now())
+    lot = Lot(
+        lot_id=lot_id or new_lot_id(product, produced_on.year),
+        product=product,
+        grade=grade,
+        quantity_g=quantity_g,
+        owner_id=owner_id,
+        status=status,
+        created_by_type=created_by[0],
+        created_by_id=created_by[1],
+        produced_on=produced_on,
+        certifications=certifications,
+        created_at=clock.now(),
+    )
     session.add(lot)
     session.flush()
     for (country, district, farm_id), share in sorted(origin.items(), key=lambda kv: -kv[1]):

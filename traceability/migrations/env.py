@@ -10,10 +10,11 @@ config = context.config
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = config.attributes.get("engine") or make_engine(
+        config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool
+    )
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                          compare_type=True)
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -48,15 +48,23 @@ class AuditReport:
     problems: list[Problem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"clean": not self.problems, "entries": self.entries, "records": self.records,
-                "checkpoints": self.checkpoints, "problems": [asdict(p) for p in self.problems]}
+        return {
+            "clean": not self.problems,
+            "entries": self.entries,
+            "records": self.records,
+            "checkpoints": self.checkpoints,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
 
 def anchored_models() -> dict[str, type[Anchored]]:
     """Every anchored table by its entry type."""
     assert all_tables.metadata is not None
-    return {m.class_.entry_type: m.class_ for m in Anchored._sa_registry.mappers  # type: ignore[attr-defined]
-            if issubclass(m.class_, Anchored) and hasattr(m.class_, "__tablename__")}
+    return {
+        m.class_.entry_type: m.class_
+        for m in Anchored._sa_registry.mappers  # type: ignore[attr-defined]
+        if issubclass(m.class_, Anchored) and hasattr(m.class_, "__tablename__")
+    }
 
 
 def _entries(session: Session) -> Iterator[list[LedgerEntry]]:
@@ -80,12 +88,20 @@ def _check_entries(session: Session, report: AuditReport, models: dict[str, type
         by_type: dict[str, list[str]] = {}
         for row in rows:
             by_type.setdefault(row.type, []).append(row.record_id)
-        records = {(t, r.entry_id()): r for t, ids in by_type.items() if t in models
-                   for r in session.exec(select(models[t]).where(models[t].id.in_(ids))).scalars()}  # type: ignore[attr-defined, call-overload]
+        records = {
+            (t, r.entry_id()): r
+            for t, ids in by_type.items()
+            if t in models
+            for r in session.exec(select(models[t]).where(models[t].id.in_(ids))).scalars()
+        }  # type: ignore[attr-defined, call-overload]
         created: list[tuple[tuple[int, int], bytes]] = []
         for row in rows:
             if row.idx != expected_index:
-                report.problems.append(Problem(expected_index, None, None, f"entries {expected_index}–{row.idx - 1} are missing from the log"))
+                report.problems.append(
+                    Problem(
+                        expected_index, None, None, f"entries {expected_index}–{row.idx - 1} are missing from the log"
+                    )
+                )
             expected_index = row.idx + 1
             report.entries += 1
             _check_record(report, row, records.get((row.type, row.record_id)), row.type in models)
@@ -95,8 +111,15 @@ def _check_entries(session: Session, report: AuditReport, models: dict[str, type
         for (level, idx), digest in created:
             if stored[(level, idx)] != digest:
                 first = idx << level
-                report.problems.append(Problem(first, "ledger_node", f"{level}/{idx}", f"stored hash of node (level {level}, index {idx}) "
-                                               f"is not the hash of leaves {first}–{((idx + 1) << level) - 1}"))
+                report.problems.append(
+                    Problem(
+                        first,
+                        "ledger_node",
+                        f"{level}/{idx}",
+                        f"stored hash of node (level {level}, index {idx}) "
+                        f"is not the hash of leaves {first}–{((idx + 1) << level) - 1}",
+                    )
+                )
     _check_head(session, report, frontier, expected_index)
 
 
@@ -106,18 +129,32 @@ def _check_record(report: AuditReport, row: LedgerEntry, record: Anchored | None
     if record is None:
         report.problems.append(Problem(row.idx, row.type, row.record_id, "the record of this entry is missing"))
     elif record.ledger_index != row.idx:
-        report.problems.append(Problem(row.idx, row.type, row.record_id,
-                                       f"the record points at ledger index {record.ledger_index}, not {row.idx}"))
+        report.problems.append(
+            Problem(
+                row.idx,
+                row.type,
+                row.record_id,
+                f"the record points at ledger index {record.ledger_index}, not {row.idx}",
+            )
+        )
     elif canonical_json(record.to_entry()) != bytes(row.leaf_data):
-        report.problems.append(Problem(row.idx, row.type, row.record_id,
-                                       "the stored record no longer matches its ledger entry (changed after it was logged)"))
+        report.problems.append(
+            Problem(
+                row.idx,
+                row.type,
+                row.record_id,
+                "the stored record no longer matches its ledger entry (changed after it was logged)",
+            )
+        )
 
 
 def _check_head(session: Session, report: AuditReport, frontier: list[bytes], size: int) -> None:
     log = SqlLog(session.connection())
     head_size, head_frontier = log.head()
     if head_size != size or head_frontier != frontier:
-        report.problems.append(Problem(None, None, None, f"the log's head says {head_size} entries; the entries give {size}"))
+        report.problems.append(
+            Problem(None, None, None, f"the log's head says {head_size} entries; the entries give {size}")
+        )
 
 
 def _check_orphans(session: Session, report: AuditReport, models: dict[str, type[Anchored]]) -> None:
@@ -133,12 +170,28 @@ def _check_orphans(session: Session, report: AuditReport, models: dict[str, type
                 break
             report.records += len(rows)
             indices = [r.ledger_index for r in rows if r.ledger_index is not None]
-            logged = {(i, rid) for i, rid in session.exec(select(LedgerEntry.idx, LedgerEntry.record_id).where(  # type: ignore[call-overload]
-                LedgerEntry.idx.in_(indices))).all()} if indices else set()  # type: ignore[attr-defined]
+            logged = (
+                {
+                    (i, rid)
+                    for i, rid in session.exec(
+                        select(LedgerEntry.idx, LedgerEntry.record_id).where(  # type: ignore[call-overload]
+                            LedgerEntry.idx.in_(indices)
+                        )
+                    ).all()
+                }
+                if indices
+                else set()
+            )  # type: ignore[attr-defined]
             for row in rows:
                 if row.ledger_index is None or (row.ledger_index, row.entry_id()) not in logged:
-                    report.problems.append(Problem(row.ledger_index, entry_type, row.entry_id(),
-                                                   "this record has no ledger entry (added behind the application's back)"))
+                    report.problems.append(
+                        Problem(
+                            row.ledger_index,
+                            entry_type,
+                            row.entry_id(),
+                            "this record has no ledger entry (added behind the application's back)",
+                        )
+                    )
             after = rows[-1].id
             session.expunge_all()
 
@@ -169,22 +222,42 @@ def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier
             report.problems.append(Problem(at, "checkpoint", str(checkpoint.size), f"does not verify: {exc}"))
             continue
         if signed.size != checkpoint.size or signed.root_hash != bytes(checkpoint.root_hash):
-            report.problems.append(Problem(at, "checkpoint", str(checkpoint.size), "the stored row differs from its signed note"))
+            report.problems.append(
+                Problem(at, "checkpoint", str(checkpoint.size), "the stored row differs from its signed note")
+            )
         elif checkpoint.size <= size and checkpoint.size and log.root(checkpoint.size) != signed.root_hash:
-            report.problems.append(Problem(at, "checkpoint", str(checkpoint.size),
-                                           "the log's root at this size is not the signed one"))
+            report.problems.append(
+                Problem(at, "checkpoint", str(checkpoint.size), "the log's root at this size is not the signed one")
+            )
         if previous is not None and 0 < previous.size < checkpoint.size <= size:
             try:
-                verify_consistency(previous.size, checkpoint.size, consistency_proof(log, previous.size, checkpoint.size),
-                                   bytes(previous.root_hash), signed.root_hash)
+                verify_consistency(
+                    previous.size,
+                    checkpoint.size,
+                    consistency_proof(log, previous.size, checkpoint.size),
+                    bytes(previous.root_hash),
+                    signed.root_hash,
+                )
             except InvalidProof as exc:
-                report.problems.append(Problem(at, "checkpoint", str(checkpoint.size),
-                                               f"not consistent with the checkpoint at size {previous.size}: {exc}"))
+                report.problems.append(
+                    Problem(
+                        at,
+                        "checkpoint",
+                        str(checkpoint.size),
+                        f"not consistent with the checkpoint at size {previous.size}: {exc}",
+                    )
+                )
         previous = checkpoint
     if previous is None or previous.size < size:
         covered = 0 if previous is None else previous.size
-        report.problems.append(Problem(covered, "checkpoint", str(size),
-                                       f"entries {covered}–{size - 1} are covered by no stored checkpoint (one was removed?)"))
+        report.problems.append(
+            Problem(
+                covered,
+                "checkpoint",
+                str(size),
+                f"entries {covered}–{size - 1} are covered by no stored checkpoint (one was removed?)",
+            )
+        )
 
 
 def run_audit(session: Session, *, verifier: Verifier) -> AuditReport:

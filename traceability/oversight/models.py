@@ -60,8 +60,13 @@ class Inspection(Anchored, table=True):
         return self.inspector_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"inspection_id": self.id, "party_id": self.party_id, "result": self.result,
-                "inspected_on": self.inspected_on.isoformat(), "findings_sha256": text_sha256(self.findings)}
+        return {
+            "inspection_id": self.id,
+            "party_id": self.party_id,
+            "result": self.result,
+            "inspected_on": self.inspected_on.isoformat(),
+            "findings_sha256": text_sha256(self.findings),
+        }
 
 
 class Acknowledgement(Anchored, table=True):
@@ -82,8 +87,13 @@ class Acknowledgement(Anchored, table=True):
         return self.regulator_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"alert_id": self.alert_id, "kind": self.kind, "subject_type": self.subject_type,
-                "subject_id": self.subject_id, "note_sha256": text_sha256(self.note)}
+        return {
+            "alert_id": self.alert_id,
+            "kind": self.kind,
+            "subject_type": self.subject_type,
+            "subject_id": self.subject_id,
+            "note_sha256": text_sha256(self.note),
+        }
 
 
 class OriginClaim(SQLModel, table=True):

@@ -24,8 +24,13 @@ def create_party(session: Session, *, party_in: PartyCreate, api_key: str | None
     if party_in.gs1_company_prefix and party_in.role not in (Role.processor, Role.trader):
         raise RuleViolation("only processors and traders hold a GS1 company prefix", code="gs1_prefix_not_allowed")
     party = Party(
-        id=ids.new_id("P"), name=party_in.name, role=party_in.role.value, district=party_in.district,
-        country=party_in.country, gs1_company_prefix=party_in.gs1_company_prefix, created_at=clock.now(),
+        id=ids.new_id("P"),
+        name=party_in.name,
+        role=party_in.role.value,
+        district=party_in.district,
+        country=party_in.country,
+        gs1_company_prefix=party_in.gs1_company_prefix,
+        created_at=clock.now(),
     )
     key = api_key or KEY_PREFIX + secrets.token_urlsafe(32)
     session.add(party)

@@ -26,8 +26,10 @@ def _grade(output: BatchOutput) -> str | None:
             raise RuleViolation(f"{output.product} has no grade; leave grade empty", code="invalid_grade")
         return None
     if output.grade not in rules.KERNEL_GRADES:
-        raise RuleViolation(f"kernel grade {output.grade!r} is not an AFI/TCVN 4850 grade "
-                            f"({', '.join(sorted(rules.KERNEL_GRADES))})", code="invalid_grade")
+        raise RuleViolation(
+            f"kernel grade {output.grade!r} is not an AFI/TCVN 4850 grade ({', '.join(sorted(rules.KERNEL_GRADES))})",
+            code="invalid_grade",
+        )
     return output.grade
 
 
@@ -50,35 +52,60 @@ def max_kernel_g(session: Session, raw: list[tuple[Lot, int]]) -> Decimal:
     limit = Decimal(0)
     for lot, quantity_g in raw:
         test = tests.get(lot.lot_id)
-        ratio = (kernel_recovery(Decimal(test.outturn_lbs)) + rules.TESTED_RECOVERY_TOLERANCE if test
-                 else rules.UNTESTED_MAX_KERNEL_RATIO)
+        ratio = (
+            kernel_recovery(Decimal(test.outturn_lbs)) + rules.TESTED_RECOVERY_TOLERANCE
+            if test
+            else rules.UNTESTED_MAX_KERNEL_RATIO
+        )
         limit += quantity_g * min(ratio, rules.UNTESTED_MAX_KERNEL_RATIO)
     return limit
 
 
-def _check_yield(session: Session, processor: Party, batch_id: str, raw: list[tuple[Lot, int]], kernel_g: int,
-                 ) -> tuple[Decimal | None, Decimal | None, list[str]]:
+def _check_yield(
+    session: Session,
+    processor: Party,
+    batch_id: str,
+    raw: list[tuple[Lot, int]],
+    kernel_g: int,
+) -> tuple[Decimal | None, Decimal | None, list[str]]:
     raw_g = sum(q for _, q in raw)
     if not raw_g or not kernel_g:
         return None, None, []
     limit = max_kernel_g(session, raw)
     if kernel_g > limit:
         raise RuleViolation(
-            f"{kilograms(kernel_g)} kg of kernel is more than these raw nuts can give ({kilograms(int(limit))} kg at their "
-            f"tested outturn, or {rules.UNTESTED_MAX_KERNEL_RATIO:.0%} of untested nuts)", code="yield_impossible")
+            f"{kilograms(kernel_g)} kg of kernel is more than these raw nuts can give "
+            f"({kilograms(int(limit))} kg at their tested outturn, "
+            f"or {rules.UNTESTED_MAX_KERNEL_RATIO:.0%} of untested nuts)",
+            code="yield_impossible",
+        )
     ratio = Decimal(kernel_g) / raw_g
     if rules.KERNEL_RATIO_LOW <= ratio <= rules.KERNEL_RATIO_HIGH:
         return ratio, limit, []
     high = ratio > rules.KERNEL_RATIO_HIGH
-    raise_alert(session, kind=AlertKind.batch_yield_high if high else AlertKind.batch_yield_low, party_id=processor.id,
-                subject_type="batch", subject_id=batch_id, dedupe_key=f"batch_yield:{batch_id}",
-                detail={"batch_id": batch_id, "kernel_ratio": f"{ratio:.4f}", "raw_input_g": raw_g, "kernel_g": kernel_g})
+    raise_alert(
+        session,
+        kind=AlertKind.batch_yield_high if high else AlertKind.batch_yield_low,
+        party_id=processor.id,
+        subject_type="batch",
+        subject_id=batch_id,
+        dedupe_key=f"batch_yield:{batch_id}",
+        detail={"batch_id": batch_id, "kernel_ratio": f"{ratio:.4f}", "raw_input_g": raw_g, "kernel_g": kernel_g},
+    )
     band = f"{rules.KERNEL_RATIO_LOW:.0%}–{rules.KERNEL_RATIO_HIGH:.0%}"
-    return ratio, limit, [f"{'batch_yield_high' if high else 'batch_yield_low'}: kernel is {ratio:.1%} of the raw nuts, "
-                          f"outside the usual {band}; regulators are told"]
+    return (
+        ratio,
+        limit,
+        [
+            f"{'batch_yield_high' if high else 'batch_yield_low'}: kernel is {ratio:.1%} of the raw nuts, "
+            f"outside the usual {band}; regulators are told"
+        ],
+    )
 
 
-def record_batch(session: Session, *, processor: Party, batch_in: BatchCreate) -> tuple[Batch, dict[str, Decimal | None], list[str]]:
+def record_batch(
+    session: Session, *, processor: Party, batch_in: BatchCreate
+) -> tuple[Batch, dict[str, Decimal | None], list[str]]:
     """Turn held lots into output lots, after the mass balance and yield checks."""
     processed_on = batch_in.processed_on or clock.today()
     not_in_future(processed_on, "processed_on")
@@ -88,8 +115,11 @@ def record_batch(session: Session, *, processor: Party, batch_in: BatchCreate) -
     loss_g = grams(batch_in.loss_kg)
     output_g = sum(q for _, _, q in outputs)
     if output_g + loss_g > input_g:
-        raise RuleViolation(f"outputs ({kilograms(output_g)} kg) and stated loss ({kilograms(loss_g)} kg) weigh more "
-                            f"than the inputs ({kilograms(input_g)} kg)", code="mass_balance_violation")
+        raise RuleViolation(
+            f"outputs ({kilograms(output_g)} kg) and stated loss ({kilograms(loss_g)} kg) weigh more "
+            f"than the inputs ({kilograms(input_g)} kg)",
+            code="mass_balance_violation",
+        )
     batch_id = ids.new_id("B")
     kernel_g = sum(q for o, _, q in outputs if o.product == "kernel")
     raw = [(lot, q) for lot, q in inputs if lot.product == "rcn"]
@@ -99,17 +129,36 @@ def record_batch(session: Session, *, processor: Party, batch_in: BatchCreate) -
     claims = common_certifications([lot for lot, _ in inputs])
     for lot, quantity_g in inputs:
         take(lot, quantity_g)
-    batch = Batch(id=batch_id, party_id=processor.id, processed_on=processed_on, loss_g=loss_g,
-                  inputs=[{"lot_id": lot_id, "quantity_g": q} for lot_id, q in parts], outputs=[])
+    batch = Batch(
+        id=batch_id,
+        party_id=processor.id,
+        processed_on=processed_on,
+        loss_g=loss_g,
+        inputs=[{"lot_id": lot_id, "quantity_g": q} for lot_id, q in parts],
+        outputs=[],
+    )
     made = []
     for output, grade, quantity_g in outputs:
-        lot = create_lot(session, product=output.product, grade=grade, quantity_g=quantity_g, owner_id=processor.id,
-                         created_by=("batch", batch_id), produced_on=processed_on, certifications=claims,
-                         origin=origin, parents=parts)
+        lot = create_lot(
+            session,
+            product=output.product,
+            grade=grade,
+            quantity_g=quantity_g,
+            owner_id=processor.id,
+            created_by=("batch", batch_id),
+            produced_on=processed_on,
+            certifications=claims,
+            origin=origin,
+            parents=parts,
+        )
         made.append({"lot_id": lot.lot_id, "product": output.product, "grade": grade, "quantity_g": quantity_g})
     batch.outputs = made
     session.add(batch)
     session.flush()
-    figures = {"raw_input_g": Decimal(sum(q for _, q in raw)), "kernel_g": Decimal(kernel_g), "kernel_ratio": ratio,
-               "max_kernel_g": limit}
+    figures = {
+        "raw_input_g": Decimal(sum(q for _, q in raw)),
+        "kernel_g": Decimal(kernel_g),
+        "kernel_ratio": ratio,
+        "max_kernel_g": limit,
+    }
     return batch, figures, warnings

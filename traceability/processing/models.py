@@ -52,8 +52,13 @@ class Transfer(Anchored, table=True):
         return self.from_party_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"transfer_id": self.id, "lot_id": self.lot_id, "from": self.from_party_id, "to": self.to_party_id,
-                "quantity_g": self.quantity_g}
+        return {
+            "transfer_id": self.id,
+            "lot_id": self.lot_id,
+            "from": self.from_party_id,
+            "to": self.to_party_id,
+            "quantity_g": self.quantity_g,
+        }
 
 
 class Receipt(Anchored, table=True):
@@ -111,9 +116,14 @@ class Import(Anchored, table=True):
         return self.party_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"lot_id": self.lot_id, "origin_country": self.origin_country, "quantity_g": self.quantity_g,
-                "container_no": self.container_no, "arrived_on": self.arrived_on.isoformat(),
-                "documents": self.documents}
+        return {
+            "lot_id": self.lot_id,
+            "origin_country": self.origin_country,
+            "quantity_g": self.quantity_g,
+            "container_no": self.container_no,
+            "arrived_on": self.arrived_on.isoformat(),
+            "documents": self.documents,
+        }
 
 
 class QualityTest(Anchored, table=True):
@@ -140,8 +150,14 @@ class QualityTest(Anchored, table=True):
         return self.party_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"lot_id": self.lot_id, "outturn_lbs": self.outturn_lbs, "nut_count_per_kg": self.nut_count_per_kg,
-                "moisture_pct": self.moisture_pct, "sample_g": self.sample_g, "tested_on": self.tested_on.isoformat()}
+        return {
+            "lot_id": self.lot_id,
+            "outturn_lbs": self.outturn_lbs,
+            "nut_count_per_kg": self.nut_count_per_kg,
+            "moisture_pct": self.moisture_pct,
+            "sample_g": self.sample_g,
+            "tested_on": self.tested_on.isoformat(),
+        }
 
 
 class Batch(Anchored, table=True):
@@ -154,12 +170,19 @@ class Batch(Anchored, table=True):
     party_id: str = Field(foreign_key="party.id", index=True, max_length=32)
     processed_on: date
     inputs: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))  # [{lot_id, quantity_g}]
-    outputs: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))  # [{lot_id, product, grade, quantity_g}]
+    outputs: list[dict[str, Any]] = Field(
+        sa_column=Column(JSON, nullable=False)
+    )  # [{lot_id, product, grade, quantity_g}]
     loss_g: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
     def entry_by(self) -> str:
         return self.party_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"batch_id": self.id, "inputs": self.inputs, "outputs": self.outputs, "loss_g": self.loss_g,
-                "processed_on": self.processed_on.isoformat()}
+        return {
+            "batch_id": self.id,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "loss_g": self.loss_g,
+            "processed_on": self.processed_on.isoformat(),
+        }

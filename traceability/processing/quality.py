@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from ..lots.lineage import Lineage
 
 
-def outturn_lbs(good_g: Decimal, spotted_g: Decimal, sample_g: Decimal, spotted_factor: Decimal = rules.SPOTTED_FACTOR) -> Decimal:
+def outturn_lbs(
+    good_g: Decimal, spotted_g: Decimal, sample_g: Decimal, spotted_factor: Decimal = rules.SPOTTED_FACTOR
+) -> Decimal:
     """Pounds of good kernel per 80 kg bag: (good + spotted × factor) / sample × 80 kg in lbs."""
     return (good_g + spotted_g * spotted_factor) / sample_g * rules.BAG_KG * rules.LBS_PER_KG
 
@@ -43,22 +45,32 @@ def _check(test_in: QualityTestCreate, outturn: Decimal, per_kg: int) -> list[st
     if not rules.NUT_COUNT_MIN <= per_kg <= rules.NUT_COUNT_MAX:
         problems.append(f"{per_kg} nuts per kg is outside {rules.NUT_COUNT_MIN}–{rules.NUT_COUNT_MAX}")
     if not rules.MOISTURE_MIN_PCT <= test_in.moisture_pct <= rules.MOISTURE_MAX_PCT:
-        problems.append(f"moisture {test_in.moisture_pct}% is outside {rules.MOISTURE_MIN_PCT}–{rules.MOISTURE_MAX_PCT}%")
+        problems.append(
+            f"moisture {test_in.moisture_pct}% is outside {rules.MOISTURE_MIN_PCT}–{rules.MOISTURE_MAX_PCT}%"
+        )
     if problems:
-        raise RuleViolation("impossible cutting test: " + "; ".join(problems) + ". Check the weights and count.",
-                            code="impossible_quality_test")
+        raise RuleViolation(
+            "impossible cutting test: " + "; ".join(problems) + ". Check the weights and count.",
+            code="impossible_quality_test",
+        )
     warnings = []
     if not rules.OUTTURN_WARN_LOW_LBS <= outturn <= rules.OUTTURN_WARN_HIGH_LBS:
-        warnings.append(f"suspicious_outturn: {outturn:.2f} lbs is unusual (most origins give "
-                        f"{rules.OUTTURN_WARN_LOW_LBS}–{rules.OUTTURN_WARN_HIGH_LBS})")
+        warnings.append(
+            f"suspicious_outturn: {outturn:.2f} lbs is unusual (most origins give "
+            f"{rules.OUTTURN_WARN_LOW_LBS}–{rules.OUTTURN_WARN_HIGH_LBS})"
+        )
     if per_kg > rules.NUT_COUNT_WARN:
         warnings.append(f"small_nuts: {per_kg} nuts per kg is above {rules.NUT_COUNT_WARN}")
     if test_in.moisture_pct > rules.MOISTURE_WARN_PCT:
-        warnings.append(f"wet_nuts: moisture {test_in.moisture_pct}% is above {rules.MOISTURE_WARN_PCT}%; dry before storage")
+        warnings.append(
+            f"wet_nuts: moisture {test_in.moisture_pct}% is above {rules.MOISTURE_WARN_PCT}%; dry before storage"
+        )
     return warnings
 
 
-def record_quality_test(session: Session, *, party: Party, lot_id: str, test_in: QualityTestCreate) -> tuple[QualityTest, list[str]]:
+def record_quality_test(
+    session: Session, *, party: Party, lot_id: str, test_in: QualityTestCreate
+) -> tuple[QualityTest, list[str]]:
     """A cutting test on a held raw-nut lot; impossible tests are refused, suspicious ones warned."""
     lot = held_lot(session, party=party, lot_id=lot_id, for_update=False)
     if lot.product != "rcn":
@@ -69,11 +81,19 @@ def record_quality_test(session: Session, *, party: Party, lot_id: str, test_in:
     per_kg = int((Decimal(test_in.nut_count) / test_in.sample_g * 1000).to_integral_value(ROUND_HALF_UP))
     warnings = _check(test_in, outturn, per_kg)
     test = QualityTest(
-        id=ids.new_id("Q"), party_id=party.id, lot_id=lot.lot_id, tested_on=tested_on,
-        sample_g=decimal_text(test_in.sample_g), nut_count=test_in.nut_count,
-        good_kernel_g=decimal_text(test_in.good_kernel_g), spotted_kernel_g=decimal_text(test_in.spotted_kernel_g),
-        reject_kernel_g=decimal_text(test_in.reject_kernel_g), moisture_pct=decimal_text(test_in.moisture_pct),
-        spotted_factor=decimal_text(rules.SPOTTED_FACTOR), outturn_lbs=f"{outturn:.2f}", nut_count_per_kg=per_kg,
+        id=ids.new_id("Q"),
+        party_id=party.id,
+        lot_id=lot.lot_id,
+        tested_on=tested_on,
+        sample_g=decimal_text(test_in.sample_g),
+        nut_count=test_in.nut_count,
+        good_kernel_g=decimal_text(test_in.good_kernel_g),
+        spotted_kernel_g=decimal_text(test_in.spotted_kernel_g),
+        reject_kernel_g=decimal_text(test_in.reject_kernel_g),
+        moisture_pct=decimal_text(test_in.moisture_pct),
+        spotted_factor=decimal_text(rules.SPOTTED_FACTOR),
+        outturn_lbs=f"{outturn:.2f}",
+        nut_count_per_kg=per_kg,
     )
     session.add(test)
     session.flush()
@@ -89,7 +109,9 @@ def latest_tests(session: Session, lot_ids: list[str]) -> dict[str, QualityTest]
     found: dict[str, QualityTest] = {}
     wanted = {lot_id: lot_id for lot_id in lot_ids}  # lot asked for -> lot whose test it takes
     while wanted:
-        stmt = select(QualityTest).where(QualityTest.lot_id.in_(set(wanted.values()))).order_by(QualityTest.ledger_index)  # type: ignore[attr-defined, arg-type]
+        stmt = (
+            select(QualityTest).where(QualityTest.lot_id.in_(set(wanted.values()))).order_by(QualityTest.ledger_index)
+        )  # type: ignore[attr-defined, arg-type]
         tests = {t.lot_id: t for t in session.exec(stmt).scalars()}  # type: ignore[call-overload]
         for asked, source in list(wanted.items()):
             if source in tests:
@@ -102,8 +124,11 @@ def latest_tests(session: Session, lot_ids: list[str]) -> dict[str, QualityTest]
 def _split_parents(session: Session, wanted: dict[str, str]) -> dict[str, str]:
     if not wanted:
         return {}
-    rows = session.exec(select(Lot.lot_id, LotParent.parent_lot_id).join(LotParent, LotParent.lot_id == Lot.lot_id)  # type: ignore[call-overload]
-                        .where(Lot.lot_id.in_(set(wanted.values())), Lot.created_by_type == "split")).all()  # type: ignore[attr-defined]
+    rows = session.exec(
+        select(Lot.lot_id, LotParent.parent_lot_id)
+        .join(LotParent, LotParent.lot_id == Lot.lot_id)  # type: ignore[call-overload]
+        .where(Lot.lot_id.in_(set(wanted.values())), Lot.created_by_type == "split")
+    ).all()  # type: ignore[attr-defined]
     parent = dict(rows)
     return {asked: parent[source] for asked, source in wanted.items() if source in parent}
 
@@ -125,6 +150,8 @@ def raw_nut_figures(session: Session, lineage: "Lineage") -> RawNutFigures | Non
     weight, total = sum(s for s, _ in tested), sum(i.share for i in inputs)
     if not tested or weight <= 0:
         return None
-    return RawNutFigures(outturn_lbs=sum(s * float(t.outturn_lbs) for s, t in tested) / weight,
-                         nut_count_per_kg=sum(s * t.nut_count_per_kg for s, t in tested) / weight,
-                         tested_share=weight / total)
+    return RawNutFigures(
+        outturn_lbs=sum(s * float(t.outturn_lbs) for s, t in tested) / weight,
+        nut_count_per_kg=sum(s * t.nut_count_per_kg for s, t in tested) / weight,
+        tested_share=weight / total,
+    )

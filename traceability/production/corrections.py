@@ -55,8 +55,9 @@ def _parse(model: type[_Changes], changes: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         fields = [{"loc": ["body", "changes", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]
         allowed = ", ".join(model.model_fields)
-        raise RuleViolation(f"these changes cannot be applied; correctable fields: {allowed}",
-                            code="invalid_changes", fields=fields) from None
+        raise RuleViolation(
+            f"these changes cannot be applied; correctable fields: {allowed}", code="invalid_changes", fields=fields
+        ) from None
     given = parsed.model_dump(exclude_none=True)
     if not given:
         raise RuleViolation("changes is empty: say which values to correct", code="invalid_changes")
@@ -83,8 +84,9 @@ def _harvest(session: Session, party: Party, harvest: Harvest, given: dict[str, 
         season = int(after["harvested_on"][:4])
         farm = session.get(Farm, harvest.farm_id)
         assert farm is not None
-        check_season_yield(session, farm, season,
-                           season_total_g(session, farm.id, season, excluding=harvest.id) + after["quantity_g"])
+        check_season_yield(
+            session, farm, season, season_total_g(session, farm.id, season, excluding=harvest.id) + after["quantity_g"]
+        )
         lot.quantity_g = after["quantity_g"]
     return changes
 
@@ -92,9 +94,18 @@ def _harvest(session: Session, party: Party, harvest: Harvest, given: dict[str, 
 def _untouched_lot(session: Session, lot_id: str, party: Party, expected_g: int) -> Lot:
     lot = session.get(Lot, lot_id)
     children = session.exec(select(LotParent).where(LotParent.parent_lot_id == lot_id).limit(1)).first()  # type: ignore[call-overload]
-    if lot is None or lot.owner_id != party.id or lot.status != LotStatus.held or lot.quantity_g != expected_g or children:
-        raise Conflict(f"lot {lot_id} has already moved on (dispatched, split or processed); "
-                       "its quantity or date can no longer be corrected", code="lot_moved_on")
+    if (
+        lot is None
+        or lot.owner_id != party.id
+        or lot.status != LotStatus.held
+        or lot.quantity_g != expected_g
+        or children
+    ):
+        raise Conflict(
+            f"lot {lot_id} has already moved on (dispatched, split or processed); "
+            "its quantity or date can no longer be corrected",
+            code="lot_moved_on",
+        )
     return lot
 
 
@@ -126,8 +137,13 @@ _CORRECTABLE = {
 
 def correct_record(session: Session, *, party: Party, correction_in: CorrectionCreate) -> Correction:
     """Record a correction of one of the caller's own records, after re-checking the rules."""
-    entry_type = session.exec(select(LedgerEntry.type).where(  # type: ignore[call-overload]
-        LedgerEntry.record_id == correction_in.entry_id).limit(1)).scalar_one_or_none()
+    entry_type = session.exec(
+        select(LedgerEntry.type)
+        .where(  # type: ignore[call-overload]
+            LedgerEntry.record_id == correction_in.entry_id
+        )
+        .limit(1)
+    ).scalar_one_or_none()
     if entry_type is None:
         raise NotFound(f"no record {correction_in.entry_id!r} in the ledger")
     if entry_type not in _CORRECTABLE:
@@ -140,5 +156,11 @@ def correct_record(session: Session, *, party: Party, correction_in: CorrectionC
     before = corrected(record.entry_data(), corrections_for(session, [record.id]).get(record.id, []))
     if all(before.get(k) == v for k, v in changes.items()):
         raise RuleViolation("these values are already the recorded ones; nothing to correct", code="no_change")
-    return add_correction(session, party_id=party.id, record_type=entry_type, corrects=record.id,
-                          changes=changes, reason=correction_in.reason)
+    return add_correction(
+        session,
+        party_id=party.id,
+        record_type=entry_type,
+        corrects=record.id,
+        changes=changes,
+        reason=correction_in.reason,
+    )

@@ -46,8 +46,10 @@ def geodesic_area_m2(geom: Any) -> float:
 
 
 def _position(value: Any, where: str) -> list[float]:
-    ok = isinstance(value, list) and len(value) in (2, 3) and all(
-        isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in value
+    ok = (
+        isinstance(value, list)
+        and len(value) in (2, 3)
+        and all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in value)
     )
     if not ok:
         raise RuleViolation(f"{where}: a position is [longitude, latitude] in decimal degrees", code="invalid_geometry")
@@ -63,10 +65,14 @@ def _rings(coordinates: Any) -> list[list[list[float]]]:
     rings = []
     for r, ring in enumerate(coordinates):
         if not isinstance(ring, list) or len(ring) < 4:
-            raise RuleViolation(f"ring {r} needs at least 4 positions (the first repeated last)", code="invalid_geometry")
+            raise RuleViolation(
+                f"ring {r} needs at least 4 positions (the first repeated last)", code="invalid_geometry"
+            )
         positions = [_position(p, f"ring {r} position {i}") for i, p in enumerate(ring)]
         if positions[0] != positions[-1]:
-            raise RuleViolation(f"ring {r} is not closed: its last position must repeat the first", code="polygon_not_closed")
+            raise RuleViolation(
+                f"ring {r} is not closed: its last position must repeat the first", code="polygon_not_closed"
+            )
         rings.append(positions)
     return rings
 
@@ -82,15 +88,18 @@ def normalise_plot(geometry: Any) -> Plot:
         normal = {"type": "Polygon", "coordinates": _rings(geometry.get("coordinates"))}
         poly = shape(normal)
         if not poly.is_valid:
-            raise RuleViolation(f"the polygon is not valid ({explain_validity(poly)}); redraw it without crossing edges",
-                                code="polygon_invalid")
+            raise RuleViolation(
+                f"the polygon is not valid ({explain_validity(poly)}); redraw it without crossing edges",
+                code="polygon_invalid",
+            )
         area = round(geodesic_area_m2(poly))
     else:
         raise RuleViolation("geometry must be a GeoJSON Point or Polygon", code="invalid_geometry")
     geom = shape(normal)
     if not vietnam().contains(geom):
-        raise RuleViolation("the plot lies outside Vietnam; check that coordinates are [longitude, latitude]",
-                            code="outside_vietnam")
+        raise RuleViolation(
+            "the plot lies outside Vietnam; check that coordinates are [longitude, latitude]", code="outside_vietnam"
+        )
     return Plot(normal, area, tuple(geom.bounds))  # type: ignore[arg-type]
 
 
@@ -98,14 +107,18 @@ def check_declared_area(plot: Plot, area_ha: Decimal) -> None:
     """A farm above 4 ha needs a polygon; a polygon's area must match the declared one within 25%."""
     if plot.area_m2 is None:
         if area_ha > rules.POLYGON_REQUIRED_ABOVE_HA:
-            raise RuleViolation(f"a farm above {rules.POLYGON_REQUIRED_ABOVE_HA} ha must be drawn as a Polygon, not a Point",
-                                code="polygon_required")
+            raise RuleViolation(
+                f"a farm above {rules.POLYGON_REQUIRED_ABOVE_HA} ha must be drawn as a Polygon, not a Point",
+                code="polygon_required",
+            )
         return
     declared = float(area_ha) * 10_000
     if abs(plot.area_m2 - declared) > float(rules.AREA_TOLERANCE) * declared:
         raise RuleViolation(
             f"the polygon covers {plot.area_m2 / 10_000:.2f} ha but area_ha says {area_ha}; "
-            f"they must agree within {int(rules.AREA_TOLERANCE * 100)}%", code="area_mismatch")
+            f"they must agree within {int(rules.AREA_TOLERANCE * 100)}%",
+            code="area_mismatch",
+        )
 
 
 def overlap_m2(a: dict[str, Any], b: dict[str, Any]) -> float:

@@ -23,19 +23,28 @@ def check_moisture(moisture_pct: Decimal) -> None:
     if not rules.MOISTURE_MIN_PCT <= moisture_pct <= rules.MOISTURE_MAX_PCT:
         raise RuleViolation(
             f"moisture {moisture_pct}% is outside {rules.MOISTURE_MIN_PCT}–{rules.MOISTURE_MAX_PCT}%; "
-            "measure again (dried nuts read 8–10%, fresh nuts 15–25%)", code="moisture_out_of_range")
+            "measure again (dried nuts read 8–10%, fresh nuts 15–25%)",
+            code="moisture_out_of_range",
+        )
 
 
 def check_quantity(quantity_g: int) -> None:
     if quantity_g > grams(rules.MAX_HARVEST_KG):
-        raise RuleViolation(f"one harvest above {rules.MAX_HARVEST_KG} kg is not plausible; check the unit (kg)",
-                            code="quantity_implausible")
+        raise RuleViolation(
+            f"one harvest above {rules.MAX_HARVEST_KG} kg is not plausible; check the unit (kg)",
+            code="quantity_implausible",
+        )
 
 
 def season_total_g(session: Session, farm_id: str, season: int, *, excluding: str | None = None) -> int:
     """Sum of the season's harvests on a farm, with corrections applied."""
-    harvests = list(session.exec(select(Harvest).where(  # type: ignore[call-overload]
-        Harvest.farm_id == farm_id, extract("year", Harvest.harvested_on) == season)).scalars())
+    harvests = list(
+        session.exec(
+            select(Harvest).where(  # type: ignore[call-overload]
+                Harvest.farm_id == farm_id, extract("year", Harvest.harvested_on) == season
+            )
+        ).scalars()
+    )
     fixes = corrections_for(session, [h.id for h in harvests])
     total = 0
     for harvest in harvests:
@@ -52,16 +61,31 @@ def check_season_yield(session: Session, farm: Farm, season: int, total_g: int) 
     if t_per_ha > rules.SEASON_YIELD_REFUSE_T_PER_HA:
         raise RuleViolation(
             f"this would make {t_per_ha:.2f} t/ha on {area_ha} ha in {season}; above "
-            f"{rules.SEASON_YIELD_REFUSE_T_PER_HA} t/ha is impossible for cashew: check the quantity or the farm's area",
-            code="season_yield_impossible")
+            f"{rules.SEASON_YIELD_REFUSE_T_PER_HA} t/ha is impossible for cashew: "
+            "check the quantity or the farm's area",
+            code="season_yield_impossible",
+        )
     if t_per_ha <= rules.SEASON_YIELD_FLAG_T_PER_HA:
         return []
-    raise_alert(session, kind=AlertKind.farm_yield_high, party_id=farm.owner_id, subject_type="farm",
-                subject_id=farm.id, dedupe_key=f"farm_yield_high:{farm.id}:{season}",
-                detail={"farm_id": farm.id, "season": season, "t_per_ha": f"{t_per_ha:.2f}",
-                        "area_ha": str(area_ha), "total_kg": str(Decimal(total_g) / 1000)})
-    return [f"farm_yield_high: {t_per_ha:.2f} t/ha this season is above {rules.SEASON_YIELD_FLAG_T_PER_HA} t/ha; "
-            "a regulator may ask for evidence"]
+    raise_alert(
+        session,
+        kind=AlertKind.farm_yield_high,
+        party_id=farm.owner_id,
+        subject_type="farm",
+        subject_id=farm.id,
+        dedupe_key=f"farm_yield_high:{farm.id}:{season}",
+        detail={
+            "farm_id": farm.id,
+            "season": season,
+            "t_per_ha": f"{t_per_ha:.2f}",
+            "area_ha": str(area_ha),
+            "total_kg": str(Decimal(total_g) / 1000),
+        },
+    )
+    return [
+        f"farm_yield_high: {t_per_ha:.2f} t/ha this season is above {rules.SEASON_YIELD_FLAG_T_PER_HA} t/ha; "
+        "a regulator may ask for evidence"
+    ]
 
 
 def new_lot_id(season: int) -> str:
@@ -78,17 +102,28 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
     season = harvest_in.harvested_on.year
     warnings = check_season_yield(session, farm, season, season_total_g(session, farm.id, season) + quantity_g)
     harvest = Harvest(
-        id=ids.new_id("H"), farm_id=farm.id, farmer_id=farmer.id, lot_id=new_lot_id(season),
-        harvested_on=harvest_in.harvested_on, quantity_g=quantity_g,
-        moisture_pct=decimal_text(harvest_in.moisture_pct), notes=harvest_in.notes,
+        id=ids.new_id("H"),
+        farm_id=farm.id,
+        farmer_id=farmer.id,
+        lot_id=new_lot_id(season),
+        harvested_on=harvest_in.harvested_on,
+        quantity_g=quantity_g,
+        moisture_pct=decimal_text(harvest_in.moisture_pct),
+        notes=harvest_in.notes,
     )
     session.add(harvest)
     claims = valid_schemes(session, farm.id, harvest_in.harvested_on)
     warnings += check_expired_certificates(session, farm, harvest_in.harvested_on, claims)
     lot = Lot(
-        lot_id=harvest.lot_id, product=Product.rcn.value, quantity_g=quantity_g, owner_id=farmer.id,
-        created_by_type="harvest", created_by_id=harvest.id, produced_on=harvest.harvested_on,
-        certifications=claims, created_at=clock.now(),
+        lot_id=harvest.lot_id,
+        product=Product.rcn.value,
+        quantity_g=quantity_g,
+        owner_id=farmer.id,
+        created_by_type="harvest",
+        created_by_id=harvest.id,
+        produced_on=harvest.harvested_on,
+        certifications=claims,
+        created_at=clock.now(),
     )
     session.add(lot)
     session.flush()
@@ -108,12 +143,25 @@ def check_expired_certificates(session: Session, farm: Farm, day: date, claims: 
     warnings = []
     for cert in certifications(session, farm.id):
         if cert.valid_to < day and cert.scheme not in claims:
-            raise_alert(session, kind=AlertKind.certificate_expired, party_id=farm.owner_id, subject_type="farm",
-                        subject_id=farm.id, dedupe_key=f"certificate_expired:{cert.id}",
-                        detail={"farm_id": farm.id, "scheme": cert.scheme, "certificate_no": cert.certificate_no,
-                                "valid_to": cert.valid_to.isoformat(), "harvested_on": day.isoformat()})
-            warnings.append(f"certificate_expired: the {cert.scheme} certificate {cert.certificate_no} ended on "
-                            f"{cert.valid_to.isoformat()}; this harvest is not certified")
+            raise_alert(
+                session,
+                kind=AlertKind.certificate_expired,
+                party_id=farm.owner_id,
+                subject_type="farm",
+                subject_id=farm.id,
+                dedupe_key=f"certificate_expired:{cert.id}",
+                detail={
+                    "farm_id": farm.id,
+                    "scheme": cert.scheme,
+                    "certificate_no": cert.certificate_no,
+                    "valid_to": cert.valid_to.isoformat(),
+                    "harvested_on": day.isoformat(),
+                },
+            )
+            warnings.append(
+                f"certificate_expired: the {cert.scheme} certificate {cert.certificate_no} ended on "
+                f"{cert.valid_to.isoformat()}; this harvest is not certified"
+            )
     return warnings
 
 

@@ -41,8 +41,11 @@ class Farm(Anchored, table=True):
 
     def entry_data(self) -> dict[str, Any]:
         return {
-            "farm_id": self.id, "district": self.district, "province": self.province,
-            "area_m2": self.area_m2, "geometry_sha256": geometry_sha256(self.geometry),
+            "farm_id": self.id,
+            "district": self.district,
+            "province": self.province,
+            "area_m2": self.area_m2,
+            "geometry_sha256": geometry_sha256(self.geometry),
         }
 
 
@@ -69,8 +72,13 @@ class Certification(Anchored, table=True):
         return self.owner_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"farm_id": self.farm_id, "scheme": self.scheme, "certificate_no": self.certificate_no,
-                "valid_from": self.valid_from.isoformat(), "valid_to": self.valid_to.isoformat()}
+        return {
+            "farm_id": self.farm_id,
+            "scheme": self.scheme,
+            "certificate_no": self.certificate_no,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat(),
+        }
 
 
 class Harvest(Anchored, table=True):
@@ -90,8 +98,13 @@ class Harvest(Anchored, table=True):
         return self.farmer_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"farm_id": self.farm_id, "lot_id": self.lot_id, "quantity_g": self.quantity_g,
-                "harvested_on": self.harvested_on.isoformat(), "moisture_pct": self.moisture_pct}
+        return {
+            "farm_id": self.farm_id,
+            "lot_id": self.lot_id,
+            "quantity_g": self.quantity_g,
+            "harvested_on": self.harvested_on.isoformat(),
+            "moisture_pct": self.moisture_pct,
+        }
 
 
 class FarmInput(Anchored, table=True):
@@ -112,9 +125,12 @@ class FarmInput(Anchored, table=True):
         return self.farmer_id
 
     def entry_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"farm_id": self.farm_id, "category": self.category, "product": self.product,
-                                "applied_on": self.applied_on.isoformat()}
+        data: dict[str, Any] = {
+            "farm_id": self.farm_id,
+            "category": self.category,
+            "product": self.product,
+            "applied_on": self.applied_on.isoformat(),
+        }
         if self.quantity is not None:
             data |= {"quantity": self.quantity, "unit": self.unit}
         return data
-

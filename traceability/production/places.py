@@ -24,19 +24,22 @@ class District:
     cashew_core: bool = False
 
 
-DISTRICTS: dict[str, District] = {d.code: d for d in [
-    District("bu-dang", "Bù Đăng", 11.77, 107.24, True),
-    District("bu-gia-map", "Bù Gia Mập", 11.95, 106.99, True),
-    District("bu-dop", "Bù Đốp", 11.99, 106.83),
-    District("phuoc-long", "Phước Long", 11.83, 106.99),
-    District("phu-rieng", "Phú Riềng", 11.72, 106.93, True),
-    District("dong-phu", "Đồng Phú", 11.49, 106.96, True),
-    District("dong-xoai", "Đồng Xoài", 11.53, 106.89),
-    District("loc-ninh", "Lộc Ninh", 11.84, 106.59),
-    District("hon-quan", "Hớn Quản", 11.58, 106.62),
-    District("binh-long", "Bình Long", 11.65, 106.60),
-    District("chon-thanh", "Chơn Thành", 11.43, 106.66),
-]}
+DISTRICTS: dict[str, District] = {
+    d.code: d
+    for d in [
+        District("bu-dang", "Bù Đăng", 11.77, 107.24, True),
+        District("bu-gia-map", "Bù Gia Mập", 11.95, 106.99, True),
+        District("bu-dop", "Bù Đốp", 11.99, 106.83),
+        District("phuoc-long", "Phước Long", 11.83, 106.99),
+        District("phu-rieng", "Phú Riềng", 11.72, 106.93, True),
+        District("dong-phu", "Đồng Phú", 11.49, 106.96, True),
+        District("dong-xoai", "Đồng Xoài", 11.53, 106.89),
+        District("loc-ninh", "Lộc Ninh", 11.84, 106.59),
+        District("hon-quan", "Hớn Quản", 11.58, 106.62),
+        District("binh-long", "Bình Long", 11.65, 106.60),
+        District("chon-thanh", "Chơn Thành", 11.43, 106.66),
+    ]
+}
 
 
 def _slug(text: str) -> str:

@@ -34,11 +34,22 @@ def record_farm(session: Session, *, farmer: Party, farm_in: FarmCreate) -> tupl
     plot = geometry.normalise_plot(farm_in.geometry)
     geometry.check_declared_area(plot, farm_in.area_ha)
     farm = Farm(
-        id=ids.new_id("F"), owner_id=farmer.id, name=farm_in.name, legacy_province=LEGACY_PROVINCE,
-        district=farm_in.district, province=CURRENT_PROVINCE, commune=farm_in.commune,
-        area_m2=int(farm_in.area_ha * 10_000), geometry=plot.geometry, computed_area_m2=plot.area_m2,
-        min_lon=plot.bounds[0], min_lat=plot.bounds[1], max_lon=plot.bounds[2], max_lat=plot.bounds[3],
-        planted_year=farm_in.planted_year, variety=farm_in.variety,
+        id=ids.new_id("F"),
+        owner_id=farmer.id,
+        name=farm_in.name,
+        legacy_province=LEGACY_PROVINCE,
+        district=farm_in.district,
+        province=CURRENT_PROVINCE,
+        commune=farm_in.commune,
+        area_m2=int(farm_in.area_ha * 10_000),
+        geometry=plot.geometry,
+        computed_area_m2=plot.area_m2,
+        min_lon=plot.bounds[0],
+        min_lat=plot.bounds[1],
+        max_lon=plot.bounds[2],
+        max_lat=plot.bounds[3],
+        planted_year=farm_in.planted_year,
+        variety=farm_in.variety,
     )
     session.add(farm)
     session.flush()
@@ -53,10 +64,15 @@ def _flag_overlaps(session: Session, farm: Farm) -> bool:
     """Raise one ``plot_overlap`` alert per pair of farms whose polygons share real ground."""
     if farm.geometry["type"] != "Polygon":
         return False
-    candidates = session.exec(select(Farm).where(  # type: ignore[call-overload]
-        Farm.id != farm.id, Farm.min_lon <= farm.max_lon, Farm.max_lon >= farm.min_lon,
-        Farm.min_lat <= farm.max_lat, Farm.max_lat >= farm.min_lat,
-    )).scalars()
+    candidates = session.exec(
+        select(Farm).where(  # type: ignore[call-overload]
+            Farm.id != farm.id,
+            Farm.min_lon <= farm.max_lon,
+            Farm.max_lon >= farm.min_lon,
+            Farm.min_lat <= farm.max_lat,
+            Farm.max_lat >= farm.min_lat,
+        )
+    ).scalars()
     found = False
     for other in candidates:
         shared = geometry.overlap_m2(farm.geometry, other.geometry)
@@ -64,10 +80,20 @@ def _flag_overlaps(session: Session, farm: Farm) -> bool:
             continue
         found = True
         pair = sorted([farm.id, other.id])
-        raise_alert(session, kind=AlertKind.plot_overlap, party_id=farm.owner_id, subject_type="farm",
-                    subject_id=farm.id, dedupe_key=f"plot_overlap:{pair[0]}:{pair[1]}",
-                    detail={"farm_id": farm.id, "other_farm_id": other.id, "other_party_id": other.owner_id,
-                            "overlap_m2": round(shared)})
+        raise_alert(
+            session,
+            kind=AlertKind.plot_overlap,
+            party_id=farm.owner_id,
+            subject_type="farm",
+            subject_id=farm.id,
+            dedupe_key=f"plot_overlap:{pair[0]}:{pair[1]}",
+            detail={
+                "farm_id": farm.id,
+                "other_farm_id": other.id,
+                "other_party_id": other.owner_id,
+                "overlap_m2": round(shared),
+            },
+        )
     return found
 
 
@@ -115,8 +141,13 @@ def record_farm_input(session: Session, *, farmer: Party, input_in: FarmInputCre
     farm = owned_farm(session, farmer=farmer, farm_id=input_in.farm_id)
     not_in_future(input_in.applied_on, "applied_on")
     record = FarmInput(
-        id=ids.new_id("FI"), farm_id=farm.id, farmer_id=farmer.id, category=input_in.category.value,
-        product=input_in.product, applied_on=input_in.applied_on, notes=input_in.notes,
+        id=ids.new_id("FI"),
+        farm_id=farm.id,
+        farmer_id=farmer.id,
+        category=input_in.category.value,
+        product=input_in.product,
+        applied_on=input_in.applied_on,
+        notes=input_in.notes,
         quantity=None if input_in.quantity is None else format(input_in.quantity.normalize(), "f"),
         unit=input_in.unit,
     )

@@ -55,8 +55,10 @@ def provenance_bundle(session: Session, *, lot_id: str, signer: Signer) -> dict[
     rows: list[tuple[int, bytes]] = []
     for chunk in _chunks(record_ids):
         stmt = select(LedgerEntry.idx, LedgerEntry.leaf_data).where(
-            LedgerEntry.record_id.in_(chunk), LedgerEntry.type.not_in(PRIVATE_TYPES),  # type: ignore[attr-defined]
-            LedgerEntry.idx < checkpoint.size)
+            LedgerEntry.record_id.in_(chunk),
+            LedgerEntry.type.not_in(PRIVATE_TYPES),  # type: ignore[attr-defined]
+            LedgerEntry.idx < checkpoint.size,
+        )
         rows.extend((int(idx), bytes(data)) for idx, data in session.exec(stmt).all())  # type: ignore[call-overload]
     rows.sort()
     proofs = inclusion_proofs(SqlLog(session.connection()), [idx for idx, _ in rows], checkpoint.size)
@@ -64,6 +66,7 @@ def provenance_bundle(session: Session, *, lot_id: str, signer: Signer) -> dict[
         "lot_id": lot_id,
         "log": {"origin": signer.name, "vkey": signer.vkey},
         "checkpoint": checkpoint.note,
-        "records": [{"entry": json.loads(data), "index": idx, "proof": [b64(h) for h in proofs[idx]]}
-                    for idx, data in rows],
+        "records": [
+            {"entry": json.loads(data), "index": idx, "proof": [b64(h) for h in proofs[idx]]} for idx, data in rows
+        ],
     }

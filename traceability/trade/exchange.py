@@ -29,7 +29,9 @@ OPEN = "open"
 
 
 def _listed_g(session: Session, lot_id: str) -> int:
-    stmt = select(func.coalesce(func.sum(Listing.remaining_g), 0)).where(Listing.lot_id == lot_id, Listing.status == OPEN)
+    stmt = select(func.coalesce(func.sum(Listing.remaining_g), 0)).where(
+        Listing.lot_id == lot_id, Listing.status == OPEN
+    )
     return int(session.exec(stmt).scalar_one())  # type: ignore[call-overload]
 
 
@@ -38,11 +40,23 @@ def create_listing(session: Session, *, seller: Party, listing_in: ListingCreate
     lot = held_lot(session, party=seller, lot_id=listing_in.lot_id)
     quantity_g = grams(listing_in.quantity_kg)
     if quantity_g + _listed_g(session, lot.lot_id) > lot.quantity_g:
-        raise RuleViolation(f"lot {lot.lot_id} holds {kilograms(lot.quantity_g)} kg and "
-                            f"{kilograms(_listed_g(session, lot.lot_id))} kg of it is already listed", code="more_than_held")
-    listing = Listing(id=ids.new_id("LS"), seller_id=seller.id, lot_id=lot.lot_id, quantity_g=quantity_g,
-                      remaining_g=quantity_g, price=listing_in.price, currency=listing_in.currency, unit=listing_in.unit,
-                      incoterm=listing_in.incoterm, port=listing_in.port)
+        raise RuleViolation(
+            f"lot {lot.lot_id} holds {kilograms(lot.quantity_g)} kg and "
+            f"{kilograms(_listed_g(session, lot.lot_id))} kg of it is already listed",
+            code="more_than_held",
+        )
+    listing = Listing(
+        id=ids.new_id("LS"),
+        seller_id=seller.id,
+        lot_id=lot.lot_id,
+        quantity_g=quantity_g,
+        remaining_g=quantity_g,
+        price=listing_in.price,
+        currency=listing_in.currency,
+        unit=listing_in.unit,
+        incoterm=listing_in.incoterm,
+        port=listing_in.port,
+    )
     session.add(listing)
     session.flush()
     claim_origin(session, lot)
@@ -81,8 +95,13 @@ def withdraw(session: Session, *, seller: Party, listing_id: str) -> Listing:
 
 def search(session: Session, *, filters: dict[str, Any], limit: int, cursor: str | None) -> Page:
     """Open listings by product, grade, origin country, certification and price."""
-    stmt = select(Listing).join(Lot, Lot.lot_id == Listing.lot_id).where(  # type: ignore[arg-type]
-        Listing.status == OPEN, Lot.status == LotStatus.held.value, Lot.owner_id == Listing.seller_id)
+    stmt = (
+        select(Listing)
+        .join(Lot, Lot.lot_id == Listing.lot_id)
+        .where(  # type: ignore[arg-type]
+            Listing.status == OPEN, Lot.status == LotStatus.held.value, Lot.owner_id == Listing.seller_id
+        )
+    )
     if filters.get("product"):
         stmt = stmt.where(Lot.product == filters["product"])
     if filters.get("grade"):
@@ -117,11 +136,26 @@ def listing_read(session: Session, listing: Listing) -> ListingRead:
     figures = raw_nut_figures(session, ancestry(session, lot.lot_id))  # the same figure the buyer's page shows
     outturn = None if figures is None else round(Decimal(str(figures.outturn_lbs)), 2)
     return ListingRead(
-        id=listing.id, seller_id=listing.seller_id, lot_id=lot.lot_id, product=lot.product, grade=lot.grade,
-        quantity_kg=kilograms(listing.quantity_g), remaining_kg=kilograms(listing.remaining_g), price=listing.price,
-        currency=listing.currency, unit=listing.unit, incoterm=listing.incoterm, port=listing.port, status=listing.status,
-        origin=[{"country": c, "district": d, "share_pct": round(s * 100, 2)} for (c, d), s in sorted(shares.items(), key=lambda kv: -kv[1])],
-        certifications=list(lot.certifications), outturn_lbs=outturn)
+        id=listing.id,
+        seller_id=listing.seller_id,
+        lot_id=lot.lot_id,
+        product=lot.product,
+        grade=lot.grade,
+        quantity_kg=kilograms(listing.quantity_g),
+        remaining_kg=kilograms(listing.remaining_g),
+        price=listing.price,
+        currency=listing.currency,
+        unit=listing.unit,
+        incoterm=listing.incoterm,
+        port=listing.port,
+        status=listing.status,
+        origin=[
+            {"country": c, "district": d, "share_pct": round(s * 100, 2)}
+            for (c, d), s in sorted(shares.items(), key=lambda kv: -kv[1])
+        ],
+        certifications=list(lot.certifications),
+        outturn_lbs=outturn,
+    )
 
 
 def make_offer(session: Session, *, buyer: Party, listing_id: str, offer_in: OfferCreate) -> Offer:
@@ -133,8 +167,14 @@ def make_offer(session: Session, *, buyer: Party, listing_id: str, offer_in: Off
     quantity_g = grams(offer_in.quantity_kg)
     if quantity_g > listing.remaining_g:
         raise RuleViolation(f"only {kilograms(listing.remaining_g)} kg is still listed", code="more_than_listed")
-    offer = Offer(id=ids.new_id("OF"), listing_id=listing.id, buyer_id=buyer.id, quantity_g=quantity_g,
-                  price=offer_in.price, created_at=clock.now())
+    offer = Offer(
+        id=ids.new_id("OF"),
+        listing_id=listing.id,
+        buyer_id=buyer.id,
+        quantity_g=quantity_g,
+        price=offer_in.price,
+        created_at=clock.now(),
+    )
     session.add(offer)
     session.flush()
     return offer
@@ -158,13 +198,30 @@ def accept(session: Session, *, seller: Party, offer_id: str) -> tuple[Contract,
     if listing.status != OPEN:
         raise Conflict(f"listing {listing.id} is {listing.status}", code="listing_not_open")
     if offer.quantity_g > listing.remaining_g:
-        raise Conflict(f"only {kilograms(listing.remaining_g)} kg is still listed; the offer wants "
-                       f"{kilograms(offer.quantity_g)} kg", code="more_than_listed")
-    transfer, _ = dispatch(session, sender=seller, lot_id=listing.lot_id, dispatch_in=DispatchCreate(
-        to_party_id=offer.buyer_id, quantity_kg=kilograms(offer.quantity_g)))
-    contract = Contract(id=ids.new_id("CT"), listing_id=listing.id, offer_id=offer.id, lot_id=transfer.lot_id,
-                        quantity_g=offer.quantity_g, price=offer.price, currency=listing.currency, unit=listing.unit,
-                        buyer_id=offer.buyer_id, seller_id=seller.id, transfer_id=transfer.id)
+        raise Conflict(
+            f"only {kilograms(listing.remaining_g)} kg is still listed; the offer wants "
+            f"{kilograms(offer.quantity_g)} kg",
+            code="more_than_listed",
+        )
+    transfer, _ = dispatch(
+        session,
+        sender=seller,
+        lot_id=listing.lot_id,
+        dispatch_in=DispatchCreate(to_party_id=offer.buyer_id, quantity_kg=kilograms(offer.quantity_g)),
+    )
+    contract = Contract(
+        id=ids.new_id("CT"),
+        listing_id=listing.id,
+        offer_id=offer.id,
+        lot_id=transfer.lot_id,
+        quantity_g=offer.quantity_g,
+        price=offer.price,
+        currency=listing.currency,
+        unit=listing.unit,
+        buyer_id=offer.buyer_id,
+        seller_id=seller.id,
+        transfer_id=transfer.id,
+    )
     session.add(contract)
     offer.status = "accepted"
     listing.remaining_g -= offer.quantity_g

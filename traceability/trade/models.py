@@ -29,9 +29,15 @@ class Shipment(Anchored, table=True):
         return self.party_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"shipment_id": self.id, "lot_ids": self.lot_ids, "container_no": self.container_no,
-                "port_of_loading": self.port_of_loading, "destination_country": self.destination_country,
-                "shipped_on": self.shipped_on.isoformat(), "documents": self.documents}
+        return {
+            "shipment_id": self.id,
+            "lot_ids": self.lot_ids,
+            "container_no": self.container_no,
+            "port_of_loading": self.port_of_loading,
+            "destination_country": self.destination_country,
+            "shipped_on": self.shipped_on.isoformat(),
+            "documents": self.documents,
+        }
 
 
 class ShipmentLot(SQLModel, table=True):
@@ -66,8 +72,16 @@ class Listing(Anchored, table=True):
         return self.seller_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"listing_id": self.id, "lot_id": self.lot_id, "quantity_g": self.quantity_g, "price": self.price,
-                "currency": self.currency, "unit": self.unit, "incoterm": self.incoterm, "port": self.port}
+        return {
+            "listing_id": self.id,
+            "lot_id": self.lot_id,
+            "quantity_g": self.quantity_g,
+            "price": self.price,
+            "currency": self.currency,
+            "unit": self.unit,
+            "incoterm": self.incoterm,
+            "port": self.port,
+        }
 
 
 class Offer(SQLModel, table=True):
@@ -106,6 +120,15 @@ class Contract(Anchored, table=True):
         return self.seller_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {"contract_id": self.id, "listing_id": self.listing_id, "lot_id": self.lot_id,
-                "quantity_g": self.quantity_g, "price": self.price, "currency": self.currency, "unit": self.unit,
-                "buyer": self.buyer_id, "seller": self.seller_id, "transfer_id": self.transfer_id}
+        return {
+            "contract_id": self.id,
+            "listing_id": self.listing_id,
+            "lot_id": self.lot_id,
+            "quantity_g": self.quantity_g,
+            "price": self.price,
+            "currency": self.currency,
+            "unit": self.unit,
+            "buyer": self.buyer_id,
+            "seller": self.seller_id,
+            "transfer_id": self.transfer_id,
+        }
