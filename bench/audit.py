@@ -20,7 +20,7 @@ directory (schema from ``traceability.migrate.upgrade``, engine from
    only the unanchored rows (parties, lots, origins, state updates) go in as
    plain Core inserts. Ids and nonces are seeded; record times walk through
    the harvest seasons;
-2. ``traceability.oversight.audit.run_audit(session, verifier=...)`` in a
+2. ``traceability.audit.run_audit(session, verifier=...)`` in a
    fresh process per size (verifier from the log's key file, as the CLI
    does), after evicting the database from the OS page cache: wall time,
    entries/s and the process's peak RSS; the report must be clean;
@@ -156,7 +156,7 @@ class Sector:
         flush: int = FLUSH,
         checkpoint_every: int | None = None,
     ) -> None:
-        from traceability.production.places import DISTRICTS
+        from traceability.places import DISTRICTS
 
         self.engine, self.signer, self.plan, self.txn = engine, signer, plan, txn
         self.group = checkpoint_every or min(flush, txn)
@@ -260,8 +260,8 @@ class Sector:
     # -- the records -----------------------------------------------------------------------------
     def farm(self) -> None:
         from traceability import ids
+        from traceability.places import CURRENT_PROVINCE, LEGACY_PROVINCE
         from traceability.production.models import Farm
-        from traceability.production.places import CURRENT_PROVINCE, LEGACY_PROVINCE
 
         rng = self.rng
         district = rng.choices(self.codes, self.weights)[0]
@@ -666,7 +666,6 @@ def _audit_setup(task: dict[str, Any]) -> tuple[Any, Any, float]:
     t = now()
     from ledger.checkpoint import Verifier
     from traceability.db import make_engine
-    from traceability.oversight import audit  # noqa: F401 (imports every table, as the CLI's run does)
 
     imports = now() - t
     verifier = Verifier.from_vkey(signer_for(task["key"]).vkey)
@@ -676,8 +675,8 @@ def _audit_setup(task: dict[str, Any]) -> tuple[Any, Any, float]:
 def w_audit(task: dict[str, Any]) -> dict[str, Any]:
     """``run_audit`` as ``cashew audit`` calls it, in this fresh process."""
     engine, verifier, imports = _audit_setup(task)
+    from traceability.audit import run_audit
     from traceability.db import open_session
-    from traceability.oversight.audit import run_audit
 
     rss_before = rss_mb()
     t = now()
@@ -704,8 +703,8 @@ def w_audit(task: dict[str, Any]) -> dict[str, Any]:
 def w_steps(task: dict[str, Any]) -> dict[str, Any]:
     """The audit's three steps timed one by one (the module's own functions, in ``run_audit``'s order)."""
     engine, verifier, _ = _audit_setup(task)
+    from traceability import audit
     from traceability.db import open_session
-    from traceability.oversight import audit
 
     out: dict[str, Any] = {}
     with open_session(engine) as session:
@@ -742,8 +741,8 @@ def w_tamper(task: dict[str, Any]) -> dict[str, Any]:
         con.execute("UPDATE ledger_node SET hash = zeroblob(32) WHERE level = 4 AND idx = ?", (node_idx,))
     con.close()
     engine, verifier, _ = _audit_setup(task)
+    from traceability.audit import run_audit
     from traceability.db import open_session
-    from traceability.oversight.audit import run_audit
 
     t = now()
     with open_session(engine) as session:

@@ -15,7 +15,7 @@ from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine
      file pointed into the temporary directory, no ``.env``);
    - **season**: ``--harvests`` harvests of the 2026 season (January–June) on
      ``--farms`` farms spread over the 11 legacy districts of
-     ``traceability.production.places.DISTRICTS``, with 30% of the harvests
+     ``traceability.places.DISTRICTS``, with 30% of the harvests
      dispatched to 40 processors and received, imports, cutting tests,
      processing batches and shipments in proportion; built by
      ``bench/audit.py``'s ``Sector`` (ORM, every record anchored by the

@@ -150,8 +150,8 @@ def audit(
 
     from ledger.checkpoint import Verifier
     from traceability.anchoring import load_or_create_signer
+    from traceability.audit import audit_database
     from traceability.db import make_engine
-    from traceability.oversight.service import audit_database
 
     settings = get_settings()
     try:

@@ -220,7 +220,7 @@ def _alter_behind_the_ledger(engine: Engine, signer: Any) -> None:
     from sqlalchemy import update
 
     from ledger.checkpoint import Verifier
-    from traceability.oversight.service import audit_database
+    from traceability.audit import audit_database
     from traceability.production.models import FarmInput
 
     with unit_of_work(engine) as session:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from traceability.parties.models import Role
-from traceability.production.places import DISTRICTS
+from traceability.places import DISTRICTS
 
 DEMO_SEED = 20260210
 

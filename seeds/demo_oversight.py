@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
+from traceability.alerts.models import Alert, AlertKind
 from traceability.labels.service import labels_data
-from traceability.oversight.models import Alert, AlertKind, InspectionResult
+from traceability.oversight.models import InspectionResult
 from traceability.oversight.schemas import AcknowledgementCreate, InspectionCreate
 from traceability.oversight.service import acknowledge, record_inspection
 from traceability.processing import custody, imports

@@ -1,4 +1,13 @@
-"""Dependencies point one way: api → traceability → ledger (SPEC §2)."""
+"""The house in one import order.
+
+Packages point one way, ``api → traceability → ledger`` (SPEC §2), and inside
+``traceability/`` every module sits on one floor: the shared parts at the bottom,
+then the pillars in the order production → processing → trade → labels →
+provenance and oversight → the buyer's page, and the registry of every table on
+top. A module imports only from the floors below its own, or from its own
+package; never sideways, never up, and never from inside a function, where an
+import could hide a cycle.
+"""
 
 import ast
 from pathlib import Path
@@ -25,6 +34,24 @@ FORBIDDEN = {
     "api": {"cli", "seeds"},
 }
 
+# traceability/, bottom to top. A name is a package (folder) or a module at traceability/'s root.
+FLOORS: list[set[str]] = [
+    {"errors", "ids", "rules", "settings", "types"},
+    {"clock", "units", "countries", "places", "pagination", "db", "schemas"},
+    {"anchoring", "parties", "idempotency"},
+    {"corrections", "alerts", "lots"},
+    {"production"},
+    {"processing"},
+    {"trade"},
+    {"labels"},
+    {"provenance", "oversight"},
+    {"buyer"},
+    {"models"},
+    {"audit", "migrate", "migrations"},
+]
+FLOOR = {name: level for level, names in enumerate(FLOORS) for name in names}
+FIRST_PARTY = {"api", "cli", "ledger", "seeds", "traceability"}
+
 
 def imported_roots(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -35,6 +62,39 @@ def imported_roots(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             roots.add(node.module.split(".")[0])
     return roots
+
+
+def _unit(path: Path) -> str:
+    """The floor name of a module of traceability/: its package, or its own name at the root."""
+    parts = path.relative_to(ROOT / "traceability").with_suffix("").parts
+    return parts[0]
+
+
+def traceability_imports(path: Path) -> list[tuple[int, str, bool]]:
+    """(line, floor name imported, at module level) for each import of another part of traceability/."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom | ast.Import):
+            continue
+        if isinstance(node, ast.Import):
+            targets = [alias.name.split(".") for alias in node.names]
+        elif node.level:
+            base = list(package[: len(package) - node.level + 1])
+            targets = [base + (node.module.split(".") if node.module else [])]
+            if not node.module:
+                targets = [base + [alias.name] for alias in node.names]
+        else:
+            targets = [(node.module or "").split(".")]
+        for target in targets:
+            if target[0] != "traceability" or len(target) < 2:
+                continue
+            name = target[1]
+            if name in FLOOR:
+                found.append((node.lineno, name, id(node) in top))
+    return found
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -49,3 +109,46 @@ def test_ledger_reads_no_settings() -> None:
     for path in (ROOT / "ledger").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "os.environ" not in text and "getenv" not in text, path
+
+
+def test_every_part_of_traceability_has_a_floor() -> None:
+    units = {_unit(p) for p in (ROOT / "traceability").rglob("*.py") if p.name != "__init__.py" or p.parent.name}
+    units.discard("__init__")
+    assert units - set(FLOOR) == set(), "give each new package or module a floor in FLOORS"
+
+
+def test_traceability_imports_only_from_floors_below() -> None:
+    wrong = []
+    for path in sorted((ROOT / "traceability").rglob("*.py")):
+        unit = _unit(path)
+        for line, name, _ in traceability_imports(path):
+            if name != unit and FLOOR[name] >= FLOOR[unit]:
+                wrong.append(
+                    f"{path.relative_to(ROOT)}:{line} ({unit}, floor {FLOOR[unit]}) imports {name} (floor {FLOOR[name]})"
+                )
+    assert wrong == []
+
+
+@pytest.mark.parametrize("package", ["ledger", "traceability", "api"])
+def test_no_import_of_the_project_inside_a_function(package: str) -> None:
+    """Imports at module level only: one hidden inside a function (or under ``if TYPE_CHECKING``) hides a cycle."""
+    wrong = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
+                first_party = node.level > 0 or any(
+                    (n.split(".")[0] in FIRST_PARTY)
+                    for n in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
+                )
+                if first_party:
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert wrong == []
+
+
+def test_the_floors_test_sees_imports() -> None:
+    """The checker itself: a relative import up a floor is caught."""
+    path = ROOT / "traceability" / "processing" / "batches.py"
+    names = {name for _, name, _ in traceability_imports(path)}
+    assert "lots" in names and "errors" in names

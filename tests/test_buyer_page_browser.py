@@ -24,7 +24,7 @@ from tests.live import free_port, live_server
 from traceability.db import make_engine, unit_of_work
 from traceability.labels.gtin import gtin_for
 from traceability.parties.models import Party
-from traceability.production.places import DISTRICTS
+from traceability.places import DISTRICTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CASHEW = str(Path(sys.executable).parent / "cashew")

@@ -2,14 +2,15 @@
 
 from sqlmodel import SQLModel
 
+from .alerts.models import Alert
 from .anchoring.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 from .corrections.models import Correction
 from .idempotency.models import IdempotencyRecord
 from .labels.models import Label, TradeItem
 from .lots.models import Lot, LotOrigin, LotParent
-from .oversight.models import Acknowledgement, Alert, Inspection, OriginClaim
+from .oversight.models import Acknowledgement, Inspection
 from .parties.models import ApiKey, Party
-from .processing.models import Batch, Import, QualityTest, Receipt, Split, Transfer, TransferCancel
+from .processing.models import Batch, Import, OriginClaim, QualityTest, Receipt, Split, Transfer, TransferCancel
 from .production.models import Certification, Farm, FarmInput, Harvest
 from .trade.models import Contract, Listing, Offer, Shipment, ShipmentLot
 

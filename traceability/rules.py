@@ -42,7 +42,6 @@ TRANSIT_LOSS_FLAG = Decimal("0.02")
 TRANSIT_GAIN_TOLERANCE = Decimal("0.005")
 
 # --- Cutting tests (DOMAIN.md, Raw cashew nuts) ------------------------------------
-LBS_PER_KG = Decimal("1") / Decimal("0.45359")
 BAG_KG = Decimal("80")
 # Spotted kernels count at half weight: common practice, not a written standard.
 SPOTTED_FACTOR = Decimal("0.5")

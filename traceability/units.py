@@ -9,6 +9,9 @@ from pydantic import BeforeValidator, Field, PlainSerializer
 
 from . import rules
 
+KG_PER_LB = Decimal("0.45359237")  # the international pound, exact by definition
+M2_PER_HA = 10_000
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -56,3 +59,13 @@ def decimal_text(value: Decimal) -> str:
     """A decimal for an entry: plain notation, no exponent, no trailing zeros ("9.5", "12")."""
     text = format(value.normalize(), "f")
     return text
+
+
+def hectares(m2: int | float | Decimal) -> Decimal:
+    """Square metres as hectares, exactly (a float is taken at its shortest repr)."""
+    return Decimal(str(m2) if isinstance(m2, float) else m2) / M2_PER_HA
+
+
+def square_metres(ha: Decimal) -> int:
+    """Hectares as whole square metres (what entries store: ``area_m2``)."""
+    return int(ha * M2_PER_HA)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from traceability import clock
 from traceability.anchoring import SqlLog
 from traceability.oversight.summary import seasons_with_harvests, summary
-from traceability.production.places import DISTRICTS
+from traceability.places import DISTRICTS
 
 from ..deps import SessionDep
 from .charts import bar_chart, column_chart

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from traceability.lots.schemas import LotRead
-from traceability.lots.service import get_lot, lot_read
+from traceability.processing.reads import get_lot, lot_read
 
 from ..deps import CurrentParty, SessionDep
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from ledger.checkpoint import Verifier
 from traceability import clock
+from traceability.audit import audit_database
 from traceability.oversight import service
 from traceability.oversight.reports import report_csv
 from traceability.oversight.schemas import AcknowledgementCreate, AlertRead, InspectionCreate, InspectionRead
@@ -59,7 +60,7 @@ def report(name: str, session: SessionDep, _: Regulator, season: Season = None) 
 def audit(state: State, _: Regulator) -> dict[str, Any]:
     """Rebuild every entry from the stored records, recompute the tree, check every checkpoint;
     each problem found raises a ``ledger_integrity`` alert."""
-    return service.audit_database(state.engine, Verifier.from_vkey(state.signer.vkey)).to_dict()
+    return audit_database(state.engine, Verifier.from_vkey(state.signer.vkey)).to_dict()
 
 
 @router.get("/alerts")

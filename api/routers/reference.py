@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from traceability.production.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
+from traceability.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 

@@ -6,9 +6,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from traceability.anchoring.schemas import LedgerRef
 from traceability.parties.models import Role
 from traceability.processing.reads import transfer_read
-from traceability.processing.schemas import LedgerRef
 from traceability.trade import exchange
 from traceability.trade.models import Contract, Offer
 from traceability.trade.schemas import (

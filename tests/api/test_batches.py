@@ -20,9 +20,9 @@ from tests.factories import (
     square,
     table_counts,
 )
+from traceability.alerts.models import Alert
 from traceability.anchoring.models import LedgerEntry
 from traceability.db import open_session
-from traceability.oversight.models import Alert
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from tests.factories import deliver, farm_lot, ledger_size, lot, make_party, ok, table_counts
+from traceability.alerts.models import Alert
 from traceability.anchoring.models import LedgerEntry
 from traceability.db import open_session
-from traceability.oversight.models import Alert
 
 
 @pytest.fixture

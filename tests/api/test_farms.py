@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from tests.factories import BU_DANG, DONG_PHU, farm_body, ledger_size, make_farm, make_party, square, table_counts
+from traceability.alerts.models import Alert
 from traceability.db import open_session
-from traceability.oversight.models import Alert
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from tests.factories import harvest_body, ledger_size, log_harvest, make_farm, make_party, table_counts
+from traceability.alerts.models import Alert
 from traceability.anchoring.models import LedgerEntry
 from traceability.db import open_session
-from traceability.oversight.models import Alert
 
 
 @pytest.fixture

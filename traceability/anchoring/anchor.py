@@ -9,6 +9,7 @@ proof is available as soon as the write is acknowledged.
 """
 
 import base64
+import hashlib
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -111,4 +112,9 @@ def anchoring_info(signer: Signer) -> dict[str, Any]:
     return {SIGNER: signer}
 
 
-__all__ = ["Anchored", "Session", "anchoring_info"]
+def text_sha256(text: str) -> str:
+    """Free text a person typed, as the ledger may carry it: its SHA-256 (hex); the record keeps the text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+__all__ = ["Anchored", "Session", "anchoring_info", "text_sha256"]

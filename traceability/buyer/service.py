@@ -22,10 +22,10 @@ from ..labels.gtin import digital_link, element_string, lot_for_gtin
 from ..lots.lineage import Lineage, ancestry
 from ..lots.models import Lot, LotOrigin
 from ..parties.models import Party, Role
+from ..places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
 from ..processing.models import Batch
 from ..processing.quality import kernel_recovery, raw_nut_figures
 from ..production.models import Harvest
-from ..production.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
 from ..trade.models import Shipment, ShipmentLot
 from .ledger_check import check_inclusion, checkpoint_key_id, creating_record, label_of
 from .schemas import (

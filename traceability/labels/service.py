@@ -20,16 +20,16 @@ from ..countries import country_name
 from ..errors import NotFound, RuleViolation
 from ..lots.models import Lot, LotOrigin
 from ..lots.operations import held_lot
-from ..oversight.origin import claim_origin, making_batch
 from ..parties.models import Party, Role
 from ..parties.service import require_role
-from ..production.places import DISTRICTS, LEGACY_PROVINCE
-from ..units import kilograms
+from ..places import DISTRICTS, LEGACY_PROVINCE
+from ..processing.models import Batch
+from ..processing.origin import claim_origin, making_batch
+from ..units import KG_PER_LB, kilograms
 from .gtin import digital_link, element_string, gtin_for
 from .models import Label
 
 CARTON_LB, CARTON_KG = rules.CARTON_LB, rules.CARTON_KG
-KG_PER_LB = Decimal("0.45359237")  # the international pound
 MAX_SHEET_LABELS = 1000  # one request: about 4 s of rendering and 1.4 MB of PDF (docs/benchmarks.md)
 
 PRODUCT_NAMES = {  # product: (English, Vietnamese)
@@ -178,8 +178,6 @@ def whole_percents(shares: dict[str, float]) -> dict[str, int]:
 
 def processor_of(session: Session, lot: Lot, *, holder: Party) -> Party:
     """The party whose batch made the lot (through any splits); the holder for lots no batch made."""
-    from ..processing.models import Batch
-
     batch_id = making_batch(session, lot)
     batch = session.get(Batch, batch_id) if batch_id else None
     party = session.get(Party, batch.party_id) if batch else None

@@ -1,40 +1,13 @@
-"""Oversight records: alerts raised when a record is written (same transaction), their
-acknowledgements, inspections, and the running origin-claim check."""
+"""Oversight records: regulators' acknowledgements of alerts, and inspections."""
 
-import hashlib
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Column, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Text
+from sqlmodel import Field
 
-from ..anchoring import Anchored
-from ..types import UtcDateTime
-
-
-class AlertKind(StrEnum):
-    farm_yield_high = "farm_yield_high"
-    plot_overlap = "plot_overlap"
-    batch_yield_high = "batch_yield_high"
-    batch_yield_low = "batch_yield_low"
-    transit_loss = "transit_loss"
-    origin_claim_exceeds_input = "origin_claim_exceeds_input"
-    certificate_expired = "certificate_expired"
-    ledger_integrity = "ledger_integrity"
-
-
-class Alert(SQLModel, table=True):
-    __tablename__ = "alert"
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=40, index=True)
-    party_id: str | None = Field(default=None, max_length=32, index=True)
-    subject_type: str = Field(max_length=32)
-    subject_id: str = Field(max_length=64)
-    dedupe_key: str = Field(max_length=200, unique=True)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    raised_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False, index=True))
+from ..anchoring import Anchored, text_sha256
 
 
 class InspectionResult(StrEnum):
@@ -94,21 +67,3 @@ class Acknowledgement(Anchored, table=True):
             "subject_id": self.subject_id,
             "note_sha256": text_sha256(self.note),
         }
-
-
-class OriginClaim(SQLModel, table=True):
-    """A batch whose kernel has left its processor as Vietnamese (labelled or listed), with
-    what its domestic nuts could give: the running check of ``origin_claim_exceeds_input``."""
-
-    __tablename__ = "origin_claim"
-
-    batch_id: str = Field(foreign_key="batch.id", primary_key=True, max_length=32)
-    processor_id: str = Field(foreign_key="party.id", index=True, max_length=32)
-    claimed_g: int = Field(sa_column=Column(BigInteger, nullable=False))  # Vietnamese share of the kernel made
-    capacity_g: int = Field(sa_column=Column(BigInteger, nullable=False))  # domestic nuts × tested recovery
-    first_lot_id: str = Field(max_length=20)  # the lot whose label or listing made the claim
-    claimed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -5,7 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..processing.schemas import LedgerRef, Strict
+from ..anchoring.schemas import LedgerRef
+from ..schemas import Strict
 from ..units import IsoDate
 from .models import InspectionResult
 

@@ -1,51 +1,18 @@
 """Alerts (raised idempotently, listed, acknowledged) and inspections."""
 
-import hashlib
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ledger.checkpoint import Verifier
-
 from .. import clock, ids
-from ..db import open_session
+from ..alerts.models import Alert, AlertKind
+from ..anchoring.schemas import LedgerRef
 from ..errors import Conflict, NotFound, RuleViolation
 from ..pagination import Page, paginate
 from ..parties.models import Party
-from ..processing.schemas import LedgerRef
-from .audit import AuditReport, Problem, run_audit
-from .models import Acknowledgement, Alert, AlertKind, Inspection
+from .models import Acknowledgement, Inspection
 from .schemas import AcknowledgementCreate, AcknowledgementRead, AlertRead, InspectionCreate, InspectionRead
-
-
-def raise_alert(
-    session: Session,
-    *,
-    kind: AlertKind,
-    party_id: str | None,
-    subject_type: str,
-    subject_id: str,
-    dedupe_key: str,
-    detail: dict[str, Any],
-) -> Alert:
-    """Raise an alert once per ``dedupe_key``; a repeat refreshes its detail."""
-    alert = session.scalars(select(Alert).where(col(Alert.dedupe_key) == dedupe_key)).one_or_none()
-    if alert is None:
-        alert = Alert(
-            kind=kind.value,
-            party_id=party_id,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            dedupe_key=dedupe_key,
-            detail=detail,
-            raised_at=clock.now(),
-        )
-        session.add(alert)
-    else:
-        alert.detail = detail
-    return alert
 
 
 def list_alerts(
@@ -71,9 +38,7 @@ def list_alerts(
         stmt = stmt.where(acked if acknowledged else ~acked)
     if since is not None:
         if since.tzinfo is None:  # "2026-06-01" or a time with no offset: Vietnam's local time
-            from ..production.service import VIETNAM_TIME
-
-            since = since.replace(tzinfo=VIETNAM_TIME)
+            since = since.replace(tzinfo=clock.VIETNAM_TIME)
         stmt = stmt.where(col(Alert.raised_at) >= since)
     return paginate(session, stmt, col(Alert.id), limit=limit, cursor=cursor, parse=alert_id_of)
 
@@ -162,10 +127,8 @@ def _known_party(session: Session, party_id: str) -> Party:
 
 
 def record_inspection(session: Session, *, regulator: Party, inspection_in: InspectionCreate) -> Inspection:
-    from ..production.service import not_in_future
-
     _known_party(session, inspection_in.party_id)
-    not_in_future(inspection_in.inspected_on, "inspected_on")
+    clock.not_in_future(inspection_in.inspected_on, "inspected_on")
     inspection = Inspection(
         id=ids.new_id("INS"),
         party_id=inspection_in.party_id,
@@ -200,37 +163,3 @@ def inspection_read(inspection: Inspection) -> InspectionRead:
         findings=inspection.findings,
         ledger=LedgerRef(**inspection.ledger_ref()),
     )
-
-
-def audit_database(engine: Engine, verifier: Verifier) -> AuditReport:
-    """The integrity audit on a read transaction (writers are not held up), then one
-    ``ledger_integrity`` alert per problem found: what the API, ``cashew audit`` and the demo run."""
-    with open_session(engine) as session:
-        report = run_audit(session, verifier=verifier)
-    raise_integrity_alerts(engine, report.problems)
-    return report
-
-
-def raise_integrity_alerts(engine: Engine, problems: list[Problem]) -> None:
-    """One ``ledger_integrity`` alert per audit problem, in a short write transaction of its own
-    (an audit run again finds, and raises, the same ones once)."""
-    if not problems:
-        return
-    with open_session(engine, write=True) as session:
-        for p in problems:
-            digest = hashlib.sha256(f"{p.ledger_index}|{p.record_type}|{p.record_id}|{p.problem}".encode()).hexdigest()
-            raise_alert(
-                session,
-                kind=AlertKind.ledger_integrity,
-                party_id=None,
-                subject_type=p.record_type or "ledger",
-                subject_id=p.record_id or str(p.ledger_index),
-                dedupe_key=f"ledger_integrity:{digest[:32]}",
-                detail={
-                    "ledger_index": p.ledger_index,
-                    "record_type": p.record_type,
-                    "record_id": p.record_id,
-                    "problem": p.problem,
-                },
-            )
-        session.commit()

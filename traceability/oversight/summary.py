@@ -17,17 +17,17 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, select
 from sqlmodel import Session, col
 
+from ..clock import VIETNAM_TIME
 from ..corrections.models import Correction
 from ..countries import country_name
 from ..lots.models import Lot, LotOrigin
 from ..parties.models import Party
+from ..places import DISTRICTS
 from ..processing.models import Batch, Import, QualityTest, Receipt, Transfer
 from ..processing.quality import kernel_recovery
 from ..production.models import Farm, Harvest
-from ..production.places import DISTRICTS
-from ..production.service import VIETNAM_TIME
 from ..trade.models import Shipment, ShipmentLot
-from ..units import kilograms
+from ..units import hectares, kilograms
 
 MONTHS = range(1, 13)
 
@@ -38,7 +38,7 @@ def _kg(grams: float | Decimal) -> Decimal:
 
 def _area(m2: int) -> Decimal:
     """Hectares, to the square metre."""
-    return Decimal(m2) / 10_000
+    return hectares(m2)
 
 
 def _numbers(value: Any) -> Any:
@@ -275,7 +275,7 @@ def _ratio(numerator: float | Decimal, denominator: float | Decimal, places: str
 
 def yield_t_per_ha(grams: int, area_m2: int) -> str | None:
     """Tonnes per hectare, two decimals (None without an area)."""
-    return _ratio(Decimal(grams) / 1_000_000, Decimal(area_m2) / 10_000, "0.01")
+    return _ratio(Decimal(grams) / 1_000_000, hectares(area_m2), "0.01")
 
 
 def mean_outturn(outturn_sum: Decimal, tests: int) -> str | None:

@@ -4,7 +4,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..production.places import normalise_district
+from ..places import normalise_district
 from .models import Role
 
 

@@ -7,13 +7,13 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from .. import clock, ids, rules
+from ..alerts.models import AlertKind
+from ..alerts.service import raise_alert
+from ..clock import not_in_future
 from ..errors import RuleViolation
 from ..lots.models import Lot
 from ..lots.operations import blend, common_certifications, create_lot, held_lot, take
-from ..oversight.models import AlertKind
-from ..oversight.service import raise_alert
 from ..parties.models import Party
-from ..production.service import not_in_future
 from ..units import grams, kilograms
 from .models import Batch
 from .quality import kernel_recovery, latest_tests

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import ids, rules
+from ..alerts.models import AlertKind
+from ..alerts.service import raise_alert
 from ..errors import Conflict, Forbidden, NotFound, RuleViolation
 from ..lots.models import Lot, LotStatus
 from ..lots.operations import blend, create_lot, held_lot, take
-from ..oversight.models import AlertKind
-from ..oversight.service import raise_alert
 from ..parties.models import Party, Role
 from ..units import grams, kilograms
 from .models import Receipt, Split, Transfer, TransferCancel

@@ -3,9 +3,9 @@
 from sqlmodel import Session
 
 from .. import clock, ids
+from ..clock import not_in_future
 from ..lots.operations import create_lot
 from ..parties.models import Party
-from ..production.service import not_in_future
 from ..units import grams
 from .models import Import
 from .schemas import ImportCreate

@@ -5,13 +5,14 @@ state (a transfer's status, what it received) lives in columns the entry never
 reads, and every change of state is itself an anchored record (receipt, cancel).
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Column
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from ..anchoring import Anchored
+from ..types import UtcDateTime
 
 
 class Split(Anchored, table=True):
@@ -186,3 +187,17 @@ class Batch(Anchored, table=True):
             "loss_g": self.loss_g,
             "processed_on": self.processed_on.isoformat(),
         }
+
+
+class OriginClaim(SQLModel, table=True):
+    """A batch whose kernel has left its processor as Vietnamese (labelled or listed), with
+    what its domestic nuts could give: the running check of ``origin_claim_exceeds_input``."""
+
+    __tablename__ = "origin_claim"
+
+    batch_id: str = Field(foreign_key="batch.id", primary_key=True, max_length=32)
+    processor_id: str = Field(foreign_key="party.id", index=True, max_length=32)
+    claimed_g: int = Field(sa_column=Column(BigInteger, nullable=False))  # Vietnamese share of the kernel made
+    capacity_g: int = Field(sa_column=Column(BigInteger, nullable=False))  # domestic nuts × tested recovery
+    first_lot_id: str = Field(max_length=20)  # the lot whose label or listing made the claim
+    claimed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

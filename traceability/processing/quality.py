@@ -2,35 +2,32 @@
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import clock, ids, rules
+from ..clock import not_in_future
 from ..errors import RuleViolation
+from ..lots.lineage import Lineage
 from ..lots.models import Lot, LotParent
 from ..lots.operations import held_lot
 from ..parties.models import Party
-from ..production.service import not_in_future
-from ..units import decimal_text
+from ..units import KG_PER_LB, decimal_text
 from .models import QualityTest
 from .schemas import QualityTestCreate
-
-if TYPE_CHECKING:
-    from ..lots.lineage import Lineage
 
 
 def outturn_lbs(
     good_g: Decimal, spotted_g: Decimal, sample_g: Decimal, spotted_factor: Decimal = rules.SPOTTED_FACTOR
 ) -> Decimal:
     """Pounds of good kernel per 80 kg bag: (good + spotted × factor) / sample × 80 kg in lbs."""
-    return (good_g + spotted_g * spotted_factor) / sample_g * rules.BAG_KG * rules.LBS_PER_KG
+    return (good_g + spotted_g * spotted_factor) / sample_g * rules.BAG_KG / KG_PER_LB
 
 
 def kernel_recovery(outturn: Decimal) -> Decimal:
     """Share of the nut's mass that is good kernel (45 lbs ≈ 25.5 %, 53 lbs ≈ 30.1 %)."""
-    return outturn / rules.LBS_PER_KG / rules.BAG_KG
+    return outturn * KG_PER_LB / rules.BAG_KG
 
 
 def _check(test_in: QualityTestCreate, outturn: Decimal, per_kg: int) -> list[str]:
@@ -142,7 +139,7 @@ class RawNutFigures:
     tested_share: float  # share of the raw nuts that had a cutting test
 
 
-def raw_nut_figures(session: Session, lineage: "Lineage") -> RawNutFigures | None:
+def raw_nut_figures(session: Session, lineage: Lineage) -> RawNutFigures | None:
     """Latest cutting tests of the raw nuts as they went into the factory, weighted by their share of the lot."""
     inputs = lineage.inputs_of("rcn")
     tests = latest_tests(session, [i.lot_id for i in inputs])

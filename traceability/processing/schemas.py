@@ -5,20 +5,13 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from stdnum import iso6346
 
 from .. import rules
+from ..anchoring.schemas import LedgerRef
+from ..schemas import Strict
 from ..units import IsoDate, Kg, KgOut
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LedgerRef(BaseModel):
-    index: int
-    leaf_hash: str
 
 
 class DispatchCreate(Strict):

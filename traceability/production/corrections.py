@@ -8,17 +8,17 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ..anchoring.models import LedgerEntry
+from ..clock import not_in_future
 from ..corrections.models import Correction
 from ..corrections.service import add_correction, corrected, corrections_for
 from ..errors import Conflict, Forbidden, NotFound, RuleViolation
 from ..lots.models import Lot, LotParent, LotStatus
 from ..parties.models import Party
-from ..units import IsoDate, Kg, Percent, decimal_text, grams
+from ..units import IsoDate, Kg, Percent, decimal_text, grams, square_metres
 from . import geometry
 from .harvests import check_moisture, check_quantity, check_season_yield, season_total_g
 from .models import Farm, FarmInput, Harvest
 from .schemas import InputCategory
-from .service import not_in_future
 
 
 class CorrectionCreate(BaseModel):
@@ -125,7 +125,7 @@ def _farm(session: Session, party: Party, farm: Farm, given: dict[str, Any]) -> 
         raise Forbidden("only the farm's owner corrects it")
     plot = geometry.Plot(farm.geometry, farm.computed_area_m2, (farm.min_lon, farm.min_lat, farm.max_lon, farm.max_lat))
     geometry.check_declared_area(plot, given["area_ha"])
-    return {"area_m2": int(given["area_ha"] * 10_000)}
+    return {"area_m2": square_metres(given["area_ha"])}
 
 
 _CORRECTABLE = {

@@ -21,6 +21,7 @@ from shapely.validation import explain_validity
 
 from .. import rules
 from ..errors import RuleViolation
+from ..units import M2_PER_HA, hectares
 
 _GEOD = Geod(ellps="WGS84")
 # The Natural Earth 1:110m outline is coarse; ~5 km of slack keeps border farms
@@ -112,10 +113,10 @@ def check_declared_area(plot: Plot, area_ha: Decimal) -> None:
                 code="polygon_required",
             )
         return
-    declared = float(area_ha) * 10_000
+    declared = float(area_ha) * M2_PER_HA
     if abs(plot.area_m2 - declared) > float(rules.AREA_TOLERANCE) * declared:
         raise RuleViolation(
-            f"the polygon covers {plot.area_m2 / 10_000:.2f} ha but area_ha says {area_ha}; "
+            f"the polygon covers {hectares(plot.area_m2):.2f} ha but area_ha says {area_ha}; "
             f"they must agree within {int(rules.AREA_TOLERANCE * 100)}%",
             code="area_mismatch",
         )

@@ -7,16 +7,17 @@ from sqlalchemy import extract, select
 from sqlmodel import Session
 
 from .. import clock, ids, rules
+from ..alerts.models import AlertKind
+from ..alerts.service import raise_alert
+from ..clock import not_in_future
 from ..corrections.service import corrected, corrections_for
 from ..errors import NotFound, RuleViolation
 from ..lots.models import Lot, LotOrigin, Product
-from ..oversight.models import AlertKind
-from ..oversight.service import raise_alert
 from ..parties.models import Party
 from ..units import decimal_text, grams
 from .models import Farm, Harvest
 from .schemas import HarvestCreate
-from .service import certifications, effective_area_ha, get_farm, not_in_future, owned_farm
+from .service import certifications, effective_area_ha, get_farm, owned_farm
 
 
 def check_moisture(moisture_pct: Decimal) -> None:

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..anchoring.schemas import LedgerRef
 from ..corrections.models import Correction
 from ..corrections.service import corrected, corrections_for
-from ..units import kilograms
+from ..places import DISTRICTS
+from ..units import hectares, kilograms
 from .models import Farm, FarmInput, Harvest
-from .places import DISTRICTS
-from .schemas import CertificationRead, CorrectionRead, FarmInputRead, FarmRead, HarvestRead, LedgerRef
+from .schemas import CertificationRead, CorrectionRead, FarmInputRead, FarmRead, HarvestRead
 from .service import certifications
 
 
@@ -42,9 +43,9 @@ def farm_read(session: Session, farm: Farm, warnings: list[str] | None = None) -
         legacy_province=farm.legacy_province,
         province=farm.province,
         commune=farm.commune,
-        area_ha=Decimal(values["area_m2"]) / 10_000,
+        area_ha=hectares(values["area_m2"]),
         geometry=farm.geometry,
-        computed_area_ha=None if farm.computed_area_m2 is None else round(Decimal(farm.computed_area_m2) / 10_000, 4),
+        computed_area_ha=None if farm.computed_area_m2 is None else round(hectares(farm.computed_area_m2), 4),
         planted_year=farm.planted_year,
         variety=farm.variety,
         certifications=[

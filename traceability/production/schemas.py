@@ -5,10 +5,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..anchoring.schemas import LedgerRef
+from ..places import normalise_district
+from ..schemas import Strict
 from ..units import IsoDate, Kg, KgOut, Percent
-from .places import normalise_district
 
 
 class Scheme(StrEnum):
@@ -27,10 +29,6 @@ class InputCategory(StrEnum):
     fungicide = "fungicide"
     herbicide = "herbicide"
     other = "other"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CertificationIn(Strict):
@@ -64,11 +62,6 @@ class CertificationRead(BaseModel):
     certificate_no: str
     valid_from: date
     valid_to: date
-
-
-class LedgerRef(BaseModel):
-    index: int
-    leaf_hash: str
 
 
 class CorrectionRead(BaseModel):

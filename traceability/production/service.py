@@ -1,6 +1,5 @@
 """Farms, certifications and farm inputs: what happens when a farmer registers them."""
 
-from datetime import date, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -8,25 +7,19 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import clock, ids, rules
+from ..alerts.models import AlertKind
+from ..alerts.service import raise_alert
 from ..corrections.service import corrected, corrections_for
-from ..errors import Forbidden, NotFound, RuleViolation
-from ..oversight.models import AlertKind
-from ..oversight.service import raise_alert
+from ..errors import Forbidden, NotFound
 from ..pagination import Page, paginate
 from ..parties.models import Party, Role
+from ..places import CURRENT_PROVINCE, LEGACY_PROVINCE
+from ..units import hectares, square_metres
 from . import geometry
 from .models import Certification, Farm, FarmInput
-from .places import CURRENT_PROVINCE, LEGACY_PROVINCE
 from .schemas import FarmCreate, FarmInputCreate
 
-VIETNAM_TIME = timezone(timedelta(hours=7))  # no daylight saving in Vietnam
 OVERLAP_WARNING = "plot_overlap: this plot overlaps another registered farm; a regulator will review it"
-
-
-def not_in_future(day: date, field: str) -> None:
-    """Dates are the farmer's local dates: 'today' is today in Vietnam, not in UTC."""
-    if day > clock.now().astimezone(VIETNAM_TIME).date():
-        raise RuleViolation(f"{field} {day.isoformat()} is in the future", code="date_in_future")
 
 
 def record_farm(session: Session, *, farmer: Party, farm_in: FarmCreate) -> tuple[Farm, list[str]]:
@@ -41,7 +34,7 @@ def record_farm(session: Session, *, farmer: Party, farm_in: FarmCreate) -> tupl
         district=farm_in.district,
         province=CURRENT_PROVINCE,
         commune=farm_in.commune,
-        area_m2=int(farm_in.area_ha * 10_000),
+        area_m2=square_metres(farm_in.area_ha),
         geometry=plot.geometry,
         computed_area_m2=plot.area_m2,
         min_lon=plot.bounds[0],
@@ -128,7 +121,7 @@ def farm_values(session: Session, farm: Farm) -> dict[str, Any]:
 
 
 def effective_area_ha(session: Session, farm: Farm) -> Decimal:
-    return Decimal(farm_values(session, farm)["area_m2"]) / 10_000
+    return hectares(farm_values(session, farm)["area_m2"])
 
 
 def certifications(session: Session, farm_id: str) -> list[Certification]:
@@ -139,7 +132,7 @@ def certifications(session: Session, farm_id: str) -> list[Certification]:
 def record_farm_input(session: Session, *, farmer: Party, input_in: FarmInputCreate) -> FarmInput:
     """Fertiliser, manure or a spray applied to one's own farm."""
     farm = owned_farm(session, farmer=farmer, farm_id=input_in.farm_id)
-    not_in_future(input_in.applied_on, "applied_on")
+    clock.not_in_future(input_in.applied_on, "applied_on")
     record = FarmInput(
         id=ids.new_id("FI"),
         farm_id=farm.id,

@@ -15,10 +15,10 @@ from ..errors import Conflict, Forbidden, NotFound, RuleViolation
 from ..lots.lineage import ancestry
 from ..lots.models import Lot, LotOrigin, LotStatus
 from ..lots.operations import held_lot
-from ..oversight.origin import claim_origin
 from ..pagination import Page, paginate
 from ..parties.models import Party
 from ..processing.custody import dispatch
+from ..processing.origin import claim_origin
 from ..processing.quality import raw_nut_figures
 from ..processing.schemas import DispatchCreate
 from ..units import grams, kilograms

@@ -8,7 +8,9 @@ from typing import Any
 import pycountry
 from pydantic import BaseModel, Field, field_validator
 
-from ..processing.schemas import Document, LedgerRef, Strict, check_container_no
+from ..anchoring.schemas import LedgerRef
+from ..processing.schemas import Document, check_container_no
+from ..schemas import Strict
 from ..units import IsoDate, Kg, KgOut
 
 

@@ -3,13 +3,13 @@
 from sqlmodel import Session
 
 from .. import clock, ids
+from ..anchoring.schemas import LedgerRef
+from ..clock import not_in_future
 from ..countries import country_name
 from ..errors import RuleViolation
 from ..lots.models import LotStatus
 from ..lots.operations import held_lot
 from ..parties.models import Party
-from ..processing.schemas import LedgerRef
-from ..production.service import not_in_future
 from .models import Shipment, ShipmentLot
 from .schemas import ShipmentCreate, ShipmentRead
 

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from .. import clock, rules
+from ..alerts import AlertKind, raise_alert
 from ..lots.models import Lot, LotOrigin, LotParent
 from ..units import kilograms
-from .models import AlertKind, OriginClaim
-from .service import raise_alert
+from .models import Batch, OriginClaim
+from .quality import kernel_recovery, latest_tests
 
 DOMESTIC = "VN"
 MAX_SPLIT_DEPTH = 64
@@ -49,9 +50,6 @@ def making_batch(session: Session, lot: Lot) -> str | None:
 
 def _batch_figures(session: Session, batch_id: str) -> tuple[int, int]:
     """(Vietnamese kernel made, what the batch's domestic raw nuts could give) in grams."""
-    from ..processing.models import Batch
-    from ..processing.quality import kernel_recovery, latest_tests
-
     batch = session.get(Batch, batch_id)
     assert batch is not None
     claimed = sum(
@@ -75,8 +73,6 @@ def claim_origin(session: Session, lot: Lot) -> None:
     batch_id = making_batch(session, lot)
     if batch_id is None or session.get(OriginClaim, batch_id) is not None:
         return
-    from ..processing.models import Batch
-
     batch = session.get(Batch, batch_id)
     assert batch is not None
     claimed_g, capacity_g = _batch_figures(session, batch_id)

@@ -12,11 +12,12 @@ It streams the log in index order, so memory stays flat however long the log:
    the whole log (a removed or rewritten checkpoint).
 """
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from ledger.checkpoint import InvalidNote, Verifier, verify_checkpoint
@@ -25,9 +26,11 @@ from ledger.hashing import leaf_hash
 from ledger.tree import append_leaf, consistency_proof
 from ledger.verify import InvalidProof, verify_consistency
 
-from .. import models as all_tables  # every table registered, whoever runs the audit
-from ..anchoring import Anchored, SqlLog
-from ..anchoring.models import LedgerCheckpoint, LedgerEntry
+from . import models as all_tables  # every table registered, whoever runs the audit
+from .alerts import AlertKind, raise_alert
+from .anchoring import Anchored, SqlLog
+from .anchoring.models import LedgerCheckpoint, LedgerEntry
+from .db import open_session
 
 CHUNK = 1000
 
@@ -270,4 +273,38 @@ def run_audit(session: Session, *, verifier: Verifier) -> AuditReport:
     return report
 
 
-__all__ = ["AuditReport", "Problem", "run_audit"]
+def audit_database(engine: Engine, verifier: Verifier) -> AuditReport:
+    """The integrity audit on a read transaction (writers are not held up), then one
+    ``ledger_integrity`` alert per problem found: what the API, ``cashew audit`` and the demo run."""
+    with open_session(engine) as session:
+        report = run_audit(session, verifier=verifier)
+    raise_integrity_alerts(engine, report.problems)
+    return report
+
+
+def raise_integrity_alerts(engine: Engine, problems: list[Problem]) -> None:
+    """One ``ledger_integrity`` alert per audit problem, in a short write transaction of its own
+    (an audit run again finds, and raises, the same ones once)."""
+    if not problems:
+        return
+    with open_session(engine, write=True) as session:
+        for p in problems:
+            digest = hashlib.sha256(f"{p.ledger_index}|{p.record_type}|{p.record_id}|{p.problem}".encode()).hexdigest()
+            raise_alert(
+                session,
+                kind=AlertKind.ledger_integrity,
+                party_id=None,
+                subject_type=p.record_type or "ledger",
+                subject_id=p.record_id or str(p.ledger_index),
+                dedupe_key=f"ledger_integrity:{digest[:32]}",
+                detail={
+                    "ledger_index": p.ledger_index,
+                    "record_type": p.record_type,
+                    "record_id": p.record_id,
+                    "problem": p.problem,
+                },
+            )
+        session.commit()
+
+
+__all__ = ["AuditReport", "Problem", "audit_database", "raise_integrity_alerts", "run_audit"]

@@ -9,7 +9,7 @@ district beside the current province and commune.
 import unicodedata
 from dataclasses import dataclass
 
-from ..errors import RuleViolation
+from .errors import RuleViolation
 
 LEGACY_PROVINCE = "Bình Phước"
 CURRENT_PROVINCE = "Đồng Nai"
