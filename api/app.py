@@ -15,7 +15,7 @@ from traceability.settings import Settings, get_settings
 
 from . import errors
 from .deps import AppState
-from .limits import BodyLimit
+from .input import StrictInput
 from .pages import dashboard
 from .pages import router as pages
 from .routers import labels, ledger, lots, oversight, parties, processing, production, provenance, reference, trade
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app = FastAPIOffline(title="Cashew traceability", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(StrictInput, max_bytes=settings.max_body_bytes)
     errors.install(app)
     for module in (
         parties,

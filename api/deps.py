@@ -25,10 +25,12 @@ from traceability.errors import Forbidden, RuleViolation, Unauthorized
 from traceability.idempotency import service as idempotency
 from traceability.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from traceability.parties.models import Party, Role
-from traceability.parties.service import party_for_key, require_role
+from traceability.parties.service import is_party_key, party_for_key, require_role
 from traceability.settings import Settings
 
 from .errors import Replay
+from .input import MISSING
+from .routing import parsed_body
 
 ADMIN = "__admin__"
 _bearer = HTTPBearer(auto_error=False, description="The party's API key (or the admin token for /parties)")
@@ -87,13 +89,21 @@ def admin(state: State, credentials: Annotated[HTTPAuthorizationCredentials | No
     expected = state.settings.admin_token
     if not expected:
         raise Forbidden("party administration is closed: the operator has not set CASHEW_ADMIN_TOKEN")
-    if not hmac.compare_digest(_token(credentials).encode(), expected.encode()):
+    token = _token(credentials)
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        with open_session(state.engine) as session:
+            if is_party_key(session, token):
+                raise Forbidden("only the operator's admin token manages parties; a party's API key cannot")
         raise Unauthorized("the admin token is not valid")
     return ADMIN
 
 
 async def request_fingerprint(request: Request) -> str:
-    return idempotency.fingerprint(request.method, request.url.path, await request.body())
+    body = parsed_body(request)
+    if body is MISSING:
+        raw = await request.body()
+        body = raw if raw else None
+    return idempotency.fingerprint(request.method, request.url.path, body)
 
 
 @dataclass

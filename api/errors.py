@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from traceability.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, Unauthorized
 from traceability.idempotency.service import StoredResponse
 
+from .input import Refused
+
 log = logging.getLogger("cashew.api")
 
 STATUS = {NotFound: 404, Unauthorized: 401, Forbidden: 403, Conflict: 409, RuleViolation: 422}
@@ -76,6 +78,11 @@ def _http(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
+def _refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refused)
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
 def _replay(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Replay)
     return JSONResponse(exc.stored.body, status_code=exc.stored.status_code, headers={"Idempotent-Replayed": "true"})
@@ -93,4 +100,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Replay, _replay)
+    app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(Exception, _unexpected)

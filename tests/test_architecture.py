@@ -37,7 +37,8 @@ FORBIDDEN = {
 # traceability/, bottom to top. A name is a package (folder) or a module at traceability/'s root.
 FLOORS: list[set[str]] = [
     {"errors", "ids", "rules", "settings", "types"},
-    {"clock", "units", "countries", "places", "pagination", "db", "schemas"},
+    {"clock", "countries", "places", "pagination", "db", "schemas"},
+    {"units"},
     {"anchoring", "parties", "idempotency"},
     {"corrections", "alerts", "lots"},
     {"production"},

@@ -10,7 +10,7 @@ import hashlib
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -20,11 +20,12 @@ from traceability.oversight.summary import seasons_with_harvests, summary
 from traceability.places import DISTRICTS
 
 from ..deps import SessionDep
+from ..routing import strict_router
 from .charts import bar_chart, column_chart
 from .i18n import Texts, negotiate
 from .router import CSS, HERE, templates
 
-router = APIRouter(tags=["pages"])
+router = strict_router(tags=["pages"])
 
 DASHBOARD_CSS = CSS + (HERE / "static" / "dashboard.css").read_text(encoding="utf-8")
 _HASH = base64.b64encode(hashlib.sha256(DASHBOARD_CSS.encode()).digest()).decode()

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -21,9 +21,10 @@ from traceability.errors import NotFound
 
 from ..deps import SessionDep, State
 from ..errors import error_body
+from ..routing import strict_router
 from .i18n import Texts, negotiate
 
-router = APIRouter(tags=["pages"])
+router = strict_router(tags=["pages"])
 
 HERE = Path(__file__).parent
 CSS = (HERE / "static" / "buyer.css").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ ledger's write lock is never held while a thousand QR codes are drawn.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from traceability.labels import render, service
@@ -15,8 +15,9 @@ from traceability.labels.render import Sheet
 from traceability.parties.models import Role
 
 from ..deps import State, Write, Writer
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1", tags=["labels"])
+router = strict_router(prefix="/api/v1", tags=["labels"])
 Holder = Writer(Role.processor, Role.trader)
 
 

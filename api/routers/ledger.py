@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import PlainTextResponse, Response
 
 from traceability.anchoring import service
 
 from ..deps import SessionDep, State
+from ..routing import strict_router
 
-router = APIRouter(prefix="/ledger", tags=["ledger"])
+router = strict_router(prefix="/ledger", tags=["ledger"])
 Count = Annotated[int, Query(ge=0, le=2**62)]
 
 

@@ -1,13 +1,12 @@
 """Lots (SPEC §6.2, read side for now)."""
 
-from fastapi import APIRouter
-
 from traceability.lots.schemas import LotRead
 from traceability.processing.reads import get_lot, lot_read
 
 from ..deps import CurrentParty, SessionDep
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1/lots", tags=["lots"])
+router = strict_router(prefix="/api/v1/lots", tags=["lots"])
 
 
 @router.get("/{lot_id}", response_model=LotRead)

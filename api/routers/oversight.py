@@ -4,10 +4,9 @@ Every endpoint is for regulators only; they write nothing but inspections,
 acknowledgements and audits.
 """
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from ledger.checkpoint import Verifier
@@ -18,10 +17,12 @@ from traceability.oversight.reports import report_csv
 from traceability.oversight.schemas import AcknowledgementCreate, AlertRead, InspectionCreate, InspectionRead
 from traceability.oversight.summary import summary
 from traceability.parties.models import Role
+from traceability.units import Moment
 
 from ..deps import PageParams, RequireRole, SessionDep, State, Writer
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
+router = strict_router(prefix="/api/v1/oversight", tags=["oversight"])
 Regulator = RequireRole(Role.regulator)
 RegulatorWrite = Writer(Role.regulator)
 Season = Annotated[
@@ -70,7 +71,7 @@ def alerts(
     page: PageParams,
     kind: str | None = None,
     party_id: str | None = None,
-    since: datetime | None = None,
+    since: Moment | None = None,
     acknowledged: bool | None = None,
 ) -> dict[str, Any]:
     """Anomalies raised when records were written, oldest first; filter by ``kind``, ``party_id``, ``since``

@@ -1,14 +1,14 @@
 """Parties: registered by the operator (admin token); each reads its own."""
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from traceability.parties.schemas import PartyCreate, PartyCreated, PartyRead
 from traceability.parties.service import create_party
 
 from ..deps import AdminWrite, CurrentParty
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1/parties", tags=["parties"])
+router = strict_router(prefix="/api/v1/parties", tags=["parties"])
 
 
 @router.post("", status_code=201, response_model=PartyCreated)

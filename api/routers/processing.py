@@ -1,6 +1,5 @@
 """Processing pillar (SPEC §6.2): custody, imports, cutting tests, batches."""
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from traceability.parties.models import Role
@@ -18,8 +17,9 @@ from traceability.processing.schemas import (
 )
 
 from ..deps import CurrentParty, SessionDep, Writer
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1", tags=["processing"])
+router = strict_router(prefix="/api/v1", tags=["processing"])
 Sender = Writer(Role.farmer, Role.processor, Role.trader)
 Holder = Writer(Role.processor, Role.trader)
 Processor = Writer(Role.processor)

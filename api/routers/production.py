@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from traceability.parties.models import Role
@@ -18,8 +17,9 @@ from traceability.production.schemas import (
 )
 
 from ..deps import CurrentParty, PageParams, SessionDep, Writer
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1", tags=["production"])
+router = strict_router(prefix="/api/v1", tags=["production"])
 FarmerWrite = Writer(Role.farmer)
 
 

@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from traceability.provenance.service import provenance_bundle
 
 from ..deps import SessionDep, State
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1", tags=["trade"])
+router = strict_router(prefix="/api/v1", tags=["trade"])
 
 
 @router.get("/lots/{lot_id}/provenance")

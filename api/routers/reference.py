@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from traceability.places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+from ..routing import strict_router
+
+router = strict_router(prefix="/api/v1", tags=["reference"])
 
 
 @router.get("/districts")

@@ -3,7 +3,6 @@
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from traceability.anchoring.schemas import LedgerRef
@@ -24,8 +23,9 @@ from traceability.trade.shipments import record_shipment, shipment_read
 from traceability.units import kilograms
 
 from ..deps import CurrentParty, PageParams, SessionDep, Writer
+from ..routing import strict_router
 
-router = APIRouter(prefix="/api/v1", tags=["trade"])
+router = strict_router(prefix="/api/v1", tags=["trade"])
 Shipper = Trader = Writer(Role.processor, Role.trader)
 
 

@@ -406,16 +406,16 @@ class TestInspections:
 
 
 OVERSIGHT_ENDPOINTS = [
-    ("GET", "/api/v1/oversight/summary?season=2026"),
-    ("GET", "/api/v1/oversight/alerts"),
-    ("GET", "/api/v1/oversight/alerts/1"),
-    ("POST", "/api/v1/oversight/alerts/1/acknowledge"),
-    ("POST", "/api/v1/oversight/audits"),
-    ("POST", "/api/v1/oversight/inspections"),
-    ("GET", "/api/v1/oversight/inspections?party_id=x"),
-    ("GET", "/api/v1/oversight/reports/production_by_district.csv"),
-    ("GET", "/api/v1/oversight/reports/processing_by_party.csv"),
-    ("GET", "/api/v1/oversight/reports/exports.csv"),
+    ("GET", "/api/v1/oversight/summary?season=2026", None),
+    ("GET", "/api/v1/oversight/alerts", None),
+    ("GET", "/api/v1/oversight/alerts/1", None),
+    ("POST", "/api/v1/oversight/alerts/1/acknowledge", {"note": "x"}),
+    ("POST", "/api/v1/oversight/audits", None),
+    ("POST", "/api/v1/oversight/inspections", {"note": "x"}),
+    ("GET", "/api/v1/oversight/inspections?party_id=x", None),
+    ("GET", "/api/v1/oversight/reports/production_by_district.csv", None),
+    ("GET", "/api/v1/oversight/reports/processing_by_party.csv", None),
+    ("GET", "/api/v1/oversight/reports/exports.csv", None),
 ]
 
 
@@ -423,10 +423,8 @@ OVERSIGHT_ENDPOINTS = [
 def test_only_regulators_reach_oversight(client: TestClient, engine: Engine, role: str) -> None:
     party = make_party(client, role=role)
     before = table_counts(engine)
-    for method, path in OVERSIGHT_ENDPOINTS:
-        response = client.request(
-            method, path, headers=party["headers"], json={"note": "x"} if method == "POST" else None
-        )
+    for method, path, body in OVERSIGHT_ENDPOINTS:
+        response = client.request(method, path, headers=party["headers"], json=body)
         assert response.status_code == 403, (method, path, response.text)
         assert client.request(method, path).status_code == 401, (method, path)
     assert table_counts(engine) == before

@@ -1,5 +1,6 @@
 """Parties and access: admin token, API keys, roles (SPEC §4, §8.5)."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
@@ -60,10 +61,16 @@ class TestAdminAccess:
         assert response.status_code == 401 and response.json()["error"] == "unauthorized"
         assert table_counts(engine) == before
 
-    def test_a_party_key_is_not_an_admin_token(self, client: TestClient) -> None:
-        farmer = make_party(client)
-        response = client.post("/api/v1/parties", json={"name": "X", "role": "regulator"}, headers=farmer["headers"])
-        assert response.status_code == 401
+    @pytest.mark.parametrize("role", ["farmer", "processor", "trader", "regulator"])
+    def test_a_party_key_is_authenticated_but_not_allowed_403(
+        self, client: TestClient, engine: Engine, role: str
+    ) -> None:
+        party = make_party(client, role=role)
+        before = table_counts(engine)
+        response = client.post("/api/v1/parties", json={"name": "X", "role": "regulator"}, headers=party["headers"])
+        assert response.status_code == 403 and response.json()["error"] == "forbidden", response.text
+        assert "admin token" in response.json()["detail"]
+        assert table_counts(engine) == before
 
     def test_admin_endpoints_closed_without_admin_token(self, settings, engine: Engine) -> None:  # type: ignore[no-untyped-def]
         from api.app import create_app

@@ -20,12 +20,13 @@ class StoredResponse:
     body: Any
 
 
-def fingerprint(method: str, path: str, body: bytes) -> str:
-    """Hash of the request; the body is compared as JSON so whitespace does not matter."""
-    try:
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"))
-    except ValueError:
+def fingerprint(method: str, path: str, body: Any) -> str:
+    """Hash of the request. ``body`` is the parsed JSON body (compared as JSON, so key order and
+    whitespace do not matter), or the raw bytes of a body that is not JSON."""
+    if isinstance(body, bytes):
         canonical = body.decode("latin-1")
+    else:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 

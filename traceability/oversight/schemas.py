@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..anchoring.schemas import LedgerRef
-from ..schemas import Strict
+from ..schemas import FreeText, Strict
 from ..units import IsoDate
 from .models import InspectionResult
 
@@ -15,7 +15,7 @@ class InspectionCreate(Strict):
     party_id: str = Field(min_length=1, max_length=32)
     inspected_on: IsoDate
     result: InspectionResult
-    findings: str = Field(min_length=1, max_length=10_000)
+    findings: FreeText = Field(min_length=1, max_length=10_000)
 
 
 class InspectionRead(BaseModel):
@@ -29,7 +29,7 @@ class InspectionRead(BaseModel):
 
 
 class AcknowledgementCreate(Strict):
-    note: str = Field(min_length=1, max_length=2_000, description="what was checked or done about the alert")
+    note: FreeText = Field(min_length=1, max_length=2_000, description="what was checked or done about the alert")
 
 
 class AcknowledgementRead(BaseModel):

@@ -2,15 +2,14 @@
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from ..places import normalise_district
+from ..schemas import Strict
 from .models import Role
 
 
-class PartyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PartyCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     district: str | None = None
@@ -25,7 +24,7 @@ class PartyCreate(BaseModel):
     @field_validator("gs1_company_prefix")
     @classmethod
     def _prefix(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"\d{6,12}", value):
+        if value is not None and not re.fullmatch(r"[0-9]{6,12}", value):
             raise ValueError("a GS1 company prefix is 6 to 12 digits")
         return value
 

@@ -40,10 +40,19 @@ def create_party(session: Session, *, party_in: PartyCreate, api_key: str | None
     return party, key
 
 
-def party_for_key(session: Session, api_key: str) -> Party:
-    party = session.exec(  # type: ignore[call-overload]
+def _party_with_key(session: Session, api_key: str) -> Party | None:
+    return session.exec(  # type: ignore[call-overload, no-any-return]
         select(Party).join(ApiKey, ApiKey.party_id == Party.id).where(ApiKey.key_hash == hash_key(api_key))
     ).scalar_one_or_none()
+
+
+def is_party_key(session: Session, api_key: str) -> bool:
+    """Whether ``api_key`` is some party's key (an authenticated caller, if not an allowed one)."""
+    return _party_with_key(session, api_key) is not None
+
+
+def party_for_key(session: Session, api_key: str) -> Party:
+    party = _party_with_key(session, api_key)
     if party is None:
         raise Unauthorized("the API key is not known; ask the operator for a new key")
     return party

@@ -51,7 +51,7 @@ class Document(Strict):
 def check_container_no(value: str) -> str:
     """ISO 6346: owner code, category, serial and a valid check digit (e.g. CSQU3054383)."""
     compact = value.replace(" ", "").replace("-", "").upper()
-    if not iso6346.is_valid(compact):
+    if not compact.isascii() or not iso6346.is_valid(compact):
         raise ValueError("not an ISO 6346 container number with a valid check digit (e.g. CSQU3054383)")
     return compact
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from ..corrections.service import add_correction, corrected, corrections_for
 from ..errors import Conflict, Forbidden, NotFound, RuleViolation
 from ..lots.models import Lot, LotParent, LotStatus
 from ..parties.models import Party
+from ..schemas import FreeText, Strict
 from ..units import IsoDate, Kg, Percent, decimal_text, grams, square_metres
 from . import geometry
 from .harvests import check_moisture, check_quantity, check_season_yield, season_total_g
@@ -21,16 +22,14 @@ from .models import Farm, FarmInput, Harvest
 from .schemas import InputCategory
 
 
-class CorrectionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CorrectionCreate(Strict):
     entry_id: str = Field(min_length=1, max_length=64, description="id of the corrected record (its entry's id)")
     changes: dict[str, Any] = Field(description="new values, with the field names of the record's API")
-    reason: str = Field(min_length=3, max_length=500)
+    reason: FreeText = Field(min_length=3, max_length=500)
 
 
-class _Changes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Changes(Strict):
+    """New values of a record, read by the same policy as a request body."""
 
 
 class HarvestChanges(_Changes):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..anchoring.schemas import LedgerRef
 from ..places import normalise_district
-from ..schemas import Strict
+from ..schemas import FreeText, Strict
 from ..units import IsoDate, Kg, KgOut, Percent
 
 
@@ -97,7 +97,7 @@ class HarvestCreate(Strict):
     harvested_on: IsoDate
     quantity_kg: Kg
     moisture_pct: Percent
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
 
 class HarvestRead(BaseModel):
@@ -122,7 +122,7 @@ class FarmInputCreate(Strict):
     quantity: Kg | None = None
     unit: str | None = Field(default=None, pattern=r"^(kg|l|g|ml|t)$")
     applied_on: IsoDate
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _unit(self) -> "FarmInputCreate":

@@ -64,8 +64,8 @@ INCOTERMS = ("EXW", "FOB", "CFR", "CIF")
 
 
 def check_price(value: str) -> str:
-    """A positive decimal written as a string ("2.95"), at most 6 decimals."""
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,6})?", value) or Decimal(value) <= 0:
+    """A positive decimal written as a string of ASCII digits ("2.95"), at most 6 decimals."""
+    if not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,6})?", value) or Decimal(value) <= 0:
         raise ValueError('a price is a positive decimal written as a string, e.g. "2.95"')
     return value
 
