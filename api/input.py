@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from traceability.schemas import has_control
+
 BODY = "cashew.body"
 JSON_BODY = "cashew.json"
 MISSING: Any = object()
@@ -34,8 +36,6 @@ MAX_DEPTH = 32
 BODILESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
 
-_CONTROL = re.compile(r"[\x00-\x1f]")
-_CONTROL_BUT_TAB_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f]")
 # An escape in the JSON text that can make a control character other than tab and newline;
 # without one, no parsed string can hold such a character (raw ones are not valid JSON).
 _CONTROL_ESCAPE = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|[bfr])")
@@ -55,11 +55,6 @@ class Refused(Exception):
         if self.fields is not None:
             body["fields"] = self.fields
         return body
-
-
-def has_control(text: str, *, allow_tab_newline: bool = False) -> bool:
-    """Whether ``text`` holds a C0 control character (tab and newline allowed when asked)."""
-    return (_CONTROL_BUT_TAB_NEWLINE if allow_tab_newline else _CONTROL).search(text) is not None
 
 
 class _DuplicateKey(Exception):

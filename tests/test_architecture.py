@@ -124,9 +124,8 @@ def test_traceability_imports_only_from_floors_below() -> None:
         unit = _unit(path)
         for line, name, _ in traceability_imports(path):
             if name != unit and FLOOR[name] >= FLOOR[unit]:
-                wrong.append(
-                    f"{path.relative_to(ROOT)}:{line} ({unit}, floor {FLOOR[unit]}) imports {name} (floor {FLOOR[name]})"
-                )
+                where = f"{path.relative_to(ROOT)}:{line} ({unit}, floor {FLOOR[unit]})"
+                wrong.append(f"{where} imports {name} (floor {FLOOR[name]})")
     assert wrong == []
 
 

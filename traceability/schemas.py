@@ -36,6 +36,11 @@ _CONTROL_BUT_TAB_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _NUMBERS = (int, float, Decimal)
 
 
+def has_control(text: str, *, allow_tab_newline: bool = False) -> bool:
+    """Whether ``text`` holds a C0 control character (tab and newline allowed when asked)."""
+    return (_CONTROL_BUT_TAB_NEWLINE if allow_tab_newline else _CONTROL).search(text) is not None
+
+
 def _leaves(annotation: Any) -> list[Any]:
     """The plain types inside an annotation (through Optional, unions, Annotated, lists, dicts)."""
     origin = get_origin(annotation)
@@ -83,12 +88,14 @@ def check_input(value: Any, kind: Kind) -> Any:
             raise ValueError("must be a JSON number, not true or false")
         if isinstance(value, str):
             raise ValueError('must be a JSON number, not a string: write 3.5, not "3.5"')
-    elif kind == "text":
-        if any(_CONTROL.search(s) for s in _strings(value)):
-            raise ValueError("must not hold control characters (NUL, tab, newline…)")
-    elif kind == "free_text":
-        if any(_CONTROL_BUT_TAB_NEWLINE.search(s) for s in _strings(value)):
-            raise ValueError("must not hold control characters other than tab and newline")
+    elif kind != "nested":
+        free = kind == "free_text"
+        if any(has_control(s, allow_tab_newline=free) for s in _strings(value)):
+            raise ValueError(
+                "must not hold control characters other than tab and newline"
+                if free
+                else "must not hold control characters (NUL, tab, newline…)"
+            )
     return value
 
 
