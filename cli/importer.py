@@ -22,9 +22,9 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-REQUIRED = ("farm_id", "harvested_on", "quantity_kg", "moisture_pct")
-OPTIONAL = ("notes",)
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")  # a decimal point, no thousands separator, no exponent
+REQUIRED = ("farm_id", "harvested_on", "quantity_kg")
+OPTIONAL = ("moisture_pct", "notes")
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # a decimal point, no thousands separator, no exponent
 TRIES = 5
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -80,7 +80,7 @@ def _number(record: dict[str, str], name: str) -> Decimal:
     text = record[name].strip()
     if not text:
         raise RowError(f"{name} is empty")
-    if not NUMBER.match(text):
+    if not NUMBER.fullmatch(text):
         raise RowError(f"{name} {text!r} is not a number (write it with a decimal point, e.g. 1250.5)")
     return Decimal(text)
 
@@ -94,8 +94,9 @@ def harvest_body(record: dict[str, str]) -> dict[str, Any]:
         "farm_id": record["farm_id"].strip(),
         "harvested_on": record["harvested_on"].strip(),
         "quantity_kg": _json_number(_number(record, "quantity_kg")),
-        "moisture_pct": _json_number(_number(record, "moisture_pct")),
     }
+    if record.get("moisture_pct", "").strip():
+        body["moisture_pct"] = _json_number(_number(record, "moisture_pct"))
     notes = record.get("notes", "").strip()
     if notes:
         body["notes"] = notes

@@ -139,6 +139,7 @@ def _add_input(story: _Story, farm: DemoFarm, planned: PlannedInput) -> None:
         farm_id=story.farms[farm.code].id,
         category=InputCategory(planned.category),
         product=planned.product,
+        product_name=planned.product_name,
         quantity=planned.quantity,
         unit=planned.unit,
         applied_on=planned.applied_on,

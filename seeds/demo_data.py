@@ -288,7 +288,8 @@ class PlannedHarvest:
 class PlannedInput:
     applied_on: date
     category: str
-    product: str
+    product: str  # a code of traceability.production.inputs
+    product_name: str | None  # as on the label (free text, off the ledger)
     quantity: Decimal
     unit: str
     notes: str | None = None
@@ -331,17 +332,19 @@ def input_plan(farm: DemoFarm) -> list[PlannedInput]:
 
     if farm.organic:
         return [
-            PlannedInput(jitter(date(2025, 5, 18)), "manure", "composted cow manure", _per_ha(farm, 5000), "kg"),
+            PlannedInput(jitter(date(2025, 5, 18)), "manure", "compost", "phân bò ủ hoai", _per_ha(farm, 5000), "kg"),
             PlannedInput(
                 jitter(date(2025, 9, 20)),
                 "fertilizer",
-                "organic fertiliser (certified input)",
+                "organic_fertilizer",
+                "phân hữu cơ vi sinh (được chứng nhận)",
                 _per_ha(farm, 800),
                 "kg",
             ),
             PlannedInput(
                 jitter(date(2025, 12, 8)),
                 "pesticide",
+                "neem",
                 "neem extract (azadirachtin 0.3%)",
                 (farm.area_ha * Decimal("1.5")).quantize(Decimal("0.1")),
                 "l",
@@ -350,22 +353,34 @@ def input_plan(farm: DemoFarm) -> list[PlannedInput]:
             PlannedInput(
                 jitter(date(2026, 1, 5)),
                 "fungicide",
-                "Bordeaux mixture (copper)",
+                "copper",
+                "Bordeaux mixture",
                 _per_ha(farm, 3),
                 "kg",
                 "at flowering, against anthracnose",
             ),
         ]
     return [
-        PlannedInput(jitter(date(2025, 5, 20)), "fertilizer", "urea", _per_ha(farm, 150), "kg", "start of the rains"),
-        PlannedInput(jitter(date(2025, 5, 22)), "fertilizer", "superphosphate", _per_ha(farm, 250), "kg"),
-        PlannedInput(jitter(date(2025, 6, 1)), "fertilizer", "KCl", _per_ha(farm, 80), "kg"),
-        PlannedInput(jitter(date(2025, 9, 15)), "fertilizer", "urea", _per_ha(farm, 150), "kg"),
-        PlannedInput(jitter(date(2025, 9, 25)), "fertilizer", "KCl", _per_ha(farm, 100), "kg", "before flowering"),
+        PlannedInput(
+            jitter(date(2025, 5, 20)), "fertilizer", "urea", None, _per_ha(farm, 150), "kg", "start of the rains"
+        ),
+        PlannedInput(jitter(date(2025, 5, 22)), "fertilizer", "superphosphate", None, _per_ha(farm, 250), "kg"),
+        PlannedInput(jitter(date(2025, 6, 1)), "fertilizer", "potassium_chloride", None, _per_ha(farm, 80), "kg"),
+        PlannedInput(jitter(date(2025, 9, 15)), "fertilizer", "urea", None, _per_ha(farm, 150), "kg"),
+        PlannedInput(
+            jitter(date(2025, 9, 25)),
+            "fertilizer",
+            "potassium_chloride",
+            None,
+            _per_ha(farm, 100),
+            "kg",
+            "before flowering",
+        ),
         PlannedInput(
             jitter(date(2025, 12, 10)),
             "pesticide",
-            "lambda-cyhalothrin 2.5EC",
+            "lambda_cyhalothrin",
+            "Karate 2.5EC",
             (farm.area_ha * Decimal("0.5")).quantize(Decimal("0.1")),
             "l",
             "at flowering, against tea mosquito bug",
@@ -373,7 +388,8 @@ def input_plan(farm: DemoFarm) -> list[PlannedInput]:
         PlannedInput(
             jitter(date(2026, 1, 8)),
             "fungicide",
-            "hexaconazole 5SC",
+            "hexaconazole",
+            "Anvil 5SC",
             (farm.area_ha * Decimal("0.8")).quantize(Decimal("0.1")),
             "l",
             "at flowering, against anthracnose",

@@ -148,7 +148,7 @@ class TestImportHarvests:
 class TestUsageErrors:
     def test_missing_column_exits_2_before_calling_the_api(self, tmp_path: Path) -> None:
         csv_file = tmp_path / "bad.csv"
-        csv_file.write_text("farm_id,harvested_on,quantity_kg\nF-1,2026-03-02,850\n", encoding="utf-8")
+        csv_file.write_text("farm_id,harvested_on,moisture_pct\nF-1,2026-03-02,9\n", encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASHEW_")} | {"PYTHONPATH": str(ROOT)}
         result = cashew(
             "import",
@@ -162,7 +162,7 @@ class TestUsageErrors:
             cwd=tmp_path,
         )
         assert result.returncode == 2
-        assert "missing column(s) moisture_pct" in result.stderr
+        assert "missing column(s) quantity_kg" in result.stderr
 
     def test_unreachable_api_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         csv_file = tmp_path / "ok.csv"

@@ -127,8 +127,16 @@ class TestCorrectFarmAndInput:
         farm = make_farm(client, farmer)
         created = client.post(
             "/api/v1/farm-inputs",
-            json={"farm_id": farm["id"], "category": "fertilizer", "product": "ure", "applied_on": "2025-05-20"},
+            json={
+                "farm_id": farm["id"],
+                "category": "fertilizer",
+                "product": "superphosphate",
+                "applied_on": "2025-05-20",
+            },
             headers=farmer["headers"],
         ).json()
+        for refused in ({"product": "lambda_cyhalothrin"}, {"category": "pesticide"}, {"product": "ure"}):
+            response = correct(client, farmer, created["id"], refused)
+            assert response.status_code == 422 and response.json()["error"] == "invalid_changes", refused
         assert correct(client, farmer, created["id"], {"product": "urea"}).status_code == 201
         assert client.get(f"/api/v1/farm-inputs/{created['id']}", headers=farmer["headers"]).json()["product"] == "urea"

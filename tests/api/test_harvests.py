@@ -1,5 +1,6 @@
 """Harvests create raw-nut lots, within the season's plausible yield (SPEC §6.1)."""
 
+import hashlib
 import json
 from datetime import date, timedelta
 
@@ -166,9 +167,18 @@ class TestFarmInputs:
     def test_input_refusals(self, client: TestClient, engine: Engine, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
         before = table_counts(engine)
         other = make_party(client)
-        base = {"farm_id": farm["id"], "category": "pesticide", "product": "x", "applied_on": "2025-05-20"}
+        base = {
+            "farm_id": farm["id"],
+            "category": "pesticide",
+            "product": "lambda_cyhalothrin",
+            "applied_on": "2025-05-20",
+        }
         cases = [
             (farmer, base | {"category": "magic"}, 422),
+            (farmer, base | {"product": "Anh Ba 0912 345 678"}, 422),  # not a product of the list
+            (farmer, base | {"product": "other"}, 422),  # other needs product_name
+            (farmer, base | {"product": "urea"}, 422),  # a fertilizer, not a pesticide
+            (farmer, base | {"product_name": "Karate\n2.5EC"}, 422),  # one line
             (farmer, base | {"quantity": 3}, 422),
             (farmer, base | {"applied_on": "2999-01-01"}, 422),
             (other, base, 403),
@@ -177,3 +187,42 @@ class TestFarmInputs:
         for party, body, status in cases:
             assert client.post("/api/v1/farm-inputs", json=body, headers=party["headers"]).status_code == status, body
         assert table_counts(engine) == before | {"party": before["party"] + 1, "api_key": before["api_key"] + 1}
+
+
+class TestFreeTextOffTheLedger:
+    """A product's name and the notes are typed by a farmer: the ledger holds a code and a hash, never the text."""
+
+    def test_other_product_is_anchored_by_code_and_hash(
+        self, client: TestClient, engine: Engine, farmer: dict, farm: dict
+    ) -> None:  # type: ignore[type-arg]
+        name = "thuốc anh Ba bán, gọi 0912 345 678"
+        body = {
+            "farm_id": farm["id"],
+            "category": "pesticide",
+            "product": "other",
+            "product_name": name,
+            "applied_on": "2025-05-20",
+            "notes": "phun lúc sáng sớm\nhết 2 bình",
+        }
+        created = client.post("/api/v1/farm-inputs", json=body, headers=farmer["headers"])
+        assert created.status_code == 201, created.text
+        read = client.get(f"/api/v1/farm-inputs/{created.json()['id']}", headers=farmer["headers"]).json()
+        assert (read["product"], read["product_name"], read["notes"]) == ("other", name, body["notes"])
+        with open_session(engine) as session:
+            leaf = session.get(LedgerEntry, created.json()["ledger"]["index"])
+        assert leaf is not None
+        entry = json.loads(leaf.leaf_data)
+        assert entry["data"]["product"] == "other"
+        assert entry["data"]["text_sha256"] == hashlib.sha256(name.encode()).hexdigest()
+        assert "0912" not in leaf.leaf_data.decode() and "anh Ba" not in leaf.leaf_data.decode()
+
+    def test_aliases_read_as_codes(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+        body = {"farm_id": farm["id"], "category": "fertilizer", "product": "KCl", "applied_on": "2025-05-20"}
+        created = client.post("/api/v1/farm-inputs", json=body, headers=farmer["headers"])
+        assert created.status_code == 201 and created.json()["product"] == "potassium_chloride"
+
+    def test_the_product_list_is_published(self, client: TestClient) -> None:
+        items = client.get("/api/v1/farm-input-products").json()["items"]
+        by_code = {i["code"]: i for i in items}
+        assert by_code["urea"]["category"] == "fertilizer" and by_code["urea"]["name_vi"] == "Phân urê"
+        assert by_code["other"]["category"] is None

@@ -33,12 +33,14 @@ def gtin_for(session: Session, *, party: Party, product: str, grade: str | None)
     stmt = select(TradeItem).where(TradeItem.party_id == key[0], TradeItem.product == key[1], TradeItem.grade == key[2])
     item = session.exec(stmt).scalar_one_or_none()  # type: ignore[call-overload]
     if item is None:
-        count = session.exec(
+        reference = session.exec(
             select(func.count()).select_from(TradeItem).where(TradeItem.party_id == party.id)
         ).scalar_one()  # type: ignore[call-overload]
-        item = TradeItem(
-            gtin=make_gtin(party.gs1_company_prefix, count + 1), party_id=party.id, product=product, grade=grade or ""
-        )
+        gtin = make_gtin(party.gs1_company_prefix, reference + 1)
+        while session.get(TradeItem, gtin) is not None:  # never another's number, even from overlapping prefixes
+            reference += 1
+            gtin = make_gtin(party.gs1_company_prefix, reference + 1)
+        item = TradeItem(gtin=gtin, party_id=party.id, product=product, grade=grade or "")
         session.add(item)
         session.flush()
     return item.gtin

@@ -24,7 +24,7 @@ class Party(SQLModel, table=True):
     role: str = Field(sa_column=Column(String(16), nullable=False, index=True))
     district: str | None = Field(default=None, max_length=40)
     country: str = Field(default="VN", max_length=2)
-    gs1_company_prefix: str | None = Field(default=None, max_length=12)
+    gs1_company_prefix: str | None = Field(default=None, max_length=12, unique=True, index=True)
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 

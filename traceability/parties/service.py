@@ -3,11 +3,11 @@
 import hashlib
 import secrets
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import literal, or_, select
+from sqlmodel import Session, col
 
 from .. import clock, ids
-from ..errors import Forbidden, RuleViolation, Unauthorized
+from ..errors import Conflict, Forbidden, RuleViolation, Unauthorized
 from .models import ApiKey, Party, Role
 from .schemas import PartyCreate
 
@@ -23,6 +23,8 @@ def create_party(session: Session, *, party_in: PartyCreate, api_key: str | None
     """Register a party; return it with its API key, which is never stored in clear."""
     if party_in.gs1_company_prefix and party_in.role not in (Role.processor, Role.trader):
         raise RuleViolation("only processors and traders hold a GS1 company prefix", code="gs1_prefix_not_allowed")
+    if party_in.gs1_company_prefix:
+        _check_prefix_free(session, party_in.gs1_company_prefix)
     party = Party(
         id=ids.new_id("P"),
         name=party_in.name,
@@ -38,6 +40,26 @@ def create_party(session: Session, *, party_in: PartyCreate, api_key: str | None
     session.add(ApiKey(key_hash=hash_key(key), party_id=party.id, created_at=clock.now()))
     session.flush()
     return party, key
+
+
+def _check_prefix_free(session: Session, prefix: str) -> None:
+    """GS1 company prefixes never overlap: no two parties hold the same one, and none holds a prefix
+    that begins another (``893541`` and ``8935412`` would number the same GTINs)."""
+    holder = session.exec(  # type: ignore[call-overload]
+        select(Party.id, Party.gs1_company_prefix).where(
+            or_(
+                Party.gs1_company_prefix == prefix,  # type: ignore[arg-type]
+                literal(prefix).startswith(Party.gs1_company_prefix),
+                col(Party.gs1_company_prefix).startswith(prefix),
+            )
+        )
+    ).first()
+    if holder is not None:
+        raise Conflict(
+            f"GS1 company prefix {prefix} overlaps {holder[1]}, already held by party {holder[0]}: "
+            "each party's prefix is its own (GS1 assigns them so)",
+            code="gs1_prefix_taken",
+        )
 
 
 def _party_with_key(session: Session, api_key: str) -> Party | None:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -18,6 +18,7 @@ from ..schemas import FreeText, Strict
 from ..units import IsoDate, Kg, Percent, decimal_text, grams, square_metres
 from . import geometry
 from .harvests import check_moisture, check_quantity, check_season_yield, season_total_g
+from .inputs import check_category, product_code
 from .models import Farm, FarmInput, Harvest
 from .schemas import InputCategory
 
@@ -39,9 +40,13 @@ class HarvestChanges(_Changes):
 
 
 class FarmInputChanges(_Changes):
+    """The product's name (free text, off the ledger) is not corrected: its code is."""
+
     category: InputCategory | None = None
-    product: str | None = Field(default=None, min_length=1, max_length=120)
+    product: str | None = Field(default=None, min_length=1, max_length=60)
     applied_on: IsoDate | None = None
+
+    _product = field_validator("product")(lambda cls, v: None if v is None else product_code(v))
 
 
 class FarmChanges(_Changes):
@@ -116,6 +121,12 @@ def _farm_input(session: Session, party: Party, record: FarmInput, given: dict[s
         given["applied_on"] = given["applied_on"].isoformat()
     if "category" in given:
         given["category"] = given["category"].value
+    if "product" in given or "category" in given:
+        after = corrected(record.entry_data(), corrections_for(session, [record.id]).get(record.id, [])) | given
+        try:
+            check_category(after["product"], after["category"])
+        except ValueError as exc:
+            raise RuleViolation(f"these changes cannot be applied: {exc}", code="invalid_changes") from None
     return given
 
 

@@ -97,7 +97,8 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
     """Log a harvest on one's own farm; it creates a raw-nut lot held by the farmer."""
     farm = owned_farm(session, farmer=farmer, farm_id=harvest_in.farm_id)
     not_in_future(harvest_in.harvested_on, "harvested_on")
-    check_moisture(harvest_in.moisture_pct)
+    if harvest_in.moisture_pct is not None:
+        check_moisture(harvest_in.moisture_pct)
     quantity_g = grams(harvest_in.quantity_kg)
     check_quantity(quantity_g)
     season = harvest_in.harvested_on.year
@@ -109,7 +110,7 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
         lot_id=new_lot_id(season),
         harvested_on=harvest_in.harvested_on,
         quantity_g=quantity_g,
-        moisture_pct=decimal_text(harvest_in.moisture_pct),
+        moisture_pct=None if harvest_in.moisture_pct is None else decimal_text(harvest_in.moisture_pct),
         notes=harvest_in.notes,
     )
     session.add(harvest)

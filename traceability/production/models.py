@@ -12,7 +12,7 @@ import rfc8785
 from sqlalchemy import JSON, BigInteger, Column, Float, Text
 from sqlmodel import Field
 
-from ..anchoring import Anchored
+from ..anchoring import Anchored, text_sha256
 
 
 class Farm(Anchored, table=True):
@@ -91,20 +91,22 @@ class Harvest(Anchored, table=True):
     lot_id: str = Field(unique=True, max_length=20)
     harvested_on: date = Field(index=True)
     quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
-    moisture_pct: str = Field(max_length=8)  # decimal as text, e.g. "9.5"
+    moisture_pct: str | None = Field(default=None, max_length=8)  # decimal as text, e.g. "9.5"; None: not measured
     notes: str | None = Field(default=None, sa_column=Column(Text))  # free text stays off the ledger
 
     def entry_by(self) -> str:
         return self.farmer_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "farm_id": self.farm_id,
             "lot_id": self.lot_id,
             "quantity_g": self.quantity_g,
             "harvested_on": self.harvested_on.isoformat(),
-            "moisture_pct": self.moisture_pct,
         }
+        if self.moisture_pct is not None:
+            data["moisture_pct"] = self.moisture_pct
+        return data
 
 
 class FarmInput(Anchored, table=True):
@@ -115,7 +117,8 @@ class FarmInput(Anchored, table=True):
     farm_id: str = Field(foreign_key="farm.id", index=True, max_length=32)
     farmer_id: str = Field(foreign_key="party.id", max_length=32)
     category: str = Field(max_length=20)
-    product: str = Field(max_length=120)
+    product: str = Field(max_length=120)  # a code of production.inputs (free text in records made before the list)
+    product_name: str | None = Field(default=None, sa_column=Column(Text))  # free text: its SHA-256 is on the ledger
     quantity: str | None = Field(default=None, max_length=20)  # decimal as text
     unit: str | None = Field(default=None, max_length=10)
     applied_on: date
@@ -131,6 +134,8 @@ class FarmInput(Anchored, table=True):
             "product": self.product,
             "applied_on": self.applied_on.isoformat(),
         }
+        if self.product_name is not None:
+            data["text_sha256"] = text_sha256(self.product_name)
         if self.quantity is not None:
             data |= {"quantity": self.quantity, "unit": self.unit}
         return data

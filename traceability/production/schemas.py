@@ -11,6 +11,7 @@ from ..anchoring.schemas import LedgerRef
 from ..places import normalise_district
 from ..schemas import FreeText, Strict
 from ..units import IsoDate, Kg, KgOut, Percent
+from .inputs import OTHER, check_category, product_code
 
 
 class Scheme(StrEnum):
@@ -96,7 +97,9 @@ class HarvestCreate(Strict):
     farm_id: str = Field(min_length=1, max_length=32)
     harvested_on: IsoDate
     quantity_kg: Kg
-    moisture_pct: Percent
+    moisture_pct: Percent | None = Field(
+        default=None, description="optional (most farmers own no meter; the cutting test measures it); 4–30 when given"
+    )
     notes: FreeText | None = Field(default=None, max_length=2000)
 
 
@@ -108,7 +111,7 @@ class HarvestRead(BaseModel):
     harvested_on: date
     season: int
     quantity_kg: KgOut
-    moisture_pct: KgOut
+    moisture_pct: KgOut | None
     notes: str | None
     warnings: list[str] = Field(default_factory=list)
     corrections: list[CorrectionRead] = Field(default_factory=list)
@@ -118,16 +121,32 @@ class HarvestRead(BaseModel):
 class FarmInputCreate(Strict):
     farm_id: str = Field(min_length=1, max_length=32)
     category: InputCategory
-    product: str = Field(min_length=1, max_length=120, description="e.g. urea, superphosphate, KCl, manure")
+    product: str = Field(
+        min_length=1,
+        max_length=60,
+        description="a code of GET /api/v1/farm-input-products (urea, potassium_chloride, lambda_cyhalothrin…), "
+        "or other",
+    )
+    product_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="the product as named on its bag or bottle (required for other); the ledger holds only its SHA-256",
+    )
     quantity: Kg | None = None
     unit: str | None = Field(default=None, pattern=r"^(kg|l|g|ml|t)$")
     applied_on: IsoDate
     notes: FreeText | None = Field(default=None, max_length=2000)
 
+    _product = field_validator("product")(lambda cls, v: product_code(v))
+
     @model_validator(mode="after")
-    def _unit(self) -> "FarmInputCreate":
+    def _consistent(self) -> "FarmInputCreate":
         if (self.quantity is None) != (self.unit is None):
             raise ValueError("give quantity and unit together")
+        if self.product == OTHER and self.product_name is None:
+            raise ValueError("say which product it was in product_name when product is other")
+        check_category(self.product, self.category.value)
         return self
 
 
@@ -136,6 +155,7 @@ class FarmInputRead(BaseModel):
     farm_id: str
     category: str
     product: str
+    product_name: str | None
     quantity: KgOut | None
     unit: str | None
     applied_on: date

@@ -139,6 +139,7 @@ def record_farm_input(session: Session, *, farmer: Party, input_in: FarmInputCre
         farmer_id=farmer.id,
         category=input_in.category.value,
         product=input_in.product,
+        product_name=input_in.product_name,
         applied_on=input_in.applied_on,
         notes=input_in.notes,
         quantity=None if input_in.quantity is None else format(input_in.quantity.normalize(), "f"),
