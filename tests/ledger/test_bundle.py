@@ -1,7 +1,7 @@
 """Offline verification of provenance bundles (SPEC §5.6): an honest bundle passes, each forgery fails by name.
 
-The bundles are built here from a MemoryStore (the proof *generator*, ``ledger.tree``) and a Signer;
-``ledger.bundle`` checks them with ``ledger.verify`` alone.
+The bundles come from ``tests.bundles`` (a MemoryStore, the proof *generator*, and a Signer), with its
+``log`` and ``bundle`` fixtures; ``ledger.bundle`` checks them with ``ledger.verify`` alone.
 """
 
 from __future__ import annotations
@@ -11,208 +11,15 @@ import base64
 import copy
 import json
 import random
-from datetime import UTC, datetime, timedelta
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ledger.bundle import BundleReport, Failure, check_consistency, open_saved_checkpoint, verify_bundle
-from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
-from ledger.entry import canonical_json, make_entry, new_nonce
+from ledger.bundle import check_consistency, open_saved_checkpoint, verify_bundle
+from ledger.checkpoint import Signer
 from ledger.lineage import Step, check_lineage, read_step
-from ledger.store import MemoryStore
-
-ORIGIN = "test.cashew.local/ledger"
-FARMER, PROCESSOR, TRADER = "P-FARMER0001", "P-PROC00001", "P-TRADE0001"
-KERNEL = "KRN26-K320W0001"
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-class Log:
-    """A dishonest-capable operator: logs whatever it is told, signs checkpoints, hands out bundles."""
-
-    def __init__(self, signer: Signer | None = None) -> None:
-        self.store = MemoryStore()
-        self.signer = signer or Signer.generate(ORIGIN)
-        self.index: dict[str, int] = {}
-        self.entries: dict[str, dict[str, Any]] = {}
-        self._clock = (datetime(2026, 3, 14, 8, tzinfo=UTC) + timedelta(hours=h) for h in count())
-
-    def log(self, type: str, id: str, data: dict[str, Any], by: str = PROCESSOR) -> int:
-        entry = make_entry(type=type, id=id, at=next(self._clock), by=by, data=data, nonce=new_nonce())
-        [index] = self.store.append([canonical_json(entry)])
-        self.index[id], self.entries[id] = index, entry
-        return index
-
-    def checkpoint(self, signer: Signer | None = None) -> str:
-        size = self.store.size()
-        return sign_checkpoint(Checkpoint(ORIGIN, size, self.store.root(size)), signer or self.signer)
-
-    def bundle(self, lot_id: str, ids: list[str]) -> dict[str, Any]:
-        size = self.store.size()
-        records = [
-            {
-                "entry": copy.deepcopy(self.entries[i]),
-                "index": self.index[i],
-                "proof": [b64(h) for h in self.store.inclusion_proof(self.index[i], size)],
-            }
-            for i in sorted(ids, key=self.index.__getitem__)
-        ]
-        return {
-            "lot_id": lot_id,
-            "log": {"origin": ORIGIN, "vkey": self.signer.vkey},
-            "checkpoint": self.checkpoint(),
-            "records": records,
-        }
-
-
-CHAIN = ["H-FARM1-0001", "H-FARM2-0001", "S-0001", "T-0001", "R-0001", "I-0001", "Q-0001", "B-0001", "L-0001"]
-
-
-def log_chain(log: Log) -> None:
-    """Two farm harvests → a split sent to a processor → a batch with an import → a labelled kernel lot.
-
-    Unrelated entries are interleaved, as in a real log.
-    """
-    log.log(
-        "farm",
-        "F-0001",
-        {"farm_id": "F-0001", "district": "bu-dang", "area_m2": 50_000, "geometry_sha256": "ab" * 32},
-        by=FARMER,
-    )
-    log.log(
-        "harvest",
-        "H-FARM1-0001",
-        {
-            "farm_id": "F-0001",
-            "lot_id": "KRN26-RAW00001",
-            "quantity_g": 2_000_000,
-            "harvested_on": "2026-03-12",
-            "moisture_pct": "9.5",
-        },
-        by=FARMER,
-    )
-    log.log(
-        "harvest",
-        "H-FARM2-0001",
-        {
-            "farm_id": "F-0002",
-            "lot_id": "KRN26-RAW00002",
-            "quantity_g": 1_500_000,
-            "harvested_on": "2026-03-13",
-            "moisture_pct": "10.1",
-        },
-        by=FARMER,
-    )
-    log.log(
-        "harvest",
-        "H-OTHER-0001",
-        {
-            "farm_id": "F-0009",
-            "lot_id": "KRN26-OTHER001",
-            "quantity_g": 700_000,
-            "harvested_on": "2026-03-13",
-            "moisture_pct": "9.0",
-        },
-        by="P-SOMEONE01",
-    )
-    log.log(
-        "split",
-        "S-0001",
-        {"lot_id": "KRN26-RAW00001", "new_lot_id": "KRN26-RAW00001A", "quantity_g": 1_500_000},
-        by=FARMER,
-    )
-    log.log(
-        "dispatch",
-        "T-0001",
-        {
-            "transfer_id": "T-0001",
-            "lot_id": "KRN26-RAW00001A",
-            "from": FARMER,
-            "to": PROCESSOR,
-            "quantity_g": 1_500_000,
-        },
-        by=FARMER,
-    )
-    log.log("receipt", "R-0001", {"transfer_id": "T-0001", "lot_id": "KRN26-RAW00001A", "received_g": 1_500_000})
-    log.log(
-        "import",
-        "I-0001",
-        {
-            "lot_id": "KRN26-IMP00001",
-            "origin_country": "CI",
-            "quantity_g": 3_000_000,
-            "container_no": "CSQU3054383",
-            "arrived_on": "2026-03-01",
-            "documents": [],
-        },
-    )
-    log.log(
-        "quality_test",
-        "Q-0001",
-        {
-            "lot_id": "KRN26-IMP00001",
-            "outturn_lbs": "48.50",
-            "nut_count_per_kg": 182,
-            "moisture_pct": "8.9",
-            "sample_g": "1000",
-            "tested_on": "2026-03-02",
-        },
-    )
-    log.log(
-        "batch",
-        "B-0001",
-        {
-            "batch_id": "B-0001",
-            "processed_on": "2026-03-20",
-            "loss_g": 400_000,
-            "inputs": [
-                {"lot_id": "KRN26-RAW00001A", "quantity_g": 1_500_000},
-                {"lot_id": "KRN26-RAW00002", "quantity_g": 1_500_000},
-                {"lot_id": "KRN26-IMP00001", "quantity_g": 3_000_000},
-            ],
-            "outputs": [
-                {"lot_id": KERNEL, "product": "kernel", "grade": "W320", "quantity_g": 1_400_000},
-                {"lot_id": "KRN26-SHELL0001", "product": "shell", "grade": None, "quantity_g": 4_200_000},
-            ],
-        },
-    )
-    log.log(
-        "label",
-        "L-0001",
-        {"lot_id": KERNEL, "gtin": "08935412000013", "uri": f"http://127.0.0.1:8000/01/08935412000013/10/{KERNEL}"},
-    )
-    log.log("listing", "X-0001", {"listing_id": "X-0001", "lot_id": KERNEL, "quantity_g": 1_400_000})
-
-
-@pytest.fixture
-def log() -> Log:
-    made = Log()
-    log_chain(made)
-    return made
-
-
-@pytest.fixture
-def bundle(log: Log) -> dict[str, Any]:
-    return log.bundle(KERNEL, CHAIN)
-
-
-def record(bundle: dict[str, Any], entry_id: str) -> dict[str, Any]:
-    return next(r for r in bundle["records"] if r["entry"]["id"] == entry_id)
-
-
-def failures(report: BundleReport) -> list[tuple[str, str | None, str | None, int | None]]:
-    return [(f.check, f.record_type, f.record_id, f.index) for f in report.failures]
-
-
-def only(report: BundleReport) -> Failure:
-    assert not report.valid and len(report.failures) == 1, report.failures
-    return report.failures[0]
+from tests.bundles import CHAIN, KERNEL, ORIGIN, PROCESSOR, TRADER, Log, b64, damage, failures, log_chain, only, record
 
 
 class TestHonestBundle:
@@ -569,16 +376,13 @@ class TestSince:
             open_saved_checkpoint("hello\n", vkey=log.signer.vkey)
 
 
-ODD_VALUES: tuple[object, ...] = (None, 0, -1, 1.5, "", "x", "AAAA", [], {}, True, 2**70, [None], {"x": 1})
-
-
 class TestNeverRaises:
     def test_random_damage_gives_failures_not_exceptions(self, log: Log) -> None:
         rng = random.Random(9162)
         for _ in range(400):
             bundle = log.bundle(KERNEL, CHAIN)
             for _ in range(rng.randint(1, 3)):
-                self._damage(bundle, rng)
+                damage(bundle, rng)
             if isinstance(bundle.get("checkpoint"), str) and bundle["checkpoint"] and rng.random() < 0.3:
                 note = bundle["checkpoint"]
                 at = rng.randrange(len(note))
@@ -586,23 +390,6 @@ class TestNeverRaises:
             report = verify_bundle(bundle)
             json.dumps(report.to_dict())
             assert all(f.reason for f in report.failures)
-
-    def _damage(self, node: Any, rng: random.Random) -> None:
-        """Replace one value somewhere below ``node`` with an odd one, or delete it."""
-        while True:
-            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
-            if not keys:
-                return
-            key = rng.choice(keys)
-            child = node[key]
-            if isinstance(child, (dict, list)) and child and rng.random() < 0.7:
-                node = child
-                continue
-            if isinstance(node, dict) and rng.random() < 0.2:
-                del node[key]
-            else:
-                node[key] = copy.deepcopy(rng.choice(ODD_VALUES))
-            return
 
 
 @pytest.mark.parametrize("module", ["bundle.py", "lineage.py"])
