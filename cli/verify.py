@@ -1,7 +1,9 @@
 """``cashew verify FILE_OR_URL [--vkey VKEY] [--since FILE] [--json]``: check a provenance bundle (SPEC §5.6).
 
-The checks themselves are ``ledger.bundle``'s and need nothing but the bundle
-(and the key, if the buyer pins one). Only ``--since`` asks the log for
+The checks themselves need nothing but the bundle (and the key, if the buyer
+pins one): ``ledger.bundle``'s (format, signature, inclusion) and the cashew
+rules of ``traceability.provenance.bundle_rules`` (no prices, a closed lineage,
+mass conserved), which load no database code. Only ``--since`` asks the log for
 something: the consistency proof between the checkpoint the buyer saved and
 the bundle's, which the buyer then checks against both signed roots.
 """
@@ -14,8 +16,9 @@ from typing import Any, NoReturn
 import httpx
 import typer
 
-from ledger.bundle import BundleReport, Failure, check_consistency, open_saved_checkpoint, verify_bundle
+from ledger.bundle import BundleReport, Failure, check_consistency, open_saved_checkpoint
 from ledger.note import Verifier
+from traceability.provenance.bundle_rules import verify_provenance_bundle
 
 VALID, INVALID, USAGE_ERROR = 0, 1, 2
 TIMEOUT_S = 30.0
@@ -60,7 +63,7 @@ def _verify(source: str, *, vkey: str | None, since: Path | None) -> tuple[Bundl
         bundle, base = _fetch_json(source)
     else:
         bundle, base = _parse(_read(Path(source)), source), None
-    report = verify_bundle(bundle, vkey=vkey)
+    report = verify_provenance_bundle(bundle, vkey=vkey)
     if saved_note is None or since is None or base is None:
         return report, None
     return _since(report, saved_note, since, base)
@@ -86,7 +89,7 @@ def _human(report: BundleReport, since_info: dict[str, Any] | None) -> str:
     cp = report.checkpoint
     lines = [
         "VALID" if report.valid else "INVALID",
-        f"lot:        {report.lot_id or '(none)'}",
+        f"lot:        {report.subject or '(none)'}",
         f"checkpoint: {f'{cp.origin}, size {cp.size}' if cp else '(unreadable)'}, key id {report.key_id or '(none)'}",
         f"records:    {report.records}",
     ]

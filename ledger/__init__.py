@@ -6,8 +6,12 @@ Pure functions over bytes with explicit index and size; standard library,
 
 from ledger.bundle import (
     BundleReport,
+    BundleRule,
     CheckpointSummary,
     Failure,
+    Record,
+    RecordRule,
+    Subject,
     check_consistency,
     open_saved_checkpoint,
     verify_bundle,
@@ -15,7 +19,6 @@ from ledger.bundle import (
 from ledger.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.entry import canonical_json, entry_leaf_hash, make_entry, new_nonce
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
-from ledger.lineage import LineageProblem, check_lineage
 from ledger.note import InvalidNote, Signer, Verifier, open_note, sign_note
 from ledger.store import LogStore, MemoryStore
 from ledger.tiles import (
@@ -55,22 +58,24 @@ __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "BundleReport",
+    "BundleRule",
     "Checkpoint",
     "CheckpointSummary",
     "Failure",
     "InvalidNote",
     "InvalidProof",
-    "LineageProblem",
     "LogStore",
     "MemoryStore",
     "NodeID",
     "NodeReader",
+    "Record",
+    "RecordRule",
     "Signer",
+    "Subject",
     "Verifier",
     "append_leaf",
     "canonical_json",
     "check_consistency",
-    "check_lineage",
     "consistency_plan",
     "consistency_proof",
     "encode_tile_index",

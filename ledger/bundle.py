@@ -1,42 +1,52 @@
-"""Offline verification of a provenance bundle (SPEC §5.6), trusting nothing but a key.
+"""Offline verification of a bundle: entries proven against one signed checkpoint, trusting nothing but a key.
 
-A bundle is ``{"lot_id", "log": {"origin", "vkey"}, "checkpoint": <signed
-note>, "records": [{"entry", "index", "proof"}]}``. Four checks: the
-checkpoint's signature, every record's inclusion in the checkpoint's tree,
-the lot's lineage closed, every batch's mass conserved. Inclusion is checked
-by ``ledger.verify`` alone, never by the proof generator (``ledger.tree``), so
-that one bug cannot hide in both. Every record is checked and every failure
-reported; a malformed bundle gives "format" failures, never an exception.
+A bundle is ``{<subject>, "log": {"origin", "vkey"}, "checkpoint": <signed
+note>, "records": [{"entry", "index", "proof"}]}``: the entries (``ledger.entry``'s
+envelope) that concern one subject, named by a top-level key the caller
+chooses (``Subject``), each with its index and inclusion proof. The checks
+here hold for any log: the shape of the bundle and of each entry ("format"),
+the checkpoint's signature ("signature"), every record's inclusion in the
+checkpoint's tree ("inclusion") and, against a checkpoint saved earlier, that
+the log only grew ("consistency"). What the entries must mean is for the
+caller to say, with rules: a ``RecordRule`` judges each record as it is read,
+a ``BundleRule`` the well-formed entries together.
+
+Inclusion is checked by ``ledger.verify`` alone, never by the proof generator
+(``ledger.tree``), so that one bug cannot hide in both. Every record is
+checked and every failure reported; a malformed bundle gives "format"
+failures, never an exception.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from ledger.checkpoint import Checkpoint, InvalidNote, Verifier, open_note
 from ledger.entry import ENTRY_VERSION, canonical_json
 from ledger.hashing import HASH_SIZE, leaf_hash
-from ledger.lineage import check_lineage
 from ledger.note import b64decode_strict, b64encode
 from ledger.verify import InvalidProof, verify_consistency, verify_inclusion
 
 __all__ = [
-    "PRIVATE_TYPES",
+    "ANY_SUBJECT",
     "BundleReport",
+    "BundleRule",
     "CheckName",
     "CheckpointSummary",
     "Failure",
+    "Record",
+    "RecordRule",
+    "Subject",
     "check_consistency",
     "open_saved_checkpoint",
     "verify_bundle",
 ]
 
-CheckName = Literal["signature", "inclusion", "lineage", "mass", "format", "consistency"]
-PRIVATE_TYPES = frozenset({"contract", "listing", "offer"})
-"""Entry types that carry prices or commercial terms: never in a bundle."""
+CheckName = Literal["signature", "inclusion", "format", "consistency"]
+"""The checks of this module; a rule may report under names of its own."""
 
 _ENTRY_KEYS: dict[str, type | tuple[type, ...]] = {
     "v": int,
@@ -51,13 +61,56 @@ _ENTRY_KEYS: dict[str, type | tuple[type, ...]] = {
 
 @dataclass(frozen=True)
 class Failure:
-    """One failed check: which record (None for the bundle as a whole) and why, in a sentence."""
+    """One failed check: which record (None for the bundle as a whole) and why, in a sentence.
 
-    check: CheckName
+    ``check`` is a ``CheckName`` or the name a rule reports under.
+    """
+
+    check: str
     record_type: str | None
     record_id: str | None
     index: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of a bundle as read: its entry, and the type, id and index it claims.
+
+    Each of ``type``, ``id`` and ``index`` is None when the record gives none
+    of the right kind; a ``BundleRule`` only sees well-formed records, which
+    have all three.
+    """
+
+    type: str | None
+    id: str | None
+    index: int | None
+    entry: Mapping[str, Any]
+
+    def failure(self, check: str, reason: str) -> Failure:
+        """A failure of this record."""
+        return Failure(check, self.type, self.id, self.index, reason)
+
+
+RecordRule: TypeAlias = Callable[[Record], Iterable[Failure]]
+"""Judges one record as it is read (whatever its envelope); its failures are listed with the
+record's own, and a "format" one keeps the record from the bundle rules."""
+
+BundleRule: TypeAlias = Callable[[str | None, Sequence[Record]], Iterable[Failure]]
+"""Judges the bundle's subject (None if it names none) and its well-formed records together, after
+every record is read: those without a "format" failure, each once, in the bundle's order, whether or
+not its proof holds."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a bundle is about: the top-level ``key`` naming it, and the ``noun`` messages call it by."""
+
+    key: str
+    noun: str
+
+
+ANY_SUBJECT = Subject("subject", "subject")
 
 
 @dataclass(frozen=True)
@@ -71,14 +124,18 @@ class CheckpointSummary:
 
 @dataclass(frozen=True)
 class BundleReport:
-    """The verdict on a bundle; ``vkey`` is the key its checkpoint was checked with."""
+    """The verdict on a bundle; ``vkey`` is the key its checkpoint was checked with.
 
-    lot_id: str | None
+    ``subject`` is the value the bundle gives under ``subject_key`` (None if it gives none).
+    """
+
+    subject: str | None
     checkpoint: CheckpointSummary | None
     key_id: str | None
     vkey: str | None
     records: int
     failures: list[Failure] = field(default_factory=list)
+    subject_key: str = ANY_SUBJECT.key
 
     @property
     def valid(self) -> bool:
@@ -86,21 +143,36 @@ class BundleReport:
         return not self.failures
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data, ``valid`` first."""
-        return {"valid": self.valid, **asdict(self)}
+        """The report as JSON-ready data: ``valid``, the subject under its bundle key, then the rest."""
+        data = asdict(self)
+        del data["subject"], data["subject_key"]
+        return {"valid": self.valid, self.subject_key: self.subject, **data}
 
 
-def verify_bundle(bundle: Mapping[str, Any], *, vkey: str | None = None) -> BundleReport:
-    """Run the four checks of SPEC §5.6 on ``bundle`` (parsed JSON) and report every failure.
+def verify_bundle(
+    bundle: Mapping[str, Any],
+    *,
+    vkey: str | None = None,
+    subject: Subject = ANY_SUBJECT,
+    record_rules: Sequence[RecordRule] = (),
+    rules: Sequence[BundleRule] = (),
+) -> BundleReport:
+    """Check ``bundle`` (parsed JSON) and report every failure, the rules' included.
 
-    With ``vkey`` (the key the buyer pins), the checkpoint is checked with it,
-    and a bundle naming another key fails. Raises ValueError only if ``vkey``
-    itself is malformed; anything wrong with ``bundle`` is a failure.
+    The bundle names what it is about under ``subject.key``. With ``vkey``
+    (the key the reader pins), the checkpoint is checked with it, and a
+    bundle naming another key fails. Each of ``record_rules`` runs on every
+    record that holds an entry object, and its failures are listed with the
+    record's own (after its format, before its inclusion); ``rules`` run once
+    every record is read, and their failures come last, rule by rule.
+    Raises ValueError only if ``vkey`` itself is malformed; anything wrong
+    with ``bundle`` is a failure.
     """
     pinned = Verifier.from_vkey(vkey) if vkey is not None else None
     if not isinstance(bundle, Mapping):
         return _report(
             None,
+            subject,
             None,
             pinned,
             0,
@@ -112,22 +184,25 @@ def verify_bundle(bundle: Mapping[str, Any], *, vkey: str | None = None) -> Bund
             ],
         )
     failures: list[Failure] = []
-    lot_id = bundle.get("lot_id")
-    if not isinstance(lot_id, str) or not lot_id:
-        failures.append(_fail("format", f"the bundle names no lot (lot_id must be a non-empty string, got {lot_id!r})"))
-        lot_id = None
+    named = bundle.get(subject.key)
+    if not isinstance(named, str) or not named:
+        failures.append(
+            _fail(
+                "format",
+                f"the bundle names no {subject.noun} ({subject.key} must be a non-empty string, got {named!r})",
+            )
+        )
+        named = None
     verifier, origin = _log_key(bundle.get("log"), pinned, failures)
     cp = _checkpoint(bundle.get("checkpoint"), verifier, origin, failures)
     records = bundle.get("records")
     if not isinstance(records, list):
         failures.append(_fail("format", "the bundle has no list of records: there is nothing to verify"))
         records = []
-    proven = _check_records(records, cp, failures)
-    if lot_id is not None:
-        for problem in check_lineage(lot_id, [entry for _, entry in proven]):
-            ref = proven[problem.entry][0] if problem.entry is not None else _fail(problem.check, "")
-            failures.append(Failure(problem.check, ref.record_type, ref.record_id, ref.index, problem.reason))
-    return _report(lot_id, cp, verifier, len(records), failures)
+    well_formed = tuple(_check_records(records, cp, record_rules, failures))
+    for rule in rules:
+        failures.extend(rule(named, well_formed))
+    return _report(named, subject, cp, verifier, len(records), failures)
 
 
 def open_saved_checkpoint(note: str, *, vkey: str | None) -> tuple[Checkpoint, list[Failure]]:
@@ -262,15 +337,13 @@ def _checkpoint(
 
 
 def _check_records(
-    records: Sequence[object], cp: Checkpoint | None, failures: list[Failure]
-) -> list[tuple[Failure, Mapping[str, Any]]]:
-    """Check each record; return the well-formed entries for the lineage, each with its reference
-    (a Failure without a reason, that names the record). The same record twice counts once.
-    """
-    seen: dict[int, tuple[bytes, Failure]] = {}
-    proven: list[tuple[Failure, Mapping[str, Any]]] = []
-    for position, record in enumerate(records):
-        if not isinstance(record, Mapping) or not isinstance(record.get("entry"), Mapping):
+    records: Sequence[object], cp: Checkpoint | None, record_rules: Sequence[RecordRule], failures: list[Failure]
+) -> list[Record]:
+    """Check each record; return the well-formed ones, for the bundle rules. The same record twice counts once."""
+    seen: dict[int, tuple[bytes, Record]] = {}
+    proven: list[Record] = []
+    for position, raw in enumerate(records):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("entry"), Mapping):
             failures.append(
                 _fail(
                     "format",
@@ -281,44 +354,47 @@ def _check_records(
                 )
             )
             continue
-        entry: Mapping[str, Any] = record["entry"]
-        kind, rid, index = entry.get("type"), entry.get("id"), record.get("index")
-        ref = Failure(
-            "format",
+        entry: Mapping[str, Any] = raw["entry"]
+        kind, rid, index = entry.get("type"), entry.get("id"), raw.get("index")
+        record = Record(
             kind if isinstance(kind, str) else None,
             rid if isinstance(rid, str) else None,
             index if isinstance(index, int) and not isinstance(index, bool) and index >= 0 else None,
-            "",
+            entry,
         )
-        found = _check_entry(entry, index, ref)
-        data = _canonical(entry, found)
-        if data is not None and ref.index is not None:
-            if ref.index in seen and seen[ref.index][0] == data:
+        found = [record.failure(check, reason) for check, reason in _check_entry(entry, index, record)]
+        found.extend(failure for rule in record_rules for failure in rule(record))
+        data = _canonical(entry, record, found)
+        if data is not None and record.index is not None:
+            if record.index in seen and seen[record.index][0] == data:
                 continue
-            if ref.index in seen:
-                other = seen[ref.index][1]
+            if record.index in seen:
+                other = seen[record.index][1]
                 found.append(
-                    (
+                    record.failure(
                         "inclusion",
                         (
-                            f"the bundle also gives {other.record_type} {other.record_id} at index "
-                            f"{ref.index}: one position of the log holds one entry, so one is false"
+                            f"the bundle also gives {other.type} {other.id} at index "
+                            f"{record.index}: one position of the log holds one entry, so one is false"
                         ),
                     )
                 )
-            seen.setdefault(ref.index, (data, ref))
+            seen.setdefault(record.index, (data, record))
             if cp is not None:
-                found.extend(("inclusion", r) for r in _inclusion(leaf_hash(data), ref.index, record.get("proof"), cp))
-        failures.extend(Failure(check, ref.record_type, ref.record_id, ref.index, reason) for check, reason in found)
-        if data is not None and not any(check == "format" for check, _ in found):
-            proven.append((ref, entry))
+                found.extend(
+                    record.failure("inclusion", reason)
+                    for reason in _inclusion(leaf_hash(data), record.index, raw.get("proof"), cp)
+                )
+        failures.extend(found)
+        if data is not None and not any(failure.check == "format" for failure in found):
+            proven.append(record)
     return proven
 
 
-def _check_entry(entry: Mapping[str, Any], index: object, ref: Failure) -> list[tuple[CheckName, str]]:
-    """Format problems of a record's index and entry (SPEC §5.2), and a priced type."""
+def _check_entry(entry: Mapping[str, Any], index: object, record: Record) -> list[tuple[CheckName, str]]:
+    """Format problems of a record's index and entry (the envelope of ``ledger.entry``)."""
     found: list[tuple[CheckName, str]] = []
-    if ref.index is None:
+    if record.index is None:
         found.append(("format", f"its index must be a whole number, 0 or more, got {index!r}"))
     for key, kind in _ENTRY_KEYS.items():
         value = entry.get(key)
@@ -328,25 +404,15 @@ def _check_entry(entry: Mapping[str, Any], index: object, ref: Failure) -> list[
     else:
         if entry["v"] != ENTRY_VERSION:
             found.append(("format", f"its entry is of version {entry['v']}; this verifier knows {ENTRY_VERSION}"))
-    if ref.record_type in PRIVATE_TYPES:
-        found.append(
-            (
-                "format",
-                (
-                    f"it is a {ref.record_type} record, which carries prices and terms: a bundle must "
-                    "not carry prices, so the operator leaked it"
-                ),
-            )
-        )
     return found
 
 
-def _canonical(entry: Mapping[str, Any], found: list[tuple[CheckName, str]]) -> bytes | None:
+def _canonical(entry: Mapping[str, Any], record: Record, found: list[Failure]) -> bytes | None:
     """The leaf data of ``entry``, or None with the reason added to ``found``."""
     try:
         return canonical_json(entry)
     except (TypeError, ValueError) as exc:
-        found.append(("format", f"its entry is not one the ledger could have written ({exc})"))
+        found.append(record.failure("format", f"its entry is not one the ledger could have written ({exc})"))
         return None
 
 
@@ -404,14 +470,20 @@ def _fail(check: CheckName, reason: str) -> Failure:
 
 
 def _report(
-    lot_id: str | None, cp: Checkpoint | None, verifier: Verifier | None, records: int, failures: list[Failure]
+    named: str | None,
+    subject: Subject,
+    cp: Checkpoint | None,
+    verifier: Verifier | None,
+    records: int,
+    failures: list[Failure],
 ) -> BundleReport:
     summary = CheckpointSummary(cp.origin, cp.size, b64encode(cp.root_hash)) if cp else None
     return BundleReport(
-        lot_id,
+        named,
         summary,
         verifier.key_id.hex() if verifier else None,
         verifier.vkey if verifier else None,
         records,
         failures,
+        subject.key,
     )

@@ -1,5 +1,6 @@
 """Fixtures: every database test runs on a real SQLite file and, when
-CASHEW_TEST_DATABASE_URL is set (CI sets it), again on a real PostgreSQL."""
+CASHEW_TEST_DATABASE_URL is set (CI sets it), again on a real PostgreSQL.
+The provenance bundle fixtures (``log``, ``bundle``) come from ``tests.bundles``."""
 
 import os
 import shutil
@@ -15,6 +16,8 @@ from traceability.db import make_engine
 from traceability.migrate import upgrade
 from traceability.models import metadata
 from traceability.settings import Settings
+
+pytest_plugins = ["tests.bundles"]
 
 PG_URL = os.environ.get("CASHEW_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

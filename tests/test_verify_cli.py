@@ -1,4 +1,6 @@
-"""``cashew verify`` run as a buyer runs it: a separate process, on a file or a URL (SPEC §3, §5.6)."""
+"""``cashew verify`` run as a buyer runs it: a separate process, on a file or a URL (SPEC §3, §5.6).
+
+The ``log`` and ``bundle`` fixtures are those of ``tests.bundles``."""
 
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ledger.checkpoint import Signer
+from tests.bundles import CHAIN, KERNEL, ORIGIN, Log, b64, log_chain, record
 from tests.conftest import ROOT
 from tests.factories import CUTTING_TEST, deliver, farm_lot, import_lot, make_party, ok
-from tests.ledger.test_bundle import CHAIN, KERNEL, ORIGIN, Log, b64, bundle, log, log_chain, record  # noqa: F401 (fixtures)
 from tests.live import free_port
 
 CASHEW = str(Path(sys.executable).parent / "cashew")

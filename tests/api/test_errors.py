@@ -1,5 +1,7 @@
 """Every failure is JSON in the SPEC §4 shape; nothing a client sends causes a 500."""
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -8,7 +10,7 @@ from tests.factories import harvest_body, ledger_size, make_farm, make_party, ta
 
 
 @pytest.fixture
-def farmer(client: TestClient) -> dict:  # type: ignore[type-arg]
+def farmer(client: TestClient) -> dict[str, Any]:
     return make_party(client)
 
 
@@ -22,7 +24,9 @@ class TestErrorShape:
         response = client.delete("/api/v1/farms")
         assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
 
-    def test_malformed_json_is_400_and_writes_nothing(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_malformed_json_is_400_and_writes_nothing(
+        self, client: TestClient, engine: Engine, farmer: dict[str, Any]
+    ) -> None:
         before = table_counts(engine)
         for raw in (b"{bad", b"[1, 2", b"", b"\xff\xfe"):
             response = client.post(
@@ -32,11 +36,11 @@ class TestErrorShape:
             assert response.json()["error"] == "malformed_json"
         assert table_counts(engine) == before
 
-    def test_a_json_array_instead_of_an_object(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_a_json_array_instead_of_an_object(self, client: TestClient, farmer: dict[str, Any]) -> None:
         response = client.post("/api/v1/harvests", json=[1, 2], headers=farmer["headers"])
         assert response.status_code in (400, 422) and response.json()["error"] in ("malformed_json", "invalid_input")
 
-    def test_oversized_body_is_413(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_oversized_body_is_413(self, client: TestClient, engine: Engine, farmer: dict[str, Any]) -> None:
         before = table_counts(engine)
         response = client.post(
             "/api/v1/harvests",
@@ -70,10 +74,10 @@ class TestBadValues:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        changes: dict,
+        farmer: dict[str, Any],
+        changes: dict[str, Any],
         field: str,
-    ) -> None:  # type: ignore[type-arg]
+    ) -> None:
         farm = make_farm(client, farmer)
         before, size = table_counts(engine), ledger_size(client)
         response = client.post("/api/v1/harvests", json=harvest_body(farm["id"]) | changes, headers=farmer["headers"])
@@ -83,7 +87,7 @@ class TestBadValues:
         assert any(field in f["loc"] for f in body["fields"]), body
         assert table_counts(engine) == before and ledger_size(client) == size
 
-    def test_huge_integer_is_422(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_huge_integer_is_422(self, client: TestClient, farmer: dict[str, Any]) -> None:
         farm = make_farm(client, farmer)
         huge = "9" * 400
         response = client.post(
@@ -93,7 +97,7 @@ class TestBadValues:
         )
         assert response.status_code == 422
 
-    def test_bad_query_parameters(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_bad_query_parameters(self, client: TestClient, farmer: dict[str, Any]) -> None:
         assert client.get("/api/v1/farms?limit=0", headers=farmer["headers"]).status_code == 422
         assert client.get("/api/v1/farms?limit=501", headers=farmer["headers"]).status_code == 422
         assert client.get("/api/v1/farms?limit=abc", headers=farmer["headers"]).status_code == 422

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.checkpoint import Signer
 from ledger.tree import inclusion_proofs
@@ -19,10 +19,9 @@ from ..labels.models import Label
 from ..lots.lineage import ancestry
 from ..processing.models import QualityTest, Receipt, Transfer, TransferCancel
 from ..trade.models import ShipmentLot
+from .bundle_rules import PRIVATE_TYPES
 
 IN_CHUNK = 500
-# Entry types that carry prices or commercial terms: never in a bundle.
-PRIVATE_TYPES = frozenset({"contract", "listing", "offer"})
 # Records attached to a lot of the lineage: custody moves, tests and labels.
 ATTACHED = (Transfer, Receipt, TransferCancel, QualityTest, Label)
 
@@ -54,10 +53,10 @@ def provenance_bundle(session: Session, *, lot_id: str, signer: Signer) -> dict[
     checkpoint = latest_checkpoint(session)
     rows: list[tuple[int, bytes]] = []
     for chunk in _chunks(record_ids):
-        stmt = select(LedgerEntry.idx, LedgerEntry.leaf_data).where(
-            LedgerEntry.record_id.in_(chunk),
-            LedgerEntry.type.not_in(PRIVATE_TYPES),  # type: ignore[attr-defined]
-            LedgerEntry.idx < checkpoint.size,
+        stmt = select(col(LedgerEntry.idx), col(LedgerEntry.leaf_data)).where(
+            col(LedgerEntry.record_id).in_(chunk),
+            col(LedgerEntry.type).not_in(PRIVATE_TYPES),
+            col(LedgerEntry.idx) < checkpoint.size,
         )
         rows.extend((int(idx), bytes(data)) for idx, data in session.exec(stmt).all())  # type: ignore[call-overload]
     rows.sort()
