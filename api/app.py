@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from traceability.anchoring import load_or_create_signer
@@ -16,7 +15,7 @@ from traceability.settings import Settings, get_settings
 from . import errors
 from .deps import AppState
 from .input import StrictInput
-from .pages import dashboard
+from .pages import dashboard, docs
 from .pages import router as pages
 from .routers import labels, ledger, lots, oversight, parties, processing, production, provenance, reference, trade
 
@@ -40,7 +39,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ensure_checkpoint(engine, signer)
         yield
 
-    app = FastAPIOffline(title="Cashew traceability", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Cashew traceability",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.mount(docs.SWAGGER_URL, docs.swagger_files, name="swagger-ui")
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
     app.add_middleware(StrictInput, max_bytes=settings.max_body_bytes)
     errors.install(app)
@@ -57,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ledger,
         pages,
         dashboard,
+        docs,
     ):
         app.include_router(module.router)
     logging.getLogger("cashew").setLevel(logging.INFO)

@@ -299,3 +299,12 @@ def test_the_dashboard_renders_offline_with_every_chart(browser: str, server: Se
 
     if target := os.environ.get(DASHBOARD_SCREENSHOT_ENV):
         save_whole_page(browser, tmp_path, f"{url}?lang=vi", ROOT / target, width=DESKTOP_WIDTH)
+
+
+def test_the_api_docs_run_under_their_content_security_policy(browser: str, server: Server, tmp_path: Path) -> None:
+    """/docs allows scripts from the server only: Swagger UI must still start and list the operations."""
+    assert "script-src 'self'" in httpx.get(f"{server.url}/docs").headers["content-security-policy"]
+    done = run_chromium(
+        browser, tmp_path / "profile-docs", "--virtual-time-budget=15000", "--dump-dom", f"{server.url}/docs"
+    )
+    assert "opblock" in done.stdout and "/api/v1/harvests" in done.stdout, done.stderr[-2000:]

@@ -17,6 +17,8 @@ from traceability.parties.models import Role
 from ..deps import State, Write, Writer
 from ..routing import strict_router
 
+# A label is a document, never a page that runs anything (an SVG could carry script).
+LABEL_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 router = strict_router(prefix="/api/v1", tags=["labels"])
 Holder = Writer(Role.processor, Role.trader)
 
@@ -26,7 +28,11 @@ def _binary(kind: str, description: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _file(body: bytes | str, kind: str, filename: str) -> Response:
-    headers = {"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"}
+    headers = {
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": LABEL_CSP,
+    }
     return Response(body, media_type=render.MEDIA_TYPES[kind], headers=headers)
 
 
