@@ -10,8 +10,20 @@ grades. Then it times, separately:
   - ``label_data`` for every lot in one transaction (the first printing: GTINs and the
     ``label`` ledger entries written and committed), and a second pass (reprints);
   - ``labels_pdf`` on those labels, A4 (ten a page) and thermal (one 100 × 50 mm page each);
-  - single labels as PNG (300 dpi) and SVG, on the first 100 lots.
+  - single labels as PNG (300 dpi) and SVG, on the first 100 lots;
+  - the QR encoders side by side on the same labels, the repeats interleaved so that
+    each sees the same machine: the module matrix alone (``qr_modules`` as the
+    renderer has it, qrcode + numpy mask scoring; plain ``qrcode`` choosing its own
+    mask; ``segno``, whole URI in byte mode; ``segno`` given the segments ``qrcode``
+    splits the URI into, so the version is the same; ``segno`` with mask 0 pinned,
+    which skips the mask selection and only shows what that selection costs), and the
+    whole A4 sheet with each of the first four in place of ``qr_modules``;
+  - untimed, every encoder's 1,000 symbols decoded with zxing-cpp: the text, error
+    correction level, version, mask and quiet zone zxing-cpp reads, how many symbols
+    are bit-identical to the renderer's, and how many zxing-cpp also reads as some
+    other barcode (a false ITF in the modules, say) when it looks for every format.
 Best of ``--repeat`` runs for each rendering; the PDF sizes are reported too.
+``segno`` comes with the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
 """
 
 import sys
@@ -21,17 +33,30 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, n
 
 import argparse
 import json
+import os
 import platform
+import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from importlib.metadata import version
 from typing import Any
+from unittest.mock import patch
+
+import qrcode.util
+import segno
+import zxingcpp
+from PIL import Image
+from qrcode.constants import ERROR_CORRECT_Q
+from qrcode.main import QRCode
 
 from traceability.anchoring import anchoring_info, load_or_create_signer
 from traceability.db import make_engine, unit_of_work
-from traceability.labels import render, service
+from traceability.labels import render, render_layout, service
+from traceability.labels.render_qr import QUIET_ZONE, Modules, qr_modules
 from traceability.migrate import upgrade
 from traceability.parties.models import Party
 from traceability.parties.schemas import PartyCreate
@@ -137,6 +162,151 @@ def best(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), result
 
 
+# --- the QR encoders compared: each returns the symbol as ``qr_modules`` does -------------
+def qrcode_own_mask(uri: str) -> Modules:
+    """Plain ``qrcode``: it builds the symbol eight times in pure Python to choose the mask."""
+    code = QRCode(error_correction=ERROR_CORRECT_Q, border=QUIET_ZONE)
+    code.add_data(uri)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
+
+
+def _segno_modules(symbol: segno.QRCode) -> Modules:
+    return tuple(tuple(bool(m) for m in row) for row in symbol.matrix_iter(border=QUIET_ZONE))
+
+
+def segno_byte(uri: str) -> Modules:
+    """``segno``, error correction Q (not raised to H where it would fit), the URI as one byte segment."""
+    return _segno_modules(segno.make_qr(uri, error="q", boost_error=False))
+
+
+def _qrcode_segments(uri: str) -> list[tuple[str, int]]:
+    """The segments ``qrcode`` splits a URI into (runs of 20 or more alphanumeric or numeric
+    characters get their own mode); the mode numbers are ISO/IEC 18004's, the same in both libraries."""
+    return [(chunk.data.decode(), chunk.mode) for chunk in qrcode.util.optimal_data_chunks(uri, minimum=20)]
+
+
+def segno_segments(uri: str) -> Modules:
+    """``segno`` given ``qrcode``'s segments, so the version is the renderer's."""
+    segments = _qrcode_segments(uri)
+    return _segno_modules(segno.make_qr(segments, error="q", boost_error=False))  # type: ignore[arg-type]
+
+
+def segno_mask0(uri: str) -> Modules:
+    """``segno`` with mask 0 pinned: no mask selection. Not a candidate (ISO/IEC 18004 asks for
+    the selection); measured only to show what the selection costs."""
+    segments = _qrcode_segments(uri)
+    return _segno_modules(segno.make_qr(segments, error="q", boost_error=False, mask=0))  # type: ignore[arg-type]
+
+
+ENCODERS: dict[str, Callable[[str], Modules]] = {
+    "renderer (qrcode + numpy mask scoring)": qr_modules,
+    "qrcode, its own mask choice": qrcode_own_mask,
+    "segno, byte mode": segno_byte,
+    "segno, qrcode's segments": segno_segments,
+}
+MATRIX_ONLY = {"segno, qrcode's segments, mask 0 pinned": segno_mask0}
+
+
+def interleaved(repeat: int, works: dict[str, Callable[[], Any]]) -> dict[str, list[float]]:
+    """Every work timed ``repeat`` times, taking turns, so that a busy moment of the machine
+    falls on all of them rather than on one."""
+    times: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(repeat):
+        for name, work in works.items():
+            started = time.perf_counter()
+            work()
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def read_symbol(modules: Modules, scale: int = 4) -> tuple[Any, int]:
+    """zxing-cpp's reading of a symbol drawn at ``scale`` pixels a module, all formats on, as a phone
+    app scanning anything would: (the one QR code read, or None; how many other barcodes it read)."""
+    n = len(modules)
+    image = Image.new("L", (n, n), 255)
+    image.putdata([0 if dark else 255 for row in modules for dark in row])
+    codes = zxingcpp.read_barcodes(image.resize((n * scale, n * scale), Image.Resampling.NEAREST))
+    qr = [c for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode]
+    return (qr[0] if len(qr) == 1 else None), len(codes) - len(qr)
+
+
+def check_symbols(encode: Callable[[str], Modules], uris: list[str], reference: list[Modules]) -> dict[str, Any]:
+    """What a scanner reads from each symbol, and how many are bit-identical to the renderer's."""
+    decoded, ec_q, quiet, identical, spurious = 0, 0, 0, 0, 0
+    versions: Counter[str] = Counter()
+    masks: Counter[int] = Counter()
+    scale = 4
+    for uri, ref in zip(uris, reference, strict=True):
+        modules = encode(uri)
+        identical += modules == ref
+        code, others = read_symbol(modules, scale)
+        spurious += others > 0
+        if code is None:
+            continue
+        decoded += code.text == uri
+        ec_q += code.extra.get("ECLevel") == "Q"
+        margins = (*modules[:QUIET_ZONE], *modules[-QUIET_ZONE:], *(r[:QUIET_ZONE] + r[-QUIET_ZONE:] for r in modules))
+        corner = code.position.top_left  # the finder pattern's outer corner, in pixels
+        quiet += not any(any(m) for m in margins) and (corner.x, corner.y) == (QUIET_ZONE * scale,) * 2
+        versions[code.extra.get("Version", "?")] += 1
+        masks[code.extra.get("DataMask", -1)] += 1
+    return {
+        "decode_to_their_uri": decoded,
+        "error_correction_q": ec_q,
+        "quiet_zone_4_modules": quiet,
+        "bit_identical_to_renderer": identical,
+        "also_read_as_another_barcode": spurious,
+        "versions": dict(sorted(versions.items())),
+        "masks": dict(sorted(masks.items())),
+    }
+
+
+def compare_encoders(labels: list[Any], repeat: int) -> dict[str, Any]:
+    uris = [d.uri for d in labels]
+    encoders = {**ENCODERS, **MATRIX_ONLY}
+
+    def matrices(encode: Callable[[str], Modules]) -> Callable[[], list[Modules]]:
+        return lambda: [encode(u) for u in uris]
+
+    def sheet(encode: Callable[[str], Modules]) -> Callable[[], bytes]:
+        def work() -> bytes:
+            with patch.object(render_layout, "qr_modules", encode):  # the layout's encoder
+                return render.labels_pdf(labels, sheet="a4")
+
+        return work
+
+    matrix = interleaved(repeat, {name: matrices(e) for name, e in encoders.items()})
+    sheets = interleaved(repeat, {name: sheet(e) for name, e in ENCODERS.items()})
+    reference = [qr_modules(u) for u in uris]
+    n = len(uris)
+    return {
+        "qr_matrix_ms_per_label": {
+            name: {"best": round(min(t) / n * 1000, 2), "median": round(statistics.median(t) / n * 1000, 2)}
+            for name, t in matrix.items()
+        },
+        "a4_pdf_s_by_encoder": {
+            name: {
+                "best": round(min(t), 2),
+                "median": round(statistics.median(t), 2),
+                "labels_per_s": round(n / min(t)),
+            }
+            for name, t in sheets.items()
+        },
+        "qr_symbols": {name: check_symbols(e, uris, reference) for name, e in encoders.items()},
+    }
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", type=int, default=1000)
@@ -162,6 +332,7 @@ def main() -> None:
     sample = labels[:100]
     timings["png_100"], _ = best(args.repeat, lambda: [render.label_png(d) for d in sample])
     timings["svg_100"], _ = best(args.repeat, lambda: [render.label_svg(d) for d in sample])
+    compared = compare_encoders(labels, args.repeat)
     n = len(labels)
     result = {
         "labels": n,
@@ -176,7 +347,11 @@ def main() -> None:
         "thermal_pdf_kb": len(thermal) // 1024,
         "png_ms_per_label": round(timings["png_100"] / len(sample) * 1000, 1),
         "svg_ms_per_label": round(timings["svg_100"] / len(sample) * 1000, 1),
+        **compared,
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "libraries": {name: version(name) for name in ("qrcode", "segno", "numpy", "reportlab", "pillow", "zxing-cpp")},
     }
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
