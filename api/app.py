@@ -13,6 +13,7 @@ from traceability.db import make_engine
 from traceability.settings import Settings, get_settings
 
 from . import errors
+from .contract import contract
 from .deps import AppState
 from .input import StrictInput
 from .pages import dashboard, docs
@@ -67,5 +68,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs,
     ):
         app.include_router(module.router)
+    app.openapi = contract(app)  # type: ignore[method-assign]
     logging.getLogger("cashew").setLevel(logging.INFO)
     return app

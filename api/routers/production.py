@@ -40,10 +40,19 @@ def get_farm(farm_id: str, session: SessionDep, party: CurrentParty) -> FarmRead
     return reads.farm_read(session, service.get_farm(session, party=party, farm_id=farm_id))
 
 
-@router.get("/farms/{farm_id}/export.geojson")
-def export_farm(farm_id: str, session: SessionDep, party: CurrentParty) -> JSONResponse:
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
+
+@router.get(
+    "/farms/{farm_id}/export.geojson",
+    response_class=GeoJSONResponse,
+    responses={200: {"description": "an RFC 7946 Feature with the properties the EUDR system takes"}},
+)
+def export_farm(farm_id: str, session: SessionDep, party: CurrentParty) -> GeoJSONResponse:
+    """The farm as the GeoJSON Feature of the EU deforestation regulation's information system."""
     farm = service.get_farm(session, party=party, farm_id=farm_id)
-    return JSONResponse(service.eudr_feature(session, farm), media_type="application/geo+json")
+    return GeoJSONResponse(service.eudr_feature(session, farm))
 
 
 @router.post("/harvests", status_code=201, response_model=HarvestRead)
