@@ -45,7 +45,8 @@ class AppState:
 
 
 def app_state(request: Request) -> AppState:
-    return request.app.state.cashew  # type: ignore[no-any-return]
+    state: AppState = request.app.state.cashew  # set by create_app
+    return state
 
 
 State = Annotated[AppState, Depends(app_state)]
