@@ -8,10 +8,11 @@ stored for its ``Idempotency-Key``.
 
 import hmac
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, params
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -44,7 +45,8 @@ class AppState:
 
 
 def app_state(request: Request) -> AppState:
-    return request.app.state.cashew  # type: ignore[no-any-return]
+    state: AppState = request.app.state.cashew  # set by create_app
+    return state
 
 
 State = Annotated[AppState, Depends(app_state)]
@@ -77,12 +79,14 @@ def current_party(state: State, credentials: Annotated[HTTPAuthorizationCredenti
 CurrentParty = Annotated[Party, Depends(current_party)]
 
 
-def RequireRole(*roles: Role) -> Any:  # noqa: N802 - reads as a type in signatures
+def RequireRole(*roles: Role) -> params.Depends:  # noqa: N802 - a marker, like Depends
+    """The calling party, if it holds one of ``roles``: ``Annotated[Party, RequireRole(...)]``."""
+
     def check(party: CurrentParty) -> Party:
         require_role(party, *roles)
         return party
 
-    return Annotated[Party, Depends(check)]
+    return params.Depends(check)
 
 
 def admin(state: State, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
@@ -108,7 +112,11 @@ async def request_fingerprint(request: Request) -> str:
 
 @dataclass
 class Write:
-    """One write transaction with its caller; answer through ``respond``."""
+    """One write transaction with its caller; answer through ``respond``.
+
+    ``party`` is None only for the operator's writes (``AdminWrite``); a party's write
+    is a ``PartyWrite``.
+    """
 
     session: Session
     party: Party | None
@@ -135,9 +143,16 @@ class Write:
         return JSONResponse(content, status_code=status_code)
 
 
-def _open_write(
-    state: AppState, actor_id: str, key: str | None, fingerprint: str, party: Party | None
-) -> Iterator[Write]:
+@dataclass
+class PartyWrite(Write):
+    """A write by a registered party: ``party`` is never None."""
+
+    party: Party
+
+
+@contextmanager
+def _write_session(state: AppState, actor_id: str, key: str | None, fingerprint: str) -> Iterator[Session]:
+    """The write transaction, its lock taken; a stored response for ``key`` is replayed instead."""
     session = open_session(state.engine, write=True, info=anchoring_info(state.signer))
     try:
         SqlLog(session.connection()).lock()
@@ -146,7 +161,7 @@ def _open_write(
             stored = idempotency.find_replay(session, party_id=actor_id, key=key, request_fingerprint=fingerprint)
             if stored is not None:
                 raise Replay(stored)
-        yield Write(session, party, actor_id, key, fingerprint)
+        yield session
     finally:
         session.rollback()
         session.close()
@@ -158,22 +173,24 @@ IdempotencyKey = Annotated[
 Fingerprint = Annotated[str, Depends(request_fingerprint)]
 
 
-def Writer(*roles: Role) -> Any:  # noqa: N802
-    """A write by a party holding one of ``roles``."""
+def Writer(*roles: Role) -> params.Depends:  # noqa: N802 - a marker, like Depends
+    """A write by a party holding one of ``roles``: ``Annotated[PartyWrite, Writer(...)]``."""
 
     def open_write(
         state: State, party: CurrentParty, fingerprint: Fingerprint, key: IdempotencyKey = None
-    ) -> Iterator[Write]:
+    ) -> Iterator[PartyWrite]:
         require_role(party, *roles)
-        yield from _open_write(state, party.id, key, fingerprint, party)
+        with _write_session(state, party.id, key, fingerprint) as session:
+            yield PartyWrite(session, party, party.id, key, fingerprint)
 
-    return Annotated[Write, Depends(open_write, scope="function")]
+    return params.Depends(open_write, scope="function")
 
 
 def _admin_write(
     state: State, actor: Annotated[str, Depends(admin)], fingerprint: Fingerprint, key: IdempotencyKey = None
 ) -> Iterator[Write]:
-    yield from _open_write(state, actor, key, fingerprint, None)
+    with _write_session(state, actor, key, fingerprint) as session:
+        yield Write(session, None, actor, key, fingerprint)
 
 
 AdminWrite = Annotated[Write, Depends(_admin_write, scope="function")]

@@ -48,10 +48,11 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
@@ -60,6 +61,10 @@ elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.ledger import _n, db_url, evict, fsync_ms, machine, peak_rss_mb, rss_mb, run_worker, save_results  # noqa: E402
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlmodel import SQLModel
 
 ORIGIN = "bench.cashew.example/ledger"
 SEED = 8301
@@ -434,7 +439,7 @@ class Sector:
         origin = [(*key, share) for key, share in shares.items()]
         batch_id = ids.new_id("B")
         kernel = raw * 0.235
-        outputs = [("kernel", g, int(kernel * s)) for g, s in _GRADES.items()]
+        outputs: list[tuple[str, str | None, int]] = [("kernel", g, int(kernel * s)) for g, s in _GRADES.items()]
         outputs += [("shell", None, int(raw * 0.70)), ("testa", None, int(raw * 0.025))]
         made = []
         for product, grade, grams in outputs:
@@ -554,6 +559,15 @@ class Sector:
 
         return open_session(self.engine, write=True, info=anchoring_info(self.signer))
 
+    @staticmethod
+    def _table(model: type[SQLModel]) -> Table:
+        """A model's table (SQLModel's metaclass sets ``__table__``; its type does not declare it)."""
+        from sqlalchemy import Table, inspect
+
+        table = inspect(model).local_table
+        assert isinstance(table, Table)
+        return table
+
     def _write(self, session: Any) -> None:
         from sqlalchemy import bindparam, update
 
@@ -565,10 +579,10 @@ class Sector:
 
         conn = session.connection()
         for table, rows in (
-            (Party.__table__, self.parties),
-            (Lot.__table__, self.lots),
-            (LotOrigin.__table__, self.origins),
-            (LotParent.__table__, self.parents),
+            (self._table(Party), self.parties),
+            (self._table(Lot), self.lots),
+            (self._table(LotOrigin), self.origins),
+            (self._table(LotParent), self.parents),
         ):
             if rows:
                 conn.execute(table.insert(), rows)
@@ -580,8 +594,8 @@ class Sector:
         self.in_transit.extend(self.sent)
         self.sent = []
         if self.shipment_lots:
-            conn.execute(ShipmentLot.__table__.insert(), self.shipment_lots)
-        lot = Lot.__table__
+            conn.execute(self._table(ShipmentLot).insert(), self.shipment_lots)
+        lot = self._table(Lot)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for lot_id, changes in self.lot_updates.items():
             by_columns.setdefault(tuple(sorted(changes)), []).append({"b_lot": lot_id, **changes})
@@ -590,7 +604,7 @@ class Sector:
                 update(lot).where(lot.c.lot_id == bindparam("b_lot")).values({c: bindparam(c) for c in columns}), rows
             )
         if self.transfer_updates:
-            t = Transfer.__table__
+            t = self._table(Transfer)
             conn.execute(
                 update(t)
                 .where(t.c.id == bindparam("b_id"))
@@ -709,11 +723,12 @@ def w_steps(task: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with open_session(engine) as session:
         report, models = audit.AuditReport(), audit.anchored_models()
-        for name, step in (
+        timed: tuple[tuple[str, Callable[[], object]], ...] = (
             ("entries_and_nodes", lambda: audit._check_entries(session, report, models)),
             ("records_without_entry", lambda: audit._check_orphans(session, report, models)),
             ("checkpoints", lambda: audit._check_checkpoints(session, report, verifier, report.entries)),
-        ):
+        )
+        for name, step in timed:
             t = now()
             step()
             out[name + "_s"] = now() - t

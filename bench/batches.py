@@ -44,7 +44,7 @@ PROCESSOR_KEY = "ck_bench_processor"
 def build(folder: Path, inputs: int) -> tuple[Settings, list[tuple[str, int]]]:
     url = f"sqlite:///{folder}/bench.db"
     upgrade(url)
-    settings = Settings(database_url=url, log_key_file=folder / "log.key", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, log_key_file=folder / "log.key", _env_file=None)
     signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     lots = []
     with unit_of_work(make_engine(url), info=anchoring_info(signer)) as session:
@@ -52,13 +52,13 @@ def build(folder: Path, inputs: int) -> tuple[Settings, list[tuple[str, int]]]:
             session,
             party_in=PartyCreate(
                 name="Bench processor",
-                role="processor",  # type: ignore[arg-type]
+                role="processor",
                 gs1_company_prefix="8935999",
             ),
             api_key=PROCESSOR_KEY,
         )
         for n in range(inputs):
-            farmer, _ = create_party(session, party_in=PartyCreate(name=f"Farmer {n}", role="farmer"))  # type: ignore[arg-type]
+            farmer, _ = create_party(session, party_in=PartyCreate(name=f"Farmer {n}", role="farmer"))
             farm, _ = record_farm(
                 session,
                 farmer=farmer,

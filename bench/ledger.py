@@ -165,7 +165,10 @@ def rss_mb() -> float:
 def stats_ms(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
     n = len(s)
-    pct = lambda p: s[min(n - 1, max(0, math.ceil(p * n) - 1))] * 1e3  # noqa: E731 (nearest rank)
+
+    def pct(p: float) -> float:  # nearest rank
+        return s[min(n - 1, max(0, math.ceil(p * n) - 1))] * 1e3
+
     return {"n": n, "median_ms": pct(0.5), "p99_ms": pct(0.99), "mean_ms": sum(s) / n * 1e3, "max_ms": s[-1] * 1e3}
 
 
@@ -251,7 +254,7 @@ def w_appends(task: dict[str, Any]) -> dict[str, Any]:
         finally:
             session.close()
 
-    variants = {
+    variants: dict[str, Callable[[bytes, tuple[str, str]], object]] = {
         "ours": lambda data, kind: our_append(ours, data, kind, False),
         "ours_signed": lambda data, kind: our_append(ours_signed, data, kind, True),
         "pymerkle": lambda data, kind: pym.append_entry(data),
@@ -435,7 +438,9 @@ def w_appends_at_size(task: dict[str, Any]) -> dict[str, Any]:
     engine = _our_engine(task["path"], fresh=False)
     pym = SqliteTree(task["pym_path"])
     data, kinds = leaves(size, size + count)
-    ours, signed, theirs = [], [], []
+    ours: list[float] = []
+    signed: list[float] = []
+    theirs: list[float] = []
     for i in range(count):
         t = now()
         session = open_session(engine, write=True)
@@ -578,7 +583,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"worker {task['worker']} failed ({proc.returncode})")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["process_s"] = now() - t
     print(
         f"  {task['worker']:<16} {task.get('size', task.get('n', '')):>9} {task.get('kind', ''):<12}"

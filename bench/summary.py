@@ -46,6 +46,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +57,8 @@ if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.audit import Plan, db_mb, db_url  # noqa: E402
-from bench.ledger import evict, fsync_ms, machine, peak_rss_mb, run_worker, save_results  # noqa: E402
+from bench.audit import Plan, db_mb  # noqa: E402
+from bench.ledger import db_url, evict, fsync_ms, machine, peak_rss_mb, run_worker, save_results  # noqa: E402
 
 SEASON = 2026
 REPORTS = ("production_by_district", "processing_by_party", "exports")
@@ -98,7 +100,7 @@ def pct(samples: list[float], p: float) -> float:
 def _settings(path: str, key: str) -> Any:
     from traceability.settings import Settings
 
-    return Settings(database_url=db_url(path), log_key_file=Path(key), _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=db_url(path), log_key_file=Path(key), _env_file=None)
 
 
 def w_demo(task: dict[str, Any]) -> dict[str, Any]:
@@ -226,14 +228,15 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
     for _ in range(runs):
         with open_session(engine) as session:
             f = SeasonFigures(season=season)
-            for name, step in (
-                ("_harvests", lambda f=f: summary_mod._harvests(session, f, start, end)),
-                ("_received", lambda f=f: summary_mod._received(session, f)),
-                ("_imports", lambda f=f: summary_mod._imports(session, f, start, end)),
-                ("_batches", lambda f=f: summary_mod._batches(session, f, start, end)),
-                ("_tests", lambda f=f: summary_mod._tests(session, f, start, end)),
-                ("_exports", lambda f=f: summary_mod._exports(session, f, start, end)),
-            ):
+            queries: tuple[tuple[str, Callable[[], object]], ...] = (
+                ("_harvests", partial(summary_mod._harvests, session, f, start, end)),
+                ("_received", partial(summary_mod._received, session, f)),
+                ("_imports", partial(summary_mod._imports, session, f, start, end)),
+                ("_batches", partial(summary_mod._batches, session, f, start, end)),
+                ("_tests", partial(summary_mod._tests, session, f, start, end)),
+                ("_exports", partial(summary_mod._exports, session, f, start, end)),
+            )
+            for name, step in queries:
                 t = now()
                 step()
                 steps.setdefault(name, []).append(now() - t)

@@ -43,7 +43,7 @@ def print_labels(lot_ids: Sequence[str], *, out: Path, sheet: str) -> int:
     except OSError as exc:
         return _fail(f"cannot open the ledger's signing key {settings.log_key_file}: {exc.strerror or exc}")
     try:
-        out.write_bytes(render.labels_pdf(labels, sheet=sheet))  # type: ignore[arg-type]
+        out.write_bytes(render.labels_pdf(labels, sheet=sheet))
     except OSError as exc:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")
     lots = len({d.lot_id for d in labels})

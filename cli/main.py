@@ -87,7 +87,7 @@ def parties_create(
             name=name,
             role=role,
             district=district,
-            country=country,  # type: ignore[arg-type]
+            country=country,
             gs1_company_prefix=gs1_company_prefix,
         )
         signer = load_or_create_signer(settings.log_key_file, settings.log_origin)

@@ -150,14 +150,14 @@ class BundleReport:
 
 
 def verify_bundle(
-    bundle: Mapping[str, Any],
+    bundle: object,
     *,
     vkey: str | None = None,
     subject: Subject = ANY_SUBJECT,
     record_rules: Sequence[RecordRule] = (),
     rules: Sequence[BundleRule] = (),
 ) -> BundleReport:
-    """Check ``bundle`` (parsed JSON) and report every failure, the rules' included.
+    """Check ``bundle`` (parsed JSON, of any shape) and report every failure, the rules' included.
 
     The bundle names what it is about under ``subject.key``. With ``vkey``
     (the key the reader pins), the checkpoint is checked with it, and a

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from traceability import clock, ids
 from traceability.anchoring import SqlLog, anchoring_info, load_or_create_signer
@@ -120,7 +120,7 @@ def _add_farm(story: _Story, farm: DemoFarm) -> None:
         geometry=geometry(farm),
         planted_year=farm.planted_year,
         variety=farm.variety,
-        certifications=[asdict(c) for c in farm.certifications],  # type: ignore[misc]
+        certifications=[asdict(c) for c in farm.certifications],
     )
     story.farms[farm.code], _ = record_farm(story.session, farmer=story.parties[farm.owner], farm_in=farm_in)
     story.harvests[farm.code] = []
@@ -225,10 +225,10 @@ def _alter_behind_the_ledger(engine: Engine, signer: Any) -> None:
     from traceability.production.models import FarmInput
 
     with unit_of_work(engine) as session:
-        farm_id = session.exec(select(Farm.id).where(Farm.name == TAMPERED_FARM)).scalars().one()  # type: ignore[call-overload]
+        farm_id = session.scalars(select(col(Farm.id)).where(col(Farm.name) == TAMPERED_FARM)).one()
         session.exec(
             update(FarmInput)
-            .where(FarmInput.farm_id == farm_id, FarmInput.category == "pesticide")  # type: ignore[call-overload, arg-type]
+            .where(col(FarmInput.farm_id) == farm_id, col(FarmInput.category) == "pesticide")
             .values(quantity=TAMPERED_DOSE)
         )
     audit_database(engine, Verifier.from_vkey(signer.vkey))
@@ -256,19 +256,19 @@ def _demo_links(engine: Engine) -> _DemoLinks | None:
             return None
         stmt = (
             select(Correction)
-            .where(Correction.party_id == key.party_id, Correction.record_type == "harvest")  # type: ignore[arg-type]
-            .order_by(Correction.ledger_index)
+            .where(col(Correction.party_id) == key.party_id, col(Correction.record_type) == "harvest")
+            .order_by(col(Correction.ledger_index))
             .limit(1)
-        )  # type: ignore[arg-type]
-        correction = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
+        )
+        correction = session.scalars(stmt).first()
         harvest = None if correction is None else session.get(Harvest, correction.corrects)
-        first_batch = session.exec(select(Batch).order_by(Batch.ledger_index).limit(1)).scalars().first()  # type: ignore[call-overload, arg-type]
+        first_batch = session.scalars(select(Batch).order_by(col(Batch.ledger_index)).limit(1)).first()
     if harvest is None:
         return None
     kernel = next((o["lot_id"] for o in first_batch.outputs if o["grade"] == "W320"), None) if first_batch else None
     with open_session(engine) as session:
-        label = session.exec(select(Label).where(Label.lot_id == kernel)).scalars().first() if kernel else None  # type: ignore[call-overload]
-        shipped = session.exec(select(ShipmentLot.lot_id).order_by(ShipmentLot.lot_id).limit(1)).scalars().first()  # type: ignore[call-overload]
+        label = session.scalars(select(Label).where(col(Label.lot_id) == kernel)).first() if kernel else None
+        shipped = session.scalars(select(col(ShipmentLot.lot_id)).order_by(col(ShipmentLot.lot_id)).limit(1)).first()
     return _DemoLinks(harvest.id, harvest.farm_id, kernel, label.uri if label else None, shipped)
 
 

@@ -223,7 +223,8 @@ def _sell_to_trader(story: Story) -> None:
     quantity = EXPORT_CARTONS * Decimal("22.68")
     bought = []
     for lot_id in story.lots["kernels"][5:7]:  # the mixed batch's W240 and W320
-        grade = story.session.get(LotRow, lot_id).grade  # type: ignore[union-attr]
+        grade = story.session.get_one(LotRow, lot_id).grade
+        assert grade is not None, lot_id  # a batch's kernel lots are graded
         listing = exchange.create_listing(
             story.session,
             seller=processor,

@@ -75,7 +75,8 @@ def figures_cache(request: Request) -> FiguresCache:
     state = request.app.state
     if not hasattr(state, "figures_cache"):
         state.figures_cache = FiguresCache()
-    return state.figures_cache  # type: ignore[no-any-return]
+    cache: FiguresCache = state.figures_cache
+    return cache
 
 
 def _charts(t: Texts, s: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,13 @@ from traceability.labels import render, service
 from traceability.labels.render import Sheet
 from traceability.parties.models import Role
 
-from ..deps import State, Write, Writer
+from ..deps import PartyWrite, State, Writer
 from ..routing import strict_router
 
 # A label is a document, never a page that runs anything (an SVG could carry script).
 LABEL_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 router = strict_router(prefix="/api/v1", tags=["labels"])
-Holder = Writer(Role.processor, Role.trader)
+Holder = Annotated[PartyWrite, Writer(Role.processor, Role.trader)]
 
 
 def _binary(kind: str, description: str) -> dict[int | str, dict[str, Any]]:
@@ -36,11 +36,11 @@ def _file(body: bytes | str, kind: str, filename: str) -> Response:
     return Response(body, media_type=render.MEDIA_TYPES[kind], headers=headers)
 
 
-def _label(write: Write, state: State, lot_id: str) -> service.LabelData:
+def _label(write: PartyWrite, state: State, lot_id: str) -> service.LabelData:
     data = service.label_data(
         write.session,
         party=write.party,
-        lot_id=lot_id,  # type: ignore[arg-type]
+        lot_id=lot_id,
         base_url=state.settings.public_base_url,
     )
     write.session.commit()
@@ -84,7 +84,7 @@ def labels_sheet(
     lot_ids = service.sheet_lot_ids(lots)
     labels = service.labels_data(
         write.session,
-        party=write.party,  # type: ignore[arg-type, attr-defined]
+        party=write.party,
         lot_ids=lot_ids,
         base_url=state.settings.public_base_url,
     )

@@ -16,15 +16,15 @@ from traceability.oversight import service
 from traceability.oversight.reports import report_csv
 from traceability.oversight.schemas import AcknowledgementCreate, AlertRead, InspectionCreate, InspectionRead
 from traceability.oversight.summary import summary
-from traceability.parties.models import Role
+from traceability.parties.models import Party, Role
 from traceability.units import Moment
 
-from ..deps import PageParams, RequireRole, SessionDep, State, Writer
+from ..deps import PageParams, PartyWrite, RequireRole, SessionDep, State, Writer
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1/oversight", tags=["oversight"])
-Regulator = RequireRole(Role.regulator)
-RegulatorWrite = Writer(Role.regulator)
+Regulator = Annotated[Party, RequireRole(Role.regulator)]
+RegulatorWrite = Annotated[PartyWrite, Writer(Role.regulator)]
 Season = Annotated[
     int | None,
     Query(ge=2000, le=2100, description="a calendar year; the harvest runs January–June (default: this year)"),

@@ -1,5 +1,7 @@
 """Processing pillar (SPEC §6.2): custody, imports, cutting tests, batches."""
 
+from typing import Annotated
+
 from fastapi.responses import JSONResponse
 
 from traceability.parties.models import Role
@@ -16,13 +18,13 @@ from traceability.processing.schemas import (
     TransferRead,
 )
 
-from ..deps import CurrentParty, SessionDep, Writer
+from ..deps import CurrentParty, PartyWrite, SessionDep, Writer
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1", tags=["processing"])
-Sender = Writer(Role.farmer, Role.processor, Role.trader)
-Holder = Writer(Role.processor, Role.trader)
-Processor = Writer(Role.processor)
+Sender = Annotated[PartyWrite, Writer(Role.farmer, Role.processor, Role.trader)]
+Holder = Annotated[PartyWrite, Writer(Role.processor, Role.trader)]
+Processor = Annotated[PartyWrite, Writer(Role.processor)]
 
 
 @router.post("/lots/import", status_code=201, response_model=ImportRead)

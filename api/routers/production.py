@@ -1,6 +1,6 @@
 """Production pillar (SPEC §6.1): farms, harvests, farm inputs, corrections."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
 
@@ -16,11 +16,11 @@ from traceability.production.schemas import (
     HarvestRead,
 )
 
-from ..deps import CurrentParty, PageParams, SessionDep, Writer
+from ..deps import CurrentParty, PageParams, PartyWrite, SessionDep, Writer
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1", tags=["production"])
-FarmerWrite = Writer(Role.farmer)
+FarmerWrite = Annotated[PartyWrite, Writer(Role.farmer)]
 
 
 @router.post("/farms", status_code=201, response_model=FarmRead)

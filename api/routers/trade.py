@@ -1,7 +1,7 @@
 """Trade pillar (SPEC §6.3): the exchange (listings, offers, contracts) and shipments."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
 
@@ -22,11 +22,12 @@ from traceability.trade.schemas import (
 from traceability.trade.shipments import record_shipment, shipment_read
 from traceability.units import kilograms
 
-from ..deps import CurrentParty, PageParams, SessionDep, Writer
+from ..deps import CurrentParty, PageParams, PartyWrite, SessionDep, Writer
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1", tags=["trade"])
-Shipper = Trader = Writer(Role.processor, Role.trader)
+Trader = Annotated[PartyWrite, Writer(Role.processor, Role.trader)]
+Shipper = Trader
 
 
 @router.post("/shipments", status_code=201, response_model=ShipmentRead)
