@@ -65,7 +65,7 @@ def anchored_models() -> dict[str, type[Anchored]]:
     assert all_tables.metadata is not None
     return {
         m.class_.entry_type: m.class_
-        for m in Anchored._sa_registry.mappers  # type: ignore[attr-defined]
+        for m in Anchored._sa_registry.mappers
         if issubclass(m.class_, Anchored) and hasattr(m.class_, "__tablename__")
     }
 
@@ -73,8 +73,8 @@ def anchored_models() -> dict[str, type[Anchored]]:
 def _entries(session: Session) -> Iterator[list[LedgerEntry]]:
     after = -1
     while True:
-        stmt = select(LedgerEntry).where(LedgerEntry.idx > after).order_by(LedgerEntry.idx).limit(CHUNK)  # type: ignore[arg-type]
-        rows = list(session.exec(stmt).scalars())  # type: ignore[call-overload]
+        stmt = select(LedgerEntry).where(col(LedgerEntry.idx) > after).order_by(col(LedgerEntry.idx)).limit(CHUNK)
+        rows = list(session.scalars(stmt))
         if not rows:
             return
         yield rows
@@ -95,8 +95,8 @@ def _check_entries(session: Session, report: AuditReport, models: dict[str, type
             (t, r.entry_id()): r
             for t, ids in by_type.items()
             if t in models
-            for r in session.exec(select(models[t]).where(models[t].id.in_(ids))).scalars()
-        }  # type: ignore[attr-defined, call-overload]
+            for r in session.scalars(select(models[t]).where(col(models[t].id).in_(ids)))
+        }
         created: list[tuple[tuple[int, int], bytes]] = []
         for row in rows:
             if row.idx != expected_index:
@@ -165,10 +165,10 @@ def _check_orphans(session: Session, report: AuditReport, models: dict[str, type
     for entry_type, model in models.items():
         after: str | None = None
         while True:
-            stmt = select(model).order_by(model.id).limit(CHUNK)  # type: ignore[attr-defined]
+            stmt = select(model).order_by(col(model.id)).limit(CHUNK)
             if after is not None:
-                stmt = stmt.where(model.id > after)  # type: ignore[attr-defined]
-            rows = list(session.exec(stmt).scalars())  # type: ignore[call-overload]
+                stmt = stmt.where(col(model.id) > after)
+            rows = list(session.scalars(stmt))
             if not rows:
                 break
             report.records += len(rows)
@@ -176,15 +176,15 @@ def _check_orphans(session: Session, report: AuditReport, models: dict[str, type
             logged = (
                 {
                     (i, rid)
-                    for i, rid in session.exec(
-                        select(LedgerEntry.idx, LedgerEntry.record_id).where(  # type: ignore[call-overload]
-                            LedgerEntry.idx.in_(indices)
+                    for i, rid in session.execute(
+                        select(col(LedgerEntry.idx), col(LedgerEntry.record_id)).where(
+                            col(LedgerEntry.idx).in_(indices)
                         )
                     ).all()
                 }
                 if indices
                 else set()
-            )  # type: ignore[attr-defined]
+            )
             for row in rows:
                 if row.ledger_index is None or (row.ledger_index, row.entry_id()) not in logged:
                     report.problems.append(

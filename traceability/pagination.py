@@ -44,7 +44,7 @@ def paginate(
             raise RuleViolation(
                 "the cursor is not one this API returned; start again without it", code="invalid_cursor"
             ) from None
-    rows = list(session.exec(stmt.order_by(key).limit(limit + 1)).scalars())  # type: ignore[call-overload]
+    rows = list(session.scalars(stmt.order_by(key).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = (

@@ -11,7 +11,7 @@ proof is available as soon as the write is acknowledged.
 import base64
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import String, event
 from sqlalchemy.orm import Session as OrmSession
@@ -33,13 +33,15 @@ class Anchored(SQLModel):
     """Mixin for every record that must have exactly one ledger entry."""
 
     entry_type: ClassVar[str]
+    if TYPE_CHECKING:  # each table declares its own primary key column (a mixin's field would come first)
+        id: str
 
     ledger_index: int | None = Field(default=None, unique=True, index=True)
     recorded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     entry_nonce: str | None = Field(default=None, sa_type=String(32))
 
     def entry_id(self) -> str:
-        return str(self.id)  # type: ignore[attr-defined]
+        return str(self.id)
 
     def entry_by(self) -> str:
         raise NotImplementedError

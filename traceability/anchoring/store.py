@@ -11,6 +11,7 @@ records and their entries.
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
@@ -22,10 +23,11 @@ from .models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 
 HASH = 32
 NODES_PER_QUERY = 200
-_head = LedgerHead.__table__
-_entry = LedgerEntry.__table__
-_node = LedgerNode.__table__
-_checkpoint = LedgerCheckpoint.__table__
+# The Core tables (SQLModel sets ``__table__`` without declaring it; the metadata's tables are typed).
+_head = LedgerHead.metadata.tables[LedgerHead.__tablename__]
+_entry = LedgerEntry.metadata.tables[LedgerEntry.__tablename__]
+_node = LedgerNode.metadata.tables[LedgerNode.__tablename__]
+_checkpoint = LedgerCheckpoint.metadata.tables[LedgerCheckpoint.__tablename__]
 
 
 @lru_cache(maxsize=256)
@@ -107,7 +109,8 @@ class SqlLog:
     def append(self, leaves: Sequence[bytes], kinds: Sequence[tuple[str, str]] | None = None) -> list[int]:
         """Append leaf data (with optional (type, record_id) labels); return their indices."""
         size, frontier = self.lock()
-        entries, nodes = [], []
+        entries: list[tuple[int, str, str, bytes]] = []
+        nodes: list[tuple[int, int, bytes]] = []
         for offset, data in enumerate(leaves):
             entry_type, record_id = kinds[offset] if kinds else ("", "")
             entries.append((size, entry_type, record_id, data))
@@ -150,7 +153,7 @@ class SqlLog:
         if latest is not None and latest.size == size:
             return latest
         note = sign_checkpoint(Checkpoint(signer.name, size, computed), signer)
-        values = {"size": size, "root_hash": computed, "note": note, "signed_at": at}
+        values: dict[str, Any] = {"size": size, "root_hash": computed, "note": note, "signed_at": at}
         self.conn.execute(_checkpoint.insert().values(**values))
         return LedgerCheckpoint(**values)
 

@@ -8,7 +8,7 @@ rewritten since; a buyer repeats the check offline with the provenance bundle.
 import base64
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.entry import entry_leaf_hash
 from ledger.tree import inclusion_proof
@@ -32,8 +32,8 @@ def creating_record(session: Session, lot: Lot) -> Anchored | None:
 
 
 def label_of(session: Session, lot_id: str) -> Label | None:
-    stmt = select(Label).where(Label.lot_id == lot_id)
-    return session.exec(stmt).scalars().first()  # type: ignore[call-overload, no-any-return]
+    stmt = select(Label).where(col(Label.lot_id) == lot_id)
+    return session.scalars(stmt).first()
 
 
 def check_inclusion(session: Session, records: list[Anchored]) -> tuple[str | None, int | None, list[LedgerRecord]]:

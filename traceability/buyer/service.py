@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..anchoring import Anchored
 from ..corrections.service import corrected, corrections_for
@@ -107,12 +107,12 @@ def _shipment(session: Session, lot_ids: list[str]) -> ShipmentInfo | None:
     """The latest shipment that carried the lot (or a lot it was taken from)."""
     stmt = (
         select(Shipment)
-        .join(ShipmentLot, ShipmentLot.shipment_id == Shipment.id)  # type: ignore[arg-type]
-        .where(ShipmentLot.lot_id.in_(lot_ids))
-        .order_by(Shipment.ledger_index.desc())
+        .join(ShipmentLot, col(ShipmentLot.shipment_id) == col(Shipment.id))
+        .where(col(ShipmentLot.lot_id).in_(lot_ids))
+        .order_by(col(Shipment.ledger_index).desc())
         .limit(1)
-    )  # type: ignore[attr-defined, union-attr]
-    shipment = session.exec(stmt).scalars().first()  # type: ignore[call-overload]
+    )
+    shipment = session.scalars(stmt).first()
     if shipment is None:
         return None
     return ShipmentInfo(
@@ -155,10 +155,10 @@ def tenths(weights: Mapping[K, float]) -> dict[K, int]:
 
 
 def _origin(session: Session, lot_id: str) -> Origin:
-    stmt = select(LotOrigin.country, LotOrigin.district, LotOrigin.farm_id, LotOrigin.share).where(
-        LotOrigin.lot_id == lot_id
+    stmt = select(col(LotOrigin.country), col(LotOrigin.district), col(LotOrigin.farm_id), col(LotOrigin.share)).where(
+        col(LotOrigin.lot_id) == lot_id
     )
-    rows = session.exec(stmt).all()  # type: ignore[call-overload]
+    rows = session.execute(stmt).all()
     weights: dict[tuple[str, str | None], float] = defaultdict(float)
     farms = set()
     for country, district, farm_id, share in rows:
@@ -199,8 +199,8 @@ def _harvest_dates(session: Session, lineage: Lineage) -> HarvestDates | None:
         return None
     harvests: list[Harvest] = []
     for start in range(0, len(ids), IN_CHUNK):
-        stmt = select(Harvest).where(Harvest.id.in_(ids[start : start + IN_CHUNK]))  # type: ignore[attr-defined]
-        harvests += session.exec(stmt).scalars().all()  # type: ignore[call-overload]
+        stmt = select(Harvest).where(col(Harvest.id).in_(ids[start : start + IN_CHUNK]))
+        harvests += session.scalars(stmt).all()
     fixes = corrections_for(session, [h.id for h in harvests])
     days = sorted(
         corrected({"harvested_on": h.harvested_on.isoformat()}, fixes.get(h.id, []))["harvested_on"] for h in harvests

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import ids
 from .models import Correction
@@ -17,8 +17,8 @@ def corrections_for(session: Session, record_ids: Iterable[str]) -> dict[str, li
     found: dict[str, list[Correction]] = defaultdict(list)
     if not wanted:
         return found
-    stmt = select(Correction).where(Correction.corrects.in_(wanted)).order_by(Correction.ledger_index)  # type: ignore[attr-defined]
-    for correction in session.exec(stmt).scalars():  # type: ignore[call-overload]
+    stmt = select(Correction).where(col(Correction.corrects).in_(wanted)).order_by(col(Correction.ledger_index))
+    for correction in session.scalars(stmt):
         found[correction.corrects].append(correction)
     return found
 

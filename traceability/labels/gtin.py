@@ -1,7 +1,7 @@
 """GTIN-14s built from a party's GS1 company prefix (SPEC §7), check digit by python-stdnum."""
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from stdnum import ean
 
 from ..errors import Conflict, NotFound, RuleViolation
@@ -30,12 +30,14 @@ def gtin_for(session: Session, *, party: Party, product: str, grade: str | None)
             code="no_gs1_prefix",
         )
     key = (party.id, product, grade or "")
-    stmt = select(TradeItem).where(TradeItem.party_id == key[0], TradeItem.product == key[1], TradeItem.grade == key[2])
-    item = session.exec(stmt).scalar_one_or_none()  # type: ignore[call-overload]
+    stmt = select(TradeItem).where(
+        col(TradeItem.party_id) == key[0], col(TradeItem.product) == key[1], col(TradeItem.grade) == key[2]
+    )
+    item = session.scalars(stmt).one_or_none()
     if item is None:
-        reference = session.exec(
-            select(func.count()).select_from(TradeItem).where(TradeItem.party_id == party.id)
-        ).scalar_one()  # type: ignore[call-overload]
+        reference = session.scalars(
+            select(func.count()).select_from(TradeItem).where(col(TradeItem.party_id) == party.id)
+        ).one()
         gtin = make_gtin(party.gs1_company_prefix, reference + 1)
         while session.get(TradeItem, gtin) is not None:  # never another's number, even from overlapping prefixes
             reference += 1

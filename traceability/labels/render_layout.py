@@ -135,7 +135,8 @@ class LabelLayout:
 
 def width_mm(text: str, size_pt: float, bold: bool) -> float:
     f = fonts()
-    return pdfmetrics.stringWidth(text, f.bold if bold else f.regular, size_pt) * MM_PER_PT
+    width_pt: float = pdfmetrics.stringWidth(text, f.bold if bold else f.regular, size_pt)
+    return width_pt * MM_PER_PT
 
 
 def wrap(text: str, size_pt: float, bold: bool, width: float, max_lines: int) -> list[str]:

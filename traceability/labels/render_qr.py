@@ -100,7 +100,8 @@ def penalties(c: Bools) -> npt.NDArray[np.int64]:
     # 4. dark share away from 50 %: 10 per whole 5 %
     percent = c.sum(axis=(1, 2)) / (n * n) * 100
     balance = (np.abs(percent - 50) / 5).astype(np.int64) * 10
-    return runs.astype(np.int64) + blocks + finders + balance  # type: ignore[no-any-return]
+    total: npt.NDArray[np.int64] = runs.astype(np.int64) + blocks + finders + balance  # numpy types the sum as Any
+    return total
 
 
 def dark_runs(modules: Modules) -> Iterable[tuple[int, int, int]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import NotFound
 from .models import Lot, LotParent
@@ -101,7 +101,16 @@ class Lineage:
         return sorted((by_id[lot_id] for lot_id in found), key=lambda a: (a.generation, a.lot_id))
 
 
-_COLUMNS = (Lot.lot_id, Lot.product, Lot.grade, Lot.owner_id, Lot.created_by_type, Lot.created_by_id, Lot.produced_on)
+_COLUMNS = (
+    col(Lot.lot_id),
+    col(Lot.product),
+    col(Lot.grade),
+    col(Lot.owner_id),
+    col(Lot.created_by_type),
+    col(Lot.created_by_id),
+    col(Lot.produced_on),
+)
+_LotRow = tuple[str, str, str | None, str, str, str, date]  # one lot, as _COLUMNS reads it
 
 
 def ancestry(session: Session, lot_id: str) -> Lineage:
@@ -109,7 +118,7 @@ def ancestry(session: Session, lot_id: str) -> Lineage:
 
     Raises NotFound for an unknown lot. Costs one query for the lot and one per generation.
     """
-    row = session.exec(select(*_COLUMNS).where(Lot.lot_id == lot_id)).first()  # type: ignore[call-overload]
+    row: _LotRow | None = session.execute(select(*_COLUMNS).where(col(Lot.lot_id) == lot_id)).first()
     if row is None:
         raise NotFound(f"no lot {lot_id!r}")
     lot = LineageLot(*row, generation=0)
@@ -132,15 +141,15 @@ def ancestry(session: Session, lot_id: str) -> Lineage:
     return Lineage(lot=lot, ancestors=ancestors, links=links, roots=_roots(lot, ancestors, links))
 
 
-def _parents(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, tuple]]:  # type: ignore[type-arg]
+def _parents(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, _LotRow]]:
     for start in range(0, len(lot_ids), IN_CHUNK):
         chunk = lot_ids[start : start + IN_CHUNK]
         stmt = (
-            select(LotParent.lot_id, LotParent.parent_lot_id, LotParent.quantity_g, *_COLUMNS)
-            .join(Lot, Lot.lot_id == LotParent.parent_lot_id)  # type: ignore[arg-type]
-            .where(LotParent.lot_id.in_(chunk))
-        )  # type: ignore[attr-defined]
-        for child, parent_id, quantity_g, *parent in session.exec(stmt).all():  # type: ignore[call-overload]
+            select(col(LotParent.lot_id), col(LotParent.parent_lot_id), col(LotParent.quantity_g), *_COLUMNS)
+            .join(Lot, col(Lot.lot_id) == col(LotParent.parent_lot_id))
+            .where(col(LotParent.lot_id).in_(chunk))
+        )
+        for child, parent_id, quantity_g, *parent in session.execute(stmt).all():
             yield Link(child, parent_id, int(quantity_g)), tuple(parent)
 
 

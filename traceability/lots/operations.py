@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import clock, ids
 from ..errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -49,7 +49,7 @@ def blend(session: Session, parts: Sequence[tuple[str, int]]) -> dict[OriginKey,
     total = sum(q for _, q in parts)
     shares: dict[OriginKey, float] = defaultdict(float)
     lot_ids = [lot_id for lot_id, _ in parts]
-    rows = session.exec(select(LotOrigin).where(LotOrigin.lot_id.in_(lot_ids))).scalars()  # type: ignore[call-overload, attr-defined]
+    rows = session.scalars(select(LotOrigin).where(col(LotOrigin.lot_id).in_(lot_ids)))
     by_lot: dict[str, list[LotOrigin]] = defaultdict(list)
     for row in rows:
         by_lot[row.lot_id].append(row)

@@ -11,7 +11,7 @@ config = context.config
 
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or make_engine(
-        config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool
+        config.get_main_option("sqlalchemy.url", ""), poolclass=pool.NullPool
     )
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)

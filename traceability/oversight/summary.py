@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Integer, and_, case, cast, distinct, extract, func, select
 from sqlmodel import Session, col
@@ -41,6 +41,10 @@ def _area(m2: int) -> Decimal:
     return hectares(m2)
 
 
+@overload
+def _numbers(value: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def _numbers(value: Any) -> Any: ...
 def _numbers(value: Any) -> Any:
     """Masses and areas as JSON numbers (an integer when whole), as every other read gives them."""
     if isinstance(value, Decimal):
@@ -93,7 +97,7 @@ def _month(column: Any) -> Any:
 def season_figures(session: Session, season: int) -> SeasonFigures:
     figures = SeasonFigures(season=season)
     start, end = _season_days(season)
-    farms = session.exec(select(func.count(), func.coalesce(func.sum(col(Farm.area_m2)), 0))).one()  # type: ignore[call-overload]
+    farms = session.execute(select(func.count(), func.coalesce(func.sum(col(Farm.area_m2)), 0))).one()
     figures.farms_registered, figures.area_registered_m2 = int(farms[0]), int(farms[1])
     _harvests(session, figures, start, end)
     _received(session, figures)
@@ -137,17 +141,15 @@ def _harvests(session: Session, figures: SeasonFigures, start: date, end: date) 
 def _harvest_corrections(session: Session, figures: SeasonFigures, start: date, end: date) -> None:
     """Replace each corrected harvest's stored quantity and day by its corrected ones."""
     fixes: dict[str, list[Correction]] = defaultdict(list)
-    for fix in session.exec(
-        select(Correction)
-        .where(col(Correction.record_type) == "harvest")  # type: ignore[call-overload]
-        .order_by(col(Correction.ledger_index))
-    ).scalars():
+    for fix in session.scalars(
+        select(Correction).where(col(Correction.record_type) == "harvest").order_by(col(Correction.ledger_index))
+    ):
         fixes[fix.corrects].append(fix)
     if not fixes:
         return
-    rows = session.exec(
+    rows = session.execute(
         select(Harvest, col(Farm.district))
-        .join(Farm, col(Farm.id) == col(Harvest.farm_id))  # type: ignore[call-overload]
+        .join(Farm, col(Farm.id) == col(Harvest.farm_id))
         .where(col(Harvest.id).in_(list(fixes)))
     ).all()
     for harvest, district in rows:
@@ -191,7 +193,7 @@ def _received(session: Session, figures: SeasonFigures) -> None:
         )
         .group_by(col(Receipt.party_id), month)
     )
-    for party_id, m, grams in session.exec(stmt).all():  # type: ignore[call-overload]
+    for party_id, m, grams in session.execute(stmt).all():
         figures.domestic_received_g[party_id] += int(grams)
         figures.monthly["received"][int(m)] += int(grams)
 
@@ -207,7 +209,7 @@ def _imports(session: Session, figures: SeasonFigures, start: date, end: date) -
         .where(col(Import.arrived_on) >= start, col(Import.arrived_on) < end)
         .group_by(col(Import.origin_country), col(Import.party_id), _month(col(Import.arrived_on)))
     )
-    for country, party_id, month, grams in session.exec(stmt).all():  # type: ignore[call-overload]
+    for country, party_id, month, grams in session.execute(stmt).all():
         figures.imported_g[country] += int(grams)
         figures.imported_by_party_g[party_id] += int(grams)
         figures.monthly["imported"][int(month)] += int(grams)
@@ -219,7 +221,7 @@ def _batches(session: Session, figures: SeasonFigures, start: date, end: date) -
     stmt = select(col(Batch.party_id), col(Batch.processed_on), col(Batch.inputs), col(Batch.outputs)).where(
         col(Batch.processed_on) >= start, col(Batch.processed_on) < end
     )
-    rows = session.exec(stmt).all()  # type: ignore[call-overload]
+    rows = session.execute(stmt).all()
     input_ids = {i["lot_id"] for *_, inputs, _ in rows for i in inputs}
     rcn = (
         set(session.scalars(select(col(Lot.lot_id)).where(col(Lot.lot_id).in_(input_ids), col(Lot.product) == "rcn")))
@@ -242,7 +244,7 @@ def _tests(session: Session, figures: SeasonFigures, start: date, end: date) -> 
     stmt = select(col(QualityTest.party_id), col(QualityTest.outturn_lbs)).where(
         col(QualityTest.tested_on) >= start, col(QualityTest.tested_on) < end
     )
-    for party_id, outturn in session.exec(stmt).all():  # type: ignore[call-overload]
+    for party_id, outturn in session.execute(stmt).all():
         figures.outturn_sum[party_id] += Decimal(outturn)
         figures.tests[party_id] += 1
 
@@ -260,7 +262,7 @@ def _exports(session: Session, figures: SeasonFigures, start: date, end: date) -
         .where(col(Shipment.shipped_on) >= start, col(Shipment.shipped_on) < end)
         .group_by(col(Shipment.destination_country), _month(col(Shipment.shipped_on)))
     )
-    for country, month, count, grams in session.exec(stmt).all():  # type: ignore[call-overload]
+    for country, month, count, grams in session.execute(stmt).all():
         figures.exported_g[country] += int(grams)
         figures.shipments[country] += int(count)
         figures.monthly["exported"][int(month)] += int(grams)
@@ -369,4 +371,4 @@ def summary(session: Session, season: int) -> dict[str, Any]:
 def seasons_with_harvests(session: Session) -> list[int]:
     """The seasons that have any harvest, most recent first."""
     year = cast(extract("year", col(Harvest.harvested_on)), Integer)
-    return [int(y) for y in session.exec(select(year).distinct().order_by(year.desc())).scalars()]  # type: ignore[call-overload]
+    return [int(y) for y in session.scalars(select(year).distinct().order_by(year.desc()))]

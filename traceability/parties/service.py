@@ -45,11 +45,11 @@ def create_party(session: Session, *, party_in: PartyCreate, api_key: str | None
 def _check_prefix_free(session: Session, prefix: str) -> None:
     """GS1 company prefixes never overlap: no two parties hold the same one, and none holds a prefix
     that begins another (``893541`` and ``8935412`` would number the same GTINs)."""
-    holder = session.exec(  # type: ignore[call-overload]
-        select(Party.id, Party.gs1_company_prefix).where(
+    holder = session.execute(
+        select(col(Party.id), col(Party.gs1_company_prefix)).where(
             or_(
-                Party.gs1_company_prefix == prefix,  # type: ignore[arg-type]
-                literal(prefix).startswith(Party.gs1_company_prefix),
+                col(Party.gs1_company_prefix) == prefix,
+                literal(prefix).startswith(col(Party.gs1_company_prefix)),
                 col(Party.gs1_company_prefix).startswith(prefix),
             )
         )
@@ -63,9 +63,11 @@ def _check_prefix_free(session: Session, prefix: str) -> None:
 
 
 def _party_with_key(session: Session, api_key: str) -> Party | None:
-    return session.exec(  # type: ignore[call-overload, no-any-return]
-        select(Party).join(ApiKey, ApiKey.party_id == Party.id).where(ApiKey.key_hash == hash_key(api_key))
-    ).scalar_one_or_none()
+    return session.scalars(
+        select(Party)
+        .join(ApiKey, col(ApiKey.party_id) == col(Party.id))
+        .where(col(ApiKey.key_hash) == hash_key(api_key))
+    ).one_or_none()
 
 
 def is_party_key(session: Session, api_key: str) -> bool:

@@ -7,7 +7,7 @@ weighs it in; then custody and the received quantity pass together.
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import ids, rules
 from ..alerts.models import AlertKind
@@ -159,10 +159,10 @@ def cancel(session: Session, *, sender: Party, transfer_id: str) -> Transfer:
 
 
 def transfers_of(session: Session, *, party: Party, status: str | None = None) -> list[Transfer]:
-    stmt = select(Transfer).where((Transfer.from_party_id == party.id) | (Transfer.to_party_id == party.id))
+    stmt = select(Transfer).where((col(Transfer.from_party_id) == party.id) | (col(Transfer.to_party_id) == party.id))
     if status:
-        stmt = stmt.where(Transfer.status == status)
-    return list(session.exec(stmt.order_by(Transfer.ledger_index)).scalars())  # type: ignore[call-overload, arg-type]
+        stmt = stmt.where(col(Transfer.status) == status)
+    return list(session.scalars(stmt.order_by(col(Transfer.ledger_index))))
 
 
 __all__ = ["cancel", "dispatch", "receive", "split_lot", "transfers_of"]

@@ -87,8 +87,8 @@ def claim_origin(session: Session, lot: Lot) -> None:
         )
     )
     session.flush()
-    total_claimed, total_capacity = session.exec(  # type: ignore[call-overload]
-        select(func.sum(OriginClaim.claimed_g), func.sum(OriginClaim.capacity_g)).where(
+    total_claimed, total_capacity = session.execute(
+        select(func.sum(col(OriginClaim.claimed_g)), func.sum(col(OriginClaim.capacity_g))).where(
             col(OriginClaim.processor_id) == batch.party_id
         )
     ).one()

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import clock, ids, rules
 from ..clock import not_in_future
@@ -107,9 +107,11 @@ def latest_tests(session: Session, lot_ids: list[str]) -> dict[str, QualityTest]
     wanted = {lot_id: lot_id for lot_id in lot_ids}  # lot asked for -> lot whose test it takes
     while wanted:
         stmt = (
-            select(QualityTest).where(QualityTest.lot_id.in_(set(wanted.values()))).order_by(QualityTest.ledger_index)
-        )  # type: ignore[attr-defined, arg-type]
-        tests = {t.lot_id: t for t in session.exec(stmt).scalars()}  # type: ignore[call-overload]
+            select(QualityTest)
+            .where(col(QualityTest.lot_id).in_(set(wanted.values())))
+            .order_by(col(QualityTest.ledger_index))
+        )
+        tests = {t.lot_id: t for t in session.scalars(stmt)}
         for asked, source in list(wanted.items()):
             if source in tests:
                 found[asked] = tests[source]
@@ -121,12 +123,12 @@ def latest_tests(session: Session, lot_ids: list[str]) -> dict[str, QualityTest]
 def _split_parents(session: Session, wanted: dict[str, str]) -> dict[str, str]:
     if not wanted:
         return {}
-    rows = session.exec(
-        select(Lot.lot_id, LotParent.parent_lot_id)
-        .join(LotParent, LotParent.lot_id == Lot.lot_id)  # type: ignore[call-overload]
-        .where(Lot.lot_id.in_(set(wanted.values())), Lot.created_by_type == "split")
-    ).all()  # type: ignore[attr-defined]
-    parent = dict(rows)
+    rows = session.execute(
+        select(col(Lot.lot_id), col(LotParent.parent_lot_id))
+        .join(LotParent, col(LotParent.lot_id) == col(Lot.lot_id))
+        .where(col(Lot.lot_id).in_(set(wanted.values())), col(Lot.created_by_type) == "split")
+    ).all()
+    parent: dict[str, str] = dict(rows)
     return {asked: parent[source] for asked, source in wanted.items() if source in parent}
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..anchoring.schemas import LedgerRef
 from ..countries import country_name
@@ -105,16 +105,16 @@ def get_lot(session: Session, *, party: Party, lot_id: str) -> Lot:
 
 def _travelling_to(session: Session, lot: Lot, party: Party) -> bool:
     """The recipient of a lot in transit may read it before weighing it in."""
-    stmt = select(Transfer.id).where(
-        Transfer.lot_id == lot.lot_id, Transfer.to_party_id == party.id, Transfer.status == "in_transit"
+    stmt = select(col(Transfer.id)).where(
+        col(Transfer.lot_id) == lot.lot_id, col(Transfer.to_party_id) == party.id, col(Transfer.status) == "in_transit"
     )
-    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
+    return session.execute(stmt).first() is not None
 
 
 def lot_read(session: Session, lot: Lot) -> LotRead:
     test = latest_tests(session, [lot.lot_id]).get(lot.lot_id) if lot.product == "rcn" else None
-    origins = session.exec(select(LotOrigin).where(LotOrigin.lot_id == lot.lot_id).order_by(LotOrigin.id)).scalars()  # type: ignore[call-overload, arg-type]
-    parents = session.exec(select(LotParent).where(LotParent.lot_id == lot.lot_id)).scalars()  # type: ignore[call-overload]
+    origins = session.scalars(select(LotOrigin).where(col(LotOrigin.lot_id) == lot.lot_id).order_by(col(LotOrigin.id)))
+    parents = session.scalars(select(LotParent).where(col(LotParent.lot_id) == lot.lot_id))
     return LotRead(
         lot_id=lot.lot_id,
         product=lot.product,

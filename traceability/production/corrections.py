@@ -1,12 +1,14 @@
 """Correcting a farmer's own records: a correction is an entry; the record never changes."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from ..anchoring import Anchored
 from ..anchoring.models import LedgerEntry
 from ..clock import not_in_future
 from ..corrections.models import Correction
@@ -97,7 +99,7 @@ def _harvest(session: Session, party: Party, harvest: Harvest, given: dict[str, 
 
 def _untouched_lot(session: Session, lot_id: str, party: Party, expected_g: int) -> Lot:
     lot = session.get(Lot, lot_id)
-    children = session.exec(select(LotParent).where(LotParent.parent_lot_id == lot_id).limit(1)).first()  # type: ignore[call-overload]
+    children = session.execute(select(LotParent).where(col(LotParent.parent_lot_id) == lot_id).limit(1)).first()
     if (
         lot is None
         or lot.owner_id != party.id
@@ -138,7 +140,9 @@ def _farm(session: Session, party: Party, farm: Farm, given: dict[str, Any]) -> 
     return {"area_m2": square_metres(given["area_ha"])}
 
 
-_CORRECTABLE = {
+# entry type -> (its record's table, the changes it accepts, how they are checked and applied)
+_Apply = Callable[[Session, Party, Any, dict[str, Any]], dict[str, Any]]
+_CORRECTABLE: dict[str, tuple[type[Anchored], type[_Changes], _Apply]] = {
     "harvest": (Harvest, HarvestChanges, _harvest),
     "farm_input": (FarmInput, FarmInputChanges, _farm_input),
     "farm": (Farm, FarmChanges, _farm),
@@ -147,13 +151,9 @@ _CORRECTABLE = {
 
 def correct_record(session: Session, *, party: Party, correction_in: CorrectionCreate) -> Correction:
     """Record a correction of one of the caller's own records, after re-checking the rules."""
-    entry_type = session.exec(
-        select(LedgerEntry.type)
-        .where(  # type: ignore[call-overload]
-            LedgerEntry.record_id == correction_in.entry_id
-        )
-        .limit(1)
-    ).scalar_one_or_none()
+    entry_type = session.scalars(
+        select(col(LedgerEntry.type)).where(col(LedgerEntry.record_id) == correction_in.entry_id).limit(1)
+    ).one_or_none()
     if entry_type is None:
         raise NotFound(f"no record {correction_in.entry_id!r} in the ledger")
     if entry_type not in _CORRECTABLE:

@@ -101,7 +101,7 @@ def normalise_plot(geometry: Any) -> Plot:
         raise RuleViolation(
             "the plot lies outside Vietnam; check that coordinates are [longitude, latitude]", code="outside_vietnam"
         )
-    return Plot(normal, area, tuple(geom.bounds))  # type: ignore[arg-type]
+    return Plot(normal, area, tuple(geom.bounds))
 
 
 def check_declared_area(plot: Plot, area_ha: Decimal) -> None:

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import extract, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import clock, ids, rules
 from ..alerts.models import AlertKind
@@ -40,11 +40,9 @@ def check_quantity(quantity_g: int) -> None:
 def season_total_g(session: Session, farm_id: str, season: int, *, excluding: str | None = None) -> int:
     """Sum of the season's harvests on a farm, with corrections applied."""
     harvests = list(
-        session.exec(
-            select(Harvest).where(  # type: ignore[call-overload]
-                Harvest.farm_id == farm_id, extract("year", Harvest.harvested_on) == season
-            )
-        ).scalars()
+        session.scalars(
+            select(Harvest).where(col(Harvest.farm_id) == farm_id, extract("year", col(Harvest.harvested_on)) == season)
+        )
     )
     fixes = corrections_for(session, [h.id for h in harvests])
     total = 0

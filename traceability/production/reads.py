@@ -1,11 +1,14 @@
 """How production records read: stored values with their corrections applied, and the history."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
+from ..anchoring import Anchored
 from ..anchoring.schemas import LedgerRef
 from ..corrections.models import Correction
 from ..corrections.service import corrected, corrections_for
@@ -100,7 +103,7 @@ def farm_input_read(session: Session, record: FarmInput) -> FarmInputRead:
 def correction_result(session: Session, correction: Correction) -> dict[str, Any]:
     """The correction itself and the record as it now reads."""
     session.flush()
-    readers = {
+    readers: dict[str, tuple[type[Anchored], Callable[[Session, Any], BaseModel]]] = {
         "harvest": (Harvest, harvest_read),
         "farm_input": (FarmInput, farm_input_read),
         "farm": (Farm, farm_read),
@@ -112,4 +115,4 @@ def correction_result(session: Session, correction: Correction) -> dict[str, Any
         "corrects": correction.corrects,
         "record_type": correction.record_type,
         "record": read(session, record).model_dump(mode="json"),
-    }  # type: ignore[operator]
+    }

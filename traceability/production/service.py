@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import clock, ids, rules
 from ..alerts.models import AlertKind
@@ -57,15 +57,15 @@ def _flag_overlaps(session: Session, farm: Farm) -> bool:
     """Raise one ``plot_overlap`` alert per pair of farms whose polygons share real ground."""
     if farm.geometry["type"] != "Polygon":
         return False
-    candidates = session.exec(
-        select(Farm).where(  # type: ignore[call-overload]
-            Farm.id != farm.id,
-            Farm.min_lon <= farm.max_lon,
-            Farm.max_lon >= farm.min_lon,
-            Farm.min_lat <= farm.max_lat,
-            Farm.max_lat >= farm.min_lat,
+    candidates = session.scalars(
+        select(Farm).where(
+            col(Farm.id) != farm.id,
+            col(Farm.min_lon) <= farm.max_lon,
+            col(Farm.max_lon) >= farm.min_lon,
+            col(Farm.min_lat) <= farm.max_lat,
+            col(Farm.max_lat) >= farm.min_lat,
         )
-    ).scalars()
+    )
     found = False
     for other in candidates:
         shared = geometry.overlap_m2(farm.geometry, other.geometry)
@@ -111,8 +111,8 @@ def owned_farm(session: Session, *, farmer: Party, farm_id: str) -> Farm:
 def list_farms(session: Session, *, party: Party, limit: int, cursor: str | None) -> Page:
     stmt = select(Farm)
     if party.role != Role.regulator:
-        stmt = stmt.where(Farm.owner_id == party.id)
-    return paginate(session, stmt, Farm.id, limit=limit, cursor=cursor)
+        stmt = stmt.where(col(Farm.owner_id) == party.id)
+    return paginate(session, stmt, col(Farm.id), limit=limit, cursor=cursor)
 
 
 def farm_values(session: Session, farm: Farm) -> dict[str, Any]:
@@ -125,8 +125,8 @@ def effective_area_ha(session: Session, farm: Farm) -> Decimal:
 
 
 def certifications(session: Session, farm_id: str) -> list[Certification]:
-    stmt = select(Certification).where(Certification.farm_id == farm_id).order_by(Certification.ledger_index)  # type: ignore[arg-type]
-    return list(session.exec(stmt).scalars())  # type: ignore[call-overload]
+    stmt = select(Certification).where(col(Certification.farm_id) == farm_id).order_by(col(Certification.ledger_index))
+    return list(session.scalars(stmt))
 
 
 def record_farm_input(session: Session, *, farmer: Party, input_in: FarmInputCreate) -> FarmInput:

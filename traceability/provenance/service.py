@@ -39,11 +39,12 @@ def lineage_record_ids(session: Session, lot_id: str) -> set[str]:
     ids = {record_id for _, record_id in lineage.records()}
     for model in ATTACHED:
         for chunk in _chunks(lot_ids):
-            ids.update(session.exec(select(model.id).where(model.lot_id.in_(chunk))).scalars().all())  # type: ignore[call-overload, attr-defined]
+            ids.update(session.scalars(select(col(model.id)).where(col(model.lot_id).in_(chunk))).all())
     for chunk in _chunks(lot_ids):
-        ids.update(session.exec(select(ShipmentLot.shipment_id).where(ShipmentLot.lot_id.in_(chunk))).scalars().all())  # type: ignore[call-overload, attr-defined]
+        stmt = select(col(ShipmentLot.shipment_id)).where(col(ShipmentLot.lot_id).in_(chunk))
+        ids.update(session.scalars(stmt).all())
     for chunk in _chunks(sorted(ids)):
-        ids.update(session.exec(select(Correction.id).where(Correction.corrects.in_(chunk))).scalars().all())  # type: ignore[call-overload, attr-defined]
+        ids.update(session.scalars(select(col(Correction.id)).where(col(Correction.corrects).in_(chunk))).all())
     return ids
 
 
@@ -58,7 +59,7 @@ def provenance_bundle(session: Session, *, lot_id: str, signer: Signer) -> dict[
             col(LedgerEntry.type).not_in(PRIVATE_TYPES),
             col(LedgerEntry.idx) < checkpoint.size,
         )
-        rows.extend((int(idx), bytes(data)) for idx, data in session.exec(stmt).all())  # type: ignore[call-overload]
+        rows.extend((int(idx), bytes(data)) for idx, data in session.execute(stmt).all())
     rows.sort()
     proofs = inclusion_proofs(SqlLog(session.connection()), [idx for idx, _ in rows], checkpoint.size)
     return {

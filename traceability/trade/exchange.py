@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .. import clock, ids
 from ..errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -29,10 +29,10 @@ OPEN = "open"
 
 
 def _listed_g(session: Session, lot_id: str) -> int:
-    stmt = select(func.coalesce(func.sum(Listing.remaining_g), 0)).where(
-        Listing.lot_id == lot_id, Listing.status == OPEN
+    stmt = select(func.coalesce(func.sum(col(Listing.remaining_g)), 0)).where(
+        col(Listing.lot_id) == lot_id, col(Listing.status) == OPEN
     )
-    return int(session.exec(stmt).scalar_one())  # type: ignore[call-overload]
+    return int(session.scalars(stmt).one())
 
 
 def create_listing(session: Session, *, seller: Party, listing_in: ListingCreate) -> Listing:
@@ -87,7 +87,9 @@ def withdraw(session: Session, *, seller: Party, listing_id: str) -> Listing:
     if listing.status != OPEN:
         raise Conflict(f"listing {listing_id} is already {listing.status}", code="listing_not_open")
     listing.status = "withdrawn"
-    for offer in session.exec(select(Offer).where(Offer.listing_id == listing.id, Offer.status == "pending")).scalars():  # type: ignore[call-overload]
+    for offer in session.scalars(
+        select(Offer).where(col(Offer.listing_id) == listing.id, col(Offer.status) == "pending")
+    ):
         offer.status = "lapsed"
     session.flush()
     return listing
@@ -97,20 +99,23 @@ def search(session: Session, *, filters: dict[str, Any], limit: int, cursor: str
     """Open listings by product, grade, origin country, certification and price."""
     stmt = (
         select(Listing)
-        .join(Lot, Lot.lot_id == Listing.lot_id)
-        .where(  # type: ignore[arg-type]
-            Listing.status == OPEN, Lot.status == LotStatus.held.value, Lot.owner_id == Listing.seller_id
+        .join(Lot, col(Lot.lot_id) == col(Listing.lot_id))
+        .where(
+            col(Listing.status) == OPEN,
+            col(Lot.status) == LotStatus.held.value,
+            col(Lot.owner_id) == col(Listing.seller_id),
         )
     )
     if filters.get("product"):
-        stmt = stmt.where(Lot.product == filters["product"])
+        stmt = stmt.where(col(Lot.product) == filters["product"])
     if filters.get("grade"):
-        stmt = stmt.where(Lot.grade == filters["grade"])
+        stmt = stmt.where(col(Lot.grade) == filters["grade"])
     if filters.get("currency"):
-        stmt = stmt.where(Listing.currency == filters["currency"])
+        stmt = stmt.where(col(Listing.currency) == filters["currency"])
     if filters.get("origin"):
-        stmt = stmt.where(Listing.lot_id.in_(select(LotOrigin.lot_id).where(LotOrigin.country == filters["origin"])))  # type: ignore[attr-defined]
-    page = paginate(session, stmt, Listing.id, limit=limit, cursor=cursor)
+        from_origin = select(col(LotOrigin.lot_id)).where(col(LotOrigin.country) == filters["origin"])
+        stmt = stmt.where(col(Listing.lot_id).in_(from_origin))
+    page = paginate(session, stmt, col(Listing.id), limit=limit, cursor=cursor)
     items = [li for li in page.items if _matches(session, li, filters)]
     return Page(items, page.next_cursor)
 
@@ -129,7 +134,7 @@ def _matches(session: Session, listing: Listing, filters: dict[str, Any]) -> boo
 def listing_read(session: Session, listing: Listing) -> ListingRead:
     lot = session.get(Lot, listing.lot_id)
     assert lot is not None
-    origins = session.exec(select(LotOrigin).where(LotOrigin.lot_id == lot.lot_id)).scalars()  # type: ignore[call-overload]
+    origins = session.scalars(select(LotOrigin).where(col(LotOrigin.lot_id) == lot.lot_id))
     shares: dict[tuple[str, str | None], float] = {}
     for o in origins:  # farms are not shown to buyers: country and district only
         shares[(o.country, o.district)] = shares.get((o.country, o.district), 0.0) + o.share
