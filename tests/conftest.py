@@ -108,7 +108,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         log_key_file=tmp_path / "keys" / "log.key",
         public_base_url="http://testserver",
         _env_file=None,
-    )  # type: ignore[call-arg]
+    )
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ from sqlalchemy import Engine, func, select
 
 from traceability.models import metadata
 
+Party = dict[str, Any]
+"""A party as ``POST /api/v1/parties`` returns it, plus ready-made ``headers`` with its API key."""
+
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 _seq = count(1)
 
@@ -21,11 +24,11 @@ def auth(key: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}", **headers}
 
 
-def make_party(client: TestClient, role: str = "farmer", **fields: Any) -> dict[str, Any]:
+def make_party(client: TestClient, role: str = "farmer", **fields: Any) -> Party:
     body = {"name": f"Party {next(_seq)}", "role": role, **fields}
     response = client.post("/api/v1/parties", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
-    party: dict[str, Any] = response.json()
+    party: Party = response.json()
     party["headers"] = auth(party["api_key"])
     return party
 
@@ -54,20 +57,22 @@ def farm_body(**overrides: Any) -> dict[str, Any]:
     return body | overrides
 
 
-def make_farm(client: TestClient, farmer: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+def make_farm(client: TestClient, farmer: Party, **overrides: Any) -> dict[str, Any]:
     response = client.post("/api/v1/farms", json=farm_body(**overrides), headers=farmer["headers"])
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    farm: dict[str, Any] = response.json()
+    return farm
 
 
 def harvest_body(farm_id: str, **overrides: Any) -> dict[str, Any]:
     return {"farm_id": farm_id, "harvested_on": "2026-03-14", "quantity_kg": 1200.5, "moisture_pct": 9.5} | overrides
 
 
-def log_harvest(client: TestClient, farmer: dict[str, Any], farm_id: str, **overrides: Any) -> dict[str, Any]:
+def log_harvest(client: TestClient, farmer: Party, farm_id: str, **overrides: Any) -> dict[str, Any]:
     response = client.post("/api/v1/harvests", json=harvest_body(farm_id, **overrides), headers=farmer["headers"])
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    harvest: dict[str, Any] = response.json()
+    return harvest
 
 
 def ledger_size(client: TestClient) -> int:
@@ -96,23 +101,25 @@ CUTTING_TEST = {
 
 def ok(response: Any, status: int = 201) -> dict[str, Any]:
     assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = response.json()
+    return body
 
 
-def farm_lot(client: TestClient, farmer: dict[str, Any], quantity_kg: float = 2000, **farm: Any) -> str:
+def farm_lot(client: TestClient, farmer: Party, quantity_kg: float = 2000, **farm: Any) -> str:
     """A farmer's raw-nut lot from a fresh 5 ha farm."""
     made = (
         make_farm(client, farmer, area_ha=5.0, geometry=square(*BU_DANG, 5.0), **farm)
         if not farm.get("geometry")
         else make_farm(client, farmer, **farm)
     )
-    return log_harvest(client, farmer, made["id"], quantity_kg=quantity_kg)["lot_id"]  # type: ignore[no-any-return]
+    lot_id: str = log_harvest(client, farmer, made["id"], quantity_kg=quantity_kg)["lot_id"]
+    return lot_id
 
 
 def deliver(
     client: TestClient,
-    sender: dict[str, Any],
-    recipient: dict[str, Any],
+    sender: Party,
+    recipient: Party,
     lot_id: str,
     quantity_kg: float,
     received_kg: float | None = None,
@@ -133,10 +140,11 @@ def deliver(
         ),
         200,
     )
-    return transfer["lot_id"]  # type: ignore[no-any-return]
+    travelled: str = transfer["lot_id"]
+    return travelled
 
 
-def import_lot(client: TestClient, party: dict[str, Any], quantity_kg: float = 26000, country: str = "CI") -> str:
+def import_lot(client: TestClient, party: Party, quantity_kg: float = 26000, country: str = "CI") -> str:
     body = {
         "quantity_kg": quantity_kg,
         "origin_country": country,
@@ -144,8 +152,9 @@ def import_lot(client: TestClient, party: dict[str, Any], quantity_kg: float = 2
         "container_no": CONTAINER,
         "documents": [{"type": "bill_of_lading", "sha256": "ab" * 32}],
     }
-    return ok(client.post("/api/v1/lots/import", json=body, headers=party["headers"]))["lot_id"]  # type: ignore[no-any-return]
+    lot_id: str = ok(client.post("/api/v1/lots/import", json=body, headers=party["headers"]))["lot_id"]
+    return lot_id
 
 
-def lot(client: TestClient, party: dict[str, Any], lot_id: str) -> dict[str, Any]:
+def lot(client: TestClient, party: Party, lot_id: str) -> dict[str, Any]:
     return ok(client.get(f"/api/v1/lots/{lot_id}", headers=party["headers"]), 200)

@@ -140,7 +140,7 @@ def test_no_import_of_the_project_inside_a_function(package: str) -> None:
         top = {id(node) for node in tree.body}
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
-                first_party = node.level > 0 or any(
+                first_party = (isinstance(node, ast.ImportFrom) and node.level > 0) or any(
                     (n.split(".")[0] in FIRST_PARTY)
                     for n in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
                 )

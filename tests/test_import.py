@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from cli.importer import harvest_body, idempotency_key, post_harvest, run_import
 from tests.live import free_port, live_server
@@ -37,7 +38,7 @@ class Server:
         engine = make_engine(self.db_url)
         try:
             with engine.connect() as conn:
-                return sorted(conn.execute(select(Harvest.quantity_g)).scalars())  # type: ignore[call-overload]
+                return sorted(conn.execute(select(col(Harvest.quantity_g))).scalars())
         finally:
             engine.dispose()
 

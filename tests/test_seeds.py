@@ -121,12 +121,12 @@ class TestLoadDemo:
     def test_harvests_are_realistic_and_in_the_past(self, settings: Settings, engine: Engine) -> None:
         load_demo(settings)
         with Session(engine) as session:
-            farms = {f.id: f for f in session.exec(select(Farm)).scalars()}  # type: ignore[call-overload]
-            harvests = list(session.exec(select(Harvest)).scalars())  # type: ignore[call-overload]
+            farms = {f.id: f for f in session.scalars(select(Farm))}
+            harvests = list(session.scalars(select(Harvest)))
         for harvest in harvests:
             assert date(2026, 2, 1) <= harvest.harvested_on <= date(2026, 5, 31)
             assert harvest.harvested_on <= datetime.now(UTC).date()
-            assert 8 <= Decimal(harvest.moisture_pct) <= 12
+            assert harvest.moisture_pct is not None and 8 <= Decimal(harvest.moisture_pct) <= 12
             assert harvest.recorded_at is not None and harvest.recorded_at.date() >= harvest.harvested_on
         for farm_id, farm in farms.items():
             pickings = [h.quantity_g for h in harvests if h.farm_id == farm_id]

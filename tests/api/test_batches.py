@@ -2,6 +2,7 @@
 
 import json
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -10,6 +11,7 @@ from tests.factories import (
     BU_DANG,
     CUTTING_TEST,
     DONG_PHU,
+    Party,
     deliver,
     farm_lot,
     import_lot,
@@ -26,19 +28,26 @@ from traceability.db import open_session
 
 
 @pytest.fixture
-def processor(client: TestClient) -> dict:  # type: ignore[type-arg]
+def processor(client: TestClient) -> Party:
     return make_party(client, role="processor", gs1_company_prefix="8935412")
 
 
-def batch(client: TestClient, party: dict, inputs: list, outputs: list, **extra: object):  # type: ignore[no-untyped-def, type-arg]
+Inputs = list[tuple[str, float]]
+"""(lot id, kg) of each input lot."""
+Outputs = list[tuple[str, str | None, float]]
+"""(product, grade, kg) of each output lot."""
+
+
+def batch(client: TestClient, party: Party, inputs: Inputs, outputs: Outputs, **extra: object) -> httpx.Response:
     body = {
         "inputs": [{"lot_id": i, "quantity_kg": q} for i, q in inputs],
         "outputs": [{"product": p, "grade": g, "quantity_kg": q} for p, g, q in outputs],
     } | extra
-    return client.post("/api/v1/batches", json=body, headers=party["headers"])
+    response: httpx.Response = client.post("/api/v1/batches", json=body, headers=party["headers"])
+    return response
 
 
-def typical(kernel_kg: float, raw_kg: float) -> list:  # type: ignore[type-arg]
+def typical(kernel_kg: float, raw_kg: float) -> Outputs:
     """Kernel split into wholes and pieces, the rest shell and testa, leaving ~4 % moisture loss."""
     shell = raw_kg * 0.70
     return [
@@ -53,8 +62,8 @@ class TestBatch:
     def test_kernel_lots_carry_origin_by_mass_and_common_claims(
         self,
         client: TestClient,
-        engine: Engine,  # type: ignore[type-arg]
-        processor: dict,
+        engine: Engine,
+        processor: Party,
     ) -> None:
         an, binh = make_party(client), make_party(client)
         organic = [
@@ -93,12 +102,12 @@ class TestBatch:
         assert {p["lot_id"] for p in kernel["parents"]} == {a, b}
         assert lot(client, processor, a)["status"] == "consumed" and lot(client, processor, a)["quantity_kg"] == 0
         with open_session(engine) as session:
-            entry = json.loads(session.get(LedgerEntry, size).leaf_data)  # type: ignore[union-attr]
+            entry = json.loads(session.get_one(LedgerEntry, size).leaf_data)
         assert entry["type"] == "batch" and entry["data"]["batch_id"] == made["id"]
         assert entry["data"]["inputs"] == [{"lot_id": a, "quantity_g": 3000000}, {"lot_id": b, "quantity_g": 1000000}]
         assert {o["grade"] for o in entry["data"]["outputs"]} == {"W320", "LP", None}
 
-    def test_a_claim_is_dropped_when_one_input_lacks_it(self, client: TestClient, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_a_claim_is_dropped_when_one_input_lacks_it(self, client: TestClient, processor: Party) -> None:
         farmer = make_party(client)
         organic = [
             {"scheme": "organic-eu", "certificate_no": "X", "valid_from": "2025-01-01", "valid_to": "2027-01-01"}
@@ -110,7 +119,7 @@ class TestBatch:
         assert kernel["certifications"] == []
         assert {(o["country"], o["share_pct"]) for o in kernel["origin"]} == {("VN", 50.0), ("CI", 50.0)}
 
-    def test_origin_is_carried_through_two_levels_of_mixing(self, client: TestClient, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_origin_is_carried_through_two_levels_of_mixing(self, client: TestClient, processor: Party) -> None:
         first = ok(
             batch(
                 client,
@@ -139,8 +148,8 @@ class TestBatch:
     def test_yield_outside_the_usual_band_is_accepted_and_flagged(
         self,
         client: TestClient,
-        engine: Engine,  # type: ignore[type-arg]
-        processor: dict,
+        engine: Engine,
+        processor: Party,
     ) -> None:
         raw = import_lot(client, processor, 1000)
         high = ok(batch(client, processor, [(raw, 1000)], [("kernel", "W320", 300), ("shell", None, 650)]))
@@ -155,10 +164,10 @@ class TestBatch:
         )
         assert low["warnings"][0].startswith("batch_yield_low")
         with open_session(engine) as session:
-            kinds = sorted(a.kind for a in session.exec(select(Alert)).scalars())  # type: ignore[call-overload]
+            kinds = sorted(a.kind for a in session.scalars(select(Alert)))
         assert kinds == ["batch_yield_high", "batch_yield_low"]
 
-    def test_tested_outturn_caps_the_kernel(self, client: TestClient, engine: Engine, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_tested_outturn_caps_the_kernel(self, client: TestClient, engine: Engine, processor: Party) -> None:
         raw = import_lot(client, processor, 1000)
         # 250 g good kernel per kg ⇒ 44.09 lbs ≈ 25.0 % recovery; + 3 % tolerance ⇒ at most ~280 kg from 1,000 kg
         ok(
@@ -196,14 +205,14 @@ class TestBatchRefusals:
         ],
     )
     def test_refused_batches_write_nothing(
-        self, client: TestClient, engine: Engine, processor: dict, case: str
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, engine: Engine, processor: Party, case: str
+    ) -> None:
         raw = import_lot(client, processor, 1000)
         other = make_party(client, role="processor")
         foreign = import_lot(client, other, 1000)
         used = import_lot(client, processor, 100)
         ok(batch(client, processor, [(used, 100)], [("kernel", "W320", 25), ("shell", None, 70)]))
-        party, inputs, outputs, extra, status, code = {
+        cases: dict[str, tuple[Party, Inputs, Outputs, dict[str, float], int, str]] = {
             "mass_balance": (
                 processor,
                 [(raw, 1000)],
@@ -245,7 +254,8 @@ class TestBatchRefusals:
                 "forbidden",
             ),
             "negative": (processor, [(raw, -1)], [("kernel", "W320", 250)], {}, 422, "invalid_input"),
-        }[case]
+        }
+        party, inputs, outputs, extra, status, code = cases[case]
         before, size, held = table_counts(engine), ledger_size(client), lot(client, processor, raw)["quantity_kg"]
         response = batch(client, party, inputs, outputs, **extra)
         assert response.status_code == status and response.json()["error"] == code, response.text

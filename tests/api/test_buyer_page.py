@@ -1,6 +1,7 @@
 """The buyer's page (SPEC §7): GET /01/{gtin}/10/{lot_id}, HTML in Vietnamese or English, JSON,
 404 pages, no personal data, nothing loaded from elsewhere; and the lineage walk behind it."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -60,12 +61,14 @@ def farm(
         geometry=square(*centre, area_ha),
         **extra,
     )
-    return made["id"]  # type: ignore[no-any-return]
+    farm_id: str = made["id"]
+    return farm_id
 
 
 def harvest(client: TestClient, farmer: dict[str, Any], farm_id: str, day: str, kg: float) -> str:
     made = log_harvest(client, farmer, farm_id, harvested_on=day, quantity_kg=kg, notes=f"gọi {PHONE}")
-    return made["lot_id"]  # type: ignore[no-any-return]
+    lot_id: str = made["lot_id"]
+    return lot_id
 
 
 def import_lot(client: TestClient, processor: dict[str, Any], kg: float, country: str = "CI") -> str:
@@ -77,7 +80,8 @@ def import_lot(client: TestClient, processor: dict[str, Any], kg: float, country
         "documents": [],
     }
     made = ok(client.post("/api/v1/lots/import", json=body, headers=processor["headers"]))
-    return made["lot_id"]  # type: ignore[no-any-return]
+    lot_id: str = made["lot_id"]
+    return lot_id
 
 
 def cutting_test(client: TestClient, processor: dict[str, Any], lot_id: str, test: dict[str, Any]) -> dict[str, Any]:
@@ -101,10 +105,11 @@ def batch(
         ],
     }
     made = ok(client.post("/api/v1/batches", json=body, headers=processor["headers"]))
-    return next(o["lot_id"] for o in made["outputs"] if o["product"] == "kernel")  # type: ignore[no-any-return]
+    kernel_id: str = next(o["lot_id"] for o in made["outputs"] if o["product"] == "kernel")
+    return kernel_id
 
 
-def gtin(engine: Engine, processor: dict[str, Any], grade: str = "W320", product: str = "kernel") -> str:
+def gtin(engine: Engine, processor: dict[str, Any], grade: str | None = "W320", product: str = "kernel") -> str:
     with unit_of_work(engine) as session:
         party = session.get(Party, processor["id"])
         assert party is not None
@@ -159,7 +164,7 @@ def kernel(client: TestClient, engine: Engine) -> Labelled:
     return Labelled(gtin(engine, processor), kernel_id, processor, farmers, farms)
 
 
-def outturn(test: dict[str, Any]) -> float:
+def outturn(test: Mapping[str, float]) -> float:
     return (test["good_kernel_g"] + test["spotted_kernel_g"] / 2) / test["sample_g"] * 80 / 0.45359
 
 
@@ -388,7 +393,8 @@ class TestJson:
 
 def _harvest_id(client: TestClient, farmer: dict[str, Any], lot_id: str) -> str:
     lot = ok(client.get(f"/api/v1/lots/{lot_id}", headers=farmer["headers"]), 200)
-    return lot["created_by"]["id"]  # type: ignore[no-any-return]
+    harvest_id: str = lot["created_by"]["id"]
+    return harvest_id
 
 
 class TestNotFound:

@@ -1,37 +1,47 @@
 """Corrections: an entry of their own; reads show the corrected value and the history."""
 
+from typing import Any
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.factories import ledger_size, log_harvest, make_farm, make_party, table_counts
+from tests.factories import Party, ledger_size, log_harvest, make_farm, make_party, table_counts
 
 
 @pytest.fixture
-def farmer(client: TestClient) -> dict:  # type: ignore[type-arg]
+def farmer(client: TestClient) -> Party:
     return make_party(client)
 
 
 @pytest.fixture
-def harvest(client: TestClient, farmer: dict) -> dict:  # type: ignore[type-arg]
+def harvest(client: TestClient, farmer: Party) -> dict[str, Any]:
     farm = make_farm(client, farmer, area_ha=2.0)
     return log_harvest(client, farmer, farm["id"], quantity_kg=1200)
 
 
-def correct(client: TestClient, party: dict, entry_id: str, changes: dict, reason: str = "re-weighed at the collector"):  # type: ignore[no-untyped-def, type-arg]
-    return client.post(
+def correct(
+    client: TestClient,
+    party: Party,
+    entry_id: str,
+    changes: dict[str, Any],
+    reason: str = "re-weighed at the collector",
+) -> httpx.Response:
+    response: httpx.Response = client.post(
         "/api/v1/corrections",
         json={"entry_id": entry_id, "changes": changes, "reason": reason},
         headers=party["headers"],
     )
+    return response
 
 
 class TestCorrectHarvest:
     def test_quantity_correction_updates_reads_and_lot_and_keeps_history(
         self,
         client: TestClient,
-        farmer: dict,  # type: ignore[type-arg]
-        harvest: dict,
+        farmer: Party,
+        harvest: dict[str, Any],
     ) -> None:
         size = ledger_size(client)
         response = correct(client, farmer, harvest["id"], {"quantity_kg": 1150.5})
@@ -46,7 +56,7 @@ class TestCorrectHarvest:
         lot = client.get(f"/api/v1/lots/{harvest['lot_id']}", headers=farmer["headers"]).json()
         assert lot["quantity_kg"] == 1150.5
 
-    def test_two_corrections_apply_in_order(self, client: TestClient, farmer: dict, harvest: dict) -> None:  # type: ignore[type-arg]
+    def test_two_corrections_apply_in_order(self, client: TestClient, farmer: Party, harvest: dict[str, Any]) -> None:
         assert correct(client, farmer, harvest["id"], {"moisture_pct": 11}).status_code == 201
         assert (
             correct(client, farmer, harvest["id"], {"moisture_pct": 10.5, "harvested_on": "2026-03-10"}).status_code
@@ -59,8 +69,8 @@ class TestCorrectHarvest:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        harvest: dict,
+        farmer: Party,
+        harvest: dict[str, Any],
     ) -> None:
         before = table_counts(engine)
         response = correct(client, farmer, harvest["id"], {"quantity_kg": 9000})  # 4.5 t/ha on 2 ha
@@ -85,9 +95,9 @@ class TestCorrectionRefusals:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        harvest: dict,
-        changes: dict,
+        farmer: Party,
+        harvest: dict[str, Any],
+        changes: dict[str, Any],
         code: str,
     ) -> None:
         before, size = table_counts(engine), ledger_size(client)
@@ -95,26 +105,28 @@ class TestCorrectionRefusals:
         assert response.status_code == 422 and response.json()["error"] == code, response.text
         assert table_counts(engine) == before and ledger_size(client) == size
 
-    def test_someone_elses_record_is_403(self, client: TestClient, engine: Engine, harvest: dict) -> None:  # type: ignore[type-arg]
+    def test_someone_elses_record_is_403(self, client: TestClient, engine: Engine, harvest: dict[str, Any]) -> None:
         intruder = make_party(client)
         before = table_counts(engine)
         assert correct(client, intruder, harvest["id"], {"quantity_kg": 1}).status_code == 403
         assert table_counts(engine) == before
 
-    def test_unknown_record_is_404(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_unknown_record_is_404(self, client: TestClient, farmer: Party) -> None:
         assert correct(client, farmer, "H-NOTHING", {"quantity_kg": 1}).status_code == 404
 
-    def test_short_reason_is_422(self, client: TestClient, farmer: dict, harvest: dict) -> None:  # type: ignore[type-arg]
+    def test_short_reason_is_422(self, client: TestClient, farmer: Party, harvest: dict[str, Any]) -> None:
         assert correct(client, farmer, harvest["id"], {"quantity_kg": 1}, reason="").status_code == 422
 
-    def test_a_correction_itself_is_not_correctable(self, client: TestClient, farmer: dict, harvest: dict) -> None:  # type: ignore[type-arg]
+    def test_a_correction_itself_is_not_correctable(
+        self, client: TestClient, farmer: Party, harvest: dict[str, Any]
+    ) -> None:
         first = correct(client, farmer, harvest["id"], {"quantity_kg": 1100}).json()
         response = correct(client, farmer, first["id"], {"quantity_kg": 1})
         assert response.status_code == 422 and response.json()["error"] == "not_correctable"
 
 
 class TestCorrectFarmAndInput:
-    def test_farm_area_correction_is_checked_against_the_polygon(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_farm_area_correction_is_checked_against_the_polygon(self, client: TestClient, farmer: Party) -> None:
         from tests.factories import DONG_PHU, square
 
         farm = make_farm(client, farmer, area_ha=6.0, geometry=square(*DONG_PHU, 6.0), district="dong-phu")
@@ -123,7 +135,7 @@ class TestCorrectFarmAndInput:
         response = correct(client, farmer, farm["id"], {"area_ha": 12})
         assert response.status_code == 422 and response.json()["error"] == "area_mismatch"
 
-    def test_input_correction(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_input_correction(self, client: TestClient, farmer: Party) -> None:
         farm = make_farm(client, farmer)
         created = client.post(
             "/api/v1/farm-inputs",

@@ -1,37 +1,41 @@
 """Custody moves (SPEC §6.2): split, dispatch, receive, cancel."""
 
 import json
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
-from tests.factories import deliver, farm_lot, ledger_size, lot, make_party, ok, table_counts
+from tests.factories import Party, deliver, farm_lot, ledger_size, lot, make_party, ok, table_counts
 from traceability.alerts.models import Alert
 from traceability.anchoring.models import LedgerEntry
 from traceability.db import open_session
 
 
 @pytest.fixture
-def farmer(client: TestClient) -> dict:  # type: ignore[type-arg]
+def farmer(client: TestClient) -> Party:
     return make_party(client)
 
 
 @pytest.fixture
-def processor(client: TestClient) -> dict:  # type: ignore[type-arg]
+def processor(client: TestClient) -> Party:
     return make_party(client, role="processor", gs1_company_prefix="8935412")
 
 
-def entries(engine: Engine, since: int) -> list[dict]:  # type: ignore[type-arg]
+def entries(engine: Engine, since: int) -> list[dict[str, Any]]:
     with open_session(engine) as session:
-        rows = session.exec(select(LedgerEntry).where(LedgerEntry.idx >= since).order_by(LedgerEntry.idx)).scalars()  # type: ignore[call-overload, arg-type]
+        rows = session.scalars(select(LedgerEntry).where(col(LedgerEntry.idx) >= since).order_by(col(LedgerEntry.idx)))
         return [json.loads(r.leaf_data) for r in rows]
 
 
-def dispatch(client: TestClient, party: dict, lot_id: str, to: dict, kg: float):  # type: ignore[no-untyped-def, type-arg]
-    return client.post(
+def dispatch(client: TestClient, party: Party, lot_id: str, to: Party, kg: float) -> httpx.Response:
+    response: httpx.Response = client.post(
         f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": to["id"], "quantity_kg": kg}, headers=party["headers"]
     )
+    return response
 
 
 class TestDispatch:
@@ -39,9 +43,9 @@ class TestDispatch:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        processor: dict,
-    ) -> None:  # type: ignore[type-arg]
+        farmer: Party,
+        processor: Party,
+    ) -> None:
         lot_id = farm_lot(client, farmer, 2000)
         size = ledger_size(client)
         transfer = ok(dispatch(client, farmer, lot_id, processor, 1500.5))
@@ -65,12 +69,14 @@ class TestDispatch:
             "quantity_g": 1500500,
         }
 
-    def test_a_whole_lot_travels_without_a_split(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_a_whole_lot_travels_without_a_split(self, client: TestClient, farmer: Party, processor: Party) -> None:
         lot_id = farm_lot(client, farmer, 800)
         transfer = ok(dispatch(client, farmer, lot_id, processor, 800))
         assert transfer["lot_id"] == lot_id and transfer["split_from"] is None
 
-    def test_the_recipient_can_read_the_lot_in_transit(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_the_recipient_can_read_the_lot_in_transit(
+        self, client: TestClient, farmer: Party, processor: Party
+    ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer), processor, 100))
         assert lot(client, processor, transfer["lot_id"])["status"] == "in_transit"
         assert (
@@ -96,8 +102,8 @@ class TestDispatch:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,
-        processor: dict,  # type: ignore[type-arg]
+        farmer: Party,
+        processor: Party,
         case: str,
     ) -> None:
         lot_id = farm_lot(client, farmer, 1000)
@@ -128,9 +134,9 @@ class TestReceive:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        processor: dict,
-    ) -> None:  # type: ignore[type-arg]
+        farmer: Party,
+        processor: Party,
+    ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         size = ledger_size(client)
         received = ok(
@@ -151,9 +157,9 @@ class TestReceive:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        processor: dict,
-    ) -> None:  # type: ignore[type-arg]
+        farmer: Party,
+        processor: Party,
+    ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         received = ok(
             client.post(
@@ -163,10 +169,10 @@ class TestReceive:
         )
         assert received["warnings"] and received["warnings"][0].startswith("transit_loss")
         with open_session(engine) as session:
-            alert = session.exec(select(Alert).where(Alert.kind == "transit_loss")).scalar_one()  # type: ignore[call-overload]
+            alert = session.scalars(select(Alert).where(col(Alert.kind) == "transit_loss")).one()
         assert alert.subject_id == transfer["id"] and alert.detail["loss_pct"] == "2.50"
 
-    def test_exactly_2_percent_is_not_flagged(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_exactly_2_percent_is_not_flagged(self, client: TestClient, farmer: Party, processor: Party) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         received = ok(
             client.post(
@@ -181,8 +187,8 @@ class TestReceive:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,
-        processor: dict,  # type: ignore[type-arg]
+        farmer: Party,
+        processor: Party,
         case: str,
     ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
@@ -209,8 +215,8 @@ class TestReceive:
         assert client.get(f"/api/v1/lots/{transfer['lot_id']}", headers=processor["headers"]).json() == travelling
 
     def test_a_small_scale_difference_upwards_is_accepted(
-        self, client: TestClient, farmer: dict, processor: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, farmer: Party, processor: Party
+    ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         ok(
             client.post(
@@ -225,9 +231,9 @@ class TestCancel:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,  # type: ignore[type-arg]
-        processor: dict,
-    ) -> None:  # type: ignore[type-arg]
+        farmer: Party,
+        processor: Party,
+    ) -> None:
         lot_id = farm_lot(client, farmer, 1000)
         transfer = ok(dispatch(client, farmer, lot_id, processor, 400))
         size = ledger_size(client)
@@ -239,8 +245,8 @@ class TestCancel:
         ok(dispatch(client, farmer, transfer["lot_id"], processor, 400))  # it can be sent again
 
     def test_only_the_sender_cancels_and_not_after_receipt(
-        self, client: TestClient, farmer: dict, processor: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, farmer: Party, processor: Party
+    ) -> None:
         transfer = ok(dispatch(client, farmer, farm_lot(client, farmer, 1000), processor, 1000))
         assert (
             client.post(f"/api/v1/transfers/{transfer['id']}/cancel", headers=processor["headers"]).status_code == 403
@@ -256,7 +262,7 @@ class TestCancel:
 
 
 class TestOnwardCustody:
-    def test_a_processor_passes_a_lot_to_a_trader(self, client: TestClient, farmer: dict, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_a_processor_passes_a_lot_to_a_trader(self, client: TestClient, farmer: Party, processor: Party) -> None:
         trader = make_party(client, role="trader")
         lot_id = deliver(client, farmer, processor, farm_lot(client, farmer, 1000), 1000)
         onward = deliver(client, processor, trader, lot_id, 300)

@@ -15,7 +15,8 @@ def page(client: TestClient, query: str = "", **headers: str) -> str:
     assert response.headers["content-type"].startswith("text/html")
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
-    return response.text
+    html: str = response.text
+    return html
 
 
 class TestDashboard:

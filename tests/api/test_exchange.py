@@ -9,22 +9,22 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.factories import CUTTING_TEST, deliver, import_lot, ledger_size, lot, make_party, ok, table_counts
+from tests.factories import CUTTING_TEST, Party, deliver, import_lot, ledger_size, lot, make_party, ok, table_counts
 from tests.live import free_port, live_server
 
 
 @pytest.fixture
-def seller(client: TestClient) -> dict:  # type: ignore[type-arg]
+def seller(client: TestClient) -> Party:
     return make_party(client, role="processor", gs1_company_prefix="8935412")
 
 
 @pytest.fixture
-def buyer(client: TestClient) -> dict:  # type: ignore[type-arg]
+def buyer(client: TestClient) -> Party:
     return make_party(client, role="trader")
 
 
 @pytest.fixture
-def kernel(client: TestClient, seller: dict) -> str:  # type: ignore[type-arg]
+def kernel(client: TestClient, seller: Party) -> str:
     raw = import_lot(client, seller, 4000, "KH")
     ok(client.post(f"/api/v1/lots/{raw}/quality-tests", json=CUTTING_TEST, headers=seller["headers"]))
     made = ok(
@@ -40,7 +40,8 @@ def kernel(client: TestClient, seller: dict) -> str:  # type: ignore[type-arg]
             },
         )
     )
-    return made["outputs"][0]["lot_id"]  # type: ignore[no-any-return]
+    lot_id: str = made["outputs"][0]["lot_id"]
+    return lot_id
 
 
 def listing_body(lot_id: str, **changes: Any) -> dict[str, Any]:
@@ -55,22 +56,23 @@ def listing_body(lot_id: str, **changes: Any) -> dict[str, Any]:
     } | changes
 
 
-def list_lot(client: TestClient, party: dict, lot_id: str, **changes: Any) -> dict[str, Any]:  # type: ignore[type-arg]
+def list_lot(client: TestClient, party: Party, lot_id: str, **changes: Any) -> dict[str, Any]:
     return ok(client.post("/api/v1/listings", json=listing_body(lot_id, **changes), headers=party["headers"]))
 
 
-def offer(client: TestClient, party: dict, listing_id: str, kg: float, price: str = "2.90"):  # type: ignore[no-untyped-def, type-arg]
-    return client.post(
+def offer(client: TestClient, party: Party, listing_id: str, kg: float, price: str = "2.90") -> httpx.Response:
+    response: httpx.Response = client.post(
         f"/api/v1/listings/{listing_id}/offers", json={"quantity_kg": kg, "price": price}, headers=party["headers"]
     )
+    return response
 
 
 class TestListings:
     def test_a_listing_shows_origin_and_outturn_and_is_found_by_search(
         self,
         client: TestClient,
-        seller: dict,  # type: ignore[type-arg]
-        buyer: dict,
+        seller: Party,
+        buyer: Party,
         kernel: str,
     ) -> None:
         listing = list_lot(client, seller, kernel)
@@ -102,30 +104,30 @@ class TestListings:
         self,
         client: TestClient,
         engine: Engine,
-        seller: dict,
-        kernel: str,  # type: ignore[type-arg]
-        changes: dict,
+        seller: Party,
+        kernel: str,
+        changes: dict[str, Any],
         status: int,
         code: str,
-    ) -> None:  # type: ignore[type-arg]
+    ) -> None:
         before, size = table_counts(engine), ledger_size(client)
         response = client.post("/api/v1/listings", json=listing_body(kernel) | changes, headers=seller["headers"])
         assert response.status_code == status and response.json()["error"] == code, response.text
         assert table_counts(engine) == before and ledger_size(client) == size
 
-    def test_listings_never_add_up_to_more_than_held(self, client: TestClient, seller: dict, kernel: str) -> None:  # type: ignore[type-arg]
+    def test_listings_never_add_up_to_more_than_held(self, client: TestClient, seller: Party, kernel: str) -> None:
         list_lot(client, seller, kernel, quantity_kg=600)
         response = client.post(
             "/api/v1/listings", json=listing_body(kernel, quantity_kg=401), headers=seller["headers"]
         )
         assert response.status_code == 422 and response.json()["error"] == "more_than_held"
 
-    def test_someone_elses_lot_and_farmers(self, client: TestClient, buyer: dict, kernel: str) -> None:  # type: ignore[type-arg]
+    def test_someone_elses_lot_and_farmers(self, client: TestClient, buyer: Party, kernel: str) -> None:
         assert client.post("/api/v1/listings", json=listing_body(kernel), headers=buyer["headers"]).status_code == 403
         farmer = make_party(client)
         assert client.post("/api/v1/listings", json=listing_body(kernel), headers=farmer["headers"]).status_code == 403
 
-    def test_withdraw(self, client: TestClient, seller: dict, buyer: dict, kernel: str) -> None:  # type: ignore[type-arg]
+    def test_withdraw(self, client: TestClient, seller: Party, buyer: Party, kernel: str) -> None:
         listing = list_lot(client, seller, kernel)
         assert client.post(f"/api/v1/listings/{listing['id']}/withdraw", headers=buyer["headers"]).status_code == 403
         assert (
@@ -139,8 +141,8 @@ class TestOffersAndContracts:
     def test_accepting_makes_a_contract_and_dispatches_to_the_buyer(
         self,
         client: TestClient,
-        seller: dict,
-        buyer: dict,  # type: ignore[type-arg]
+        seller: Party,
+        buyer: Party,
         kernel: str,
     ) -> None:
         listing = list_lot(client, seller, kernel)
@@ -168,7 +170,7 @@ class TestOffersAndContracts:
             and '"2.95"' not in bundle
         )
 
-    def test_refusals(self, client: TestClient, engine: Engine, seller: dict, buyer: dict, kernel: str) -> None:  # type: ignore[type-arg]
+    def test_refusals(self, client: TestClient, engine: Engine, seller: Party, buyer: Party, kernel: str) -> None:
         listing = list_lot(client, seller, kernel, quantity_kg=500)
         first = ok(offer(client, buyer, listing["id"], 400))
         second = ok(offer(client, make_party(client, role="processor"), listing["id"], 200))
@@ -197,8 +199,8 @@ class TestOffersAndContracts:
     def test_a_listing_closes_when_its_lot_leaves_the_seller(
         self,
         client: TestClient,
-        seller: dict,
-        buyer: dict,  # type: ignore[type-arg]
+        seller: Party,
+        buyer: Party,
         kernel: str,
     ) -> None:
         listing = list_lot(client, seller, kernel, quantity_kg=100)

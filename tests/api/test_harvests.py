@@ -3,28 +3,30 @@
 import hashlib
 import json
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
-from tests.factories import harvest_body, ledger_size, log_harvest, make_farm, make_party, table_counts
+from tests.factories import Party, harvest_body, ledger_size, log_harvest, make_farm, make_party, table_counts
 from traceability.alerts.models import Alert
 from traceability.anchoring.models import LedgerEntry
 from traceability.db import open_session
 
 
 @pytest.fixture
-def farmer(client: TestClient) -> dict:  # type: ignore[type-arg]
+def farmer(client: TestClient) -> Party:
     return make_party(client)
 
 
 @pytest.fixture
-def farm(client: TestClient, farmer: dict) -> dict:  # type: ignore[type-arg]
+def farm(client: TestClient, farmer: Party) -> dict[str, Any]:
     return make_farm(client, farmer, area_ha=2.0)
 
 
-def refused(client: TestClient, engine: Engine, party: dict, status: int, code: str, body: dict) -> None:  # type: ignore[type-arg]
+def refused(client: TestClient, engine: Engine, party: Party, status: int, code: str, body: dict[str, Any]) -> None:
     before, size = table_counts(engine), ledger_size(client)
     response = client.post("/api/v1/harvests", json=body, headers=party["headers"])
     assert response.status_code == status, response.text
@@ -33,7 +35,7 @@ def refused(client: TestClient, engine: Engine, party: dict, status: int, code: 
 
 
 class TestLogHarvest:
-    def test_harvest_creates_a_held_raw_nut_lot(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_harvest_creates_a_held_raw_nut_lot(self, client: TestClient, farmer: Party, farm: dict[str, Any]) -> None:
         harvest = log_harvest(client, farmer, farm["id"], quantity_kg=1250.75)
         assert harvest["product"] == "rcn" and harvest["quantity_kg"] == 1250.75 and harvest["season"] == 2026
         lot = client.get(f"/api/v1/lots/{harvest['lot_id']}", headers=farmer["headers"]).json()
@@ -49,13 +51,13 @@ class TestLogHarvest:
         ]
         assert lot["created_by"] == {"type": "harvest", "id": harvest["id"]}
 
-    def test_lot_id_uses_the_gs1_charset(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_lot_id_uses_the_gs1_charset(self, client: TestClient, farmer: Party, farm: dict[str, Any]) -> None:
         lot_id = log_harvest(client, farmer, farm["id"])["lot_id"]
         assert len(lot_id) <= 20 and all(c.isdigit() or c.isupper() or c == "-" for c in lot_id)
 
     def test_entry_is_spec_shaped_with_grams_and_no_floats(
-        self, client: TestClient, engine: Engine, farmer: dict, farm: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, engine: Engine, farmer: Party, farm: dict[str, Any]
+    ) -> None:
         harvest = log_harvest(
             client, farmer, farm["id"], quantity_kg=1000.5, moisture_pct=9.25, notes="Anh Ba, 0912 345 678"
         )
@@ -75,7 +77,7 @@ class TestLogHarvest:
         assert "0912" not in leaf.leaf_data.decode()  # free-text notes never reach the ledger
         assert "float" not in str({type(v).__name__ for v in entry["data"].values()})
 
-    def test_certifications_valid_on_the_harvest_day_pass_to_the_lot(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_certifications_valid_on_the_harvest_day_pass_to_the_lot(self, client: TestClient, farmer: Party) -> None:
         certs = [
             {"scheme": "organic-eu", "certificate_no": "A1", "valid_from": "2025-01-01", "valid_to": "2026-12-31"},
             {"scheme": "vietgap", "certificate_no": "B2", "valid_from": "2024-01-01", "valid_to": "2025-12-31"},
@@ -88,18 +90,20 @@ class TestLogHarvest:
 
 
 class TestHarvestRules:
-    def test_someone_elses_farm_is_403(self, client: TestClient, engine: Engine, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_someone_elses_farm_is_403(self, client: TestClient, engine: Engine, farm: dict[str, Any]) -> None:
         intruder = make_party(client)
         refused(client, engine, intruder, 403, "forbidden", harvest_body(farm["id"]))
 
-    def test_unknown_farm_is_404(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_unknown_farm_is_404(self, client: TestClient, engine: Engine, farmer: Party) -> None:
         refused(client, engine, farmer, 404, "not_found", harvest_body("F-DOESNOTEXIST"))
 
-    def test_processor_cannot_log_harvests(self, client: TestClient, engine: Engine, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_processor_cannot_log_harvests(self, client: TestClient, engine: Engine, farm: dict[str, Any]) -> None:
         processor = make_party(client, role="processor")
         refused(client, engine, processor, 403, "forbidden", harvest_body(farm["id"]))
 
-    def test_future_date_is_refused(self, client: TestClient, engine: Engine, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_future_date_is_refused(
+        self, client: TestClient, engine: Engine, farmer: Party, farm: dict[str, Any]
+    ) -> None:
         tomorrow = (date.today() + timedelta(days=2)).isoformat()
         refused(client, engine, farmer, 422, "date_in_future", harvest_body(farm["id"], harvested_on=tomorrow))
 
@@ -108,17 +112,19 @@ class TestHarvestRules:
         self,
         client: TestClient,
         engine: Engine,
-        farmer: dict,
-        farm: dict,  # type: ignore[type-arg]
+        farmer: Party,
+        farm: dict[str, Any],
         moisture: float,
     ) -> None:
         refused(client, engine, farmer, 422, "moisture_out_of_range", harvest_body(farm["id"], moisture_pct=moisture))
 
     @pytest.mark.parametrize("moisture", [4, 30, 22.5])
-    def test_moisture_bounds_accepted(self, client: TestClient, farmer: dict, farm: dict, moisture: float) -> None:  # type: ignore[type-arg]
+    def test_moisture_bounds_accepted(
+        self, client: TestClient, farmer: Party, farm: dict[str, Any], moisture: float
+    ) -> None:
         log_harvest(client, farmer, farm["id"], moisture_pct=moisture, quantity_kg=100)
 
-    def test_absurd_single_harvest_is_refused(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_absurd_single_harvest_is_refused(self, client: TestClient, engine: Engine, farmer: Party) -> None:
         from tests.factories import DONG_PHU, square
 
         estate = make_farm(client, farmer, area_ha=900, geometry=square(*DONG_PHU, 900), district="dong-phu")
@@ -126,13 +132,15 @@ class TestHarvestRules:
 
 
 class TestSeasonYield:
-    def test_above_4_t_per_ha_is_refused(self, client: TestClient, engine: Engine, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_above_4_t_per_ha_is_refused(
+        self, client: TestClient, engine: Engine, farmer: Party, farm: dict[str, Any]
+    ) -> None:
         log_harvest(client, farmer, farm["id"], quantity_kg=4000)  # 2 t/ha on 2 ha
         refused(client, engine, farmer, 422, "season_yield_impossible", harvest_body(farm["id"], quantity_kg=4000.5))
 
     def test_above_2_5_t_per_ha_is_flagged_once_per_season(
-        self, client: TestClient, engine: Engine, farmer: dict, farm: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, engine: Engine, farmer: Party, farm: dict[str, Any]
+    ) -> None:
         first = log_harvest(client, farmer, farm["id"], quantity_kg=4900)  # 2.45 t/ha: fine
         assert first["warnings"] == []
         second = log_harvest(client, farmer, farm["id"], quantity_kg=200)  # 2.55 t/ha
@@ -140,16 +148,16 @@ class TestSeasonYield:
         assert second["warnings"] and second["warnings"][0].startswith("farm_yield_high")
         assert third["warnings"]
         with open_session(engine) as session:
-            alerts = list(session.exec(select(Alert).where(Alert.kind == "farm_yield_high")).scalars())  # type: ignore[call-overload]
+            alerts = list(session.scalars(select(Alert).where(col(Alert.kind) == "farm_yield_high")))
         assert len(alerts) == 1 and alerts[0].subject_id == farm["id"] and alerts[0].detail["t_per_ha"] == "2.65"
 
-    def test_seasons_are_counted_separately(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_seasons_are_counted_separately(self, client: TestClient, farmer: Party, farm: dict[str, Any]) -> None:
         log_harvest(client, farmer, farm["id"], quantity_kg=7000, harvested_on="2025-03-01")
         assert log_harvest(client, farmer, farm["id"], quantity_kg=4000, harvested_on="2026-03-01")["warnings"] == []
 
 
 class TestFarmInputs:
-    def test_log_and_read_an_input(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_log_and_read_an_input(self, client: TestClient, farmer: Party, farm: dict[str, Any]) -> None:
         size = ledger_size(client)
         body = {
             "farm_id": farm["id"],
@@ -164,7 +172,7 @@ class TestFarmInputs:
         read = client.get(f"/api/v1/farm-inputs/{created.json()['id']}", headers=farmer["headers"]).json()
         assert read["product"] == "urea" and read["quantity"] == 100
 
-    def test_input_refusals(self, client: TestClient, engine: Engine, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_input_refusals(self, client: TestClient, engine: Engine, farmer: Party, farm: dict[str, Any]) -> None:
         before = table_counts(engine)
         other = make_party(client)
         base = {
@@ -193,8 +201,8 @@ class TestFreeTextOffTheLedger:
     """A product's name and the notes are typed by a farmer: the ledger holds a code and a hash, never the text."""
 
     def test_other_product_is_anchored_by_code_and_hash(
-        self, client: TestClient, engine: Engine, farmer: dict, farm: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, engine: Engine, farmer: Party, farm: dict[str, Any]
+    ) -> None:
         name = "thuốc anh Ba bán, gọi 0912 345 678"
         body = {
             "farm_id": farm["id"],
@@ -216,7 +224,7 @@ class TestFreeTextOffTheLedger:
         assert entry["data"]["text_sha256"] == hashlib.sha256(name.encode()).hexdigest()
         assert "0912" not in leaf.leaf_data.decode() and "anh Ba" not in leaf.leaf_data.decode()
 
-    def test_aliases_read_as_codes(self, client: TestClient, farmer: dict, farm: dict) -> None:  # type: ignore[type-arg]
+    def test_aliases_read_as_codes(self, client: TestClient, farmer: Party, farm: dict[str, Any]) -> None:
         body = {"farm_id": farm["id"], "category": "fertilizer", "product": "KCl", "applied_on": "2025-05-20"}
         created = client.post("/api/v1/farm-inputs", json=body, headers=farmer["headers"])
         assert created.status_code == 201 and created.json()["product"] == "potassium_chloride"

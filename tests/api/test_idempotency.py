@@ -4,18 +4,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.factories import harvest_body, ledger_size, make_farm, make_party, table_counts
+from tests.factories import Party, harvest_body, ledger_size, make_farm, make_party, table_counts
 
 
 @pytest.fixture
-def farmer(client: TestClient) -> dict:  # type: ignore[type-arg]
+def farmer(client: TestClient) -> Party:
     return make_party(client)
 
 
 class TestIdempotency:
     def test_replay_returns_the_original_and_writes_nothing(
-        self, client: TestClient, engine: Engine, farmer: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, engine: Engine, farmer: Party
+    ) -> None:
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "phone-42-harvest-1"}
         first = client.post("/api/v1/harvests", json=harvest_body(farm["id"]), headers=headers)
@@ -27,7 +27,7 @@ class TestIdempotency:
             assert again.headers["Idempotent-Replayed"] == "true"
         assert table_counts(engine) == before and ledger_size(client) == size
 
-    def test_whitespace_and_key_order_do_not_matter(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_whitespace_and_key_order_do_not_matter(self, client: TestClient, farmer: Party) -> None:
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "k", "Content-Type": "application/json"}
         a = client.post(
@@ -46,7 +46,7 @@ class TestIdempotency:
         )
         assert a.status_code == b.status_code == 201 and a.json() == b.json()
 
-    def test_same_key_different_body_is_409(self, client: TestClient, engine: Engine, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_same_key_different_body_is_409(self, client: TestClient, engine: Engine, farmer: Party) -> None:
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "k1"}
         assert client.post("/api/v1/harvests", json=harvest_body(farm["id"]), headers=headers).status_code == 201
@@ -55,7 +55,7 @@ class TestIdempotency:
         assert response.status_code == 409 and response.json()["error"] == "idempotency_key_reused"
         assert table_counts(engine) == before
 
-    def test_same_key_on_another_endpoint_is_409(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_same_key_on_another_endpoint_is_409(self, client: TestClient, farmer: Party) -> None:
         headers = {**farmer["headers"], "Idempotency-Key": "shared"}
         farm = client.post(
             "/api/v1/farms",
@@ -72,7 +72,7 @@ class TestIdempotency:
         response = client.post("/api/v1/harvests", json=harvest_body(farm.json()["id"]), headers=headers)
         assert response.status_code == 409
 
-    def test_keys_belong_to_one_party(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_keys_belong_to_one_party(self, client: TestClient, farmer: Party) -> None:
         other = make_party(client)
         mine, theirs = make_farm(client, farmer), make_farm(client, other)
         a = client.post(
@@ -83,7 +83,7 @@ class TestIdempotency:
         )
         assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
 
-    def test_a_refused_request_can_be_retried_with_the_same_key(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_a_refused_request_can_be_retried_with_the_same_key(self, client: TestClient, farmer: Party) -> None:
         farm = make_farm(client, farmer)
         headers = {**farmer["headers"], "Idempotency-Key": "retry-me"}
         assert (
@@ -92,7 +92,7 @@ class TestIdempotency:
         )
         assert client.post("/api/v1/harvests", json=harvest_body(farm["id"]), headers=headers).status_code == 201
 
-    def test_too_long_key_is_422(self, client: TestClient, farmer: dict) -> None:  # type: ignore[type-arg]
+    def test_too_long_key_is_422(self, client: TestClient, farmer: Party) -> None:
         farm = make_farm(client, farmer)
         response = client.post(
             "/api/v1/harvests",

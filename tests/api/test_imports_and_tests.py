@@ -1,5 +1,7 @@
 """Imported raw nuts and cutting tests (SPEC §6.2, DOMAIN.md Raw cashew nuts)."""
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -7,6 +9,7 @@ from sqlalchemy import Engine
 from tests.factories import (
     CONTAINER,
     CUTTING_TEST,
+    Party,
     deliver,
     farm_lot,
     import_lot,
@@ -19,11 +22,11 @@ from tests.factories import (
 
 
 @pytest.fixture
-def processor(client: TestClient) -> dict:  # type: ignore[type-arg]
+def processor(client: TestClient) -> Party:
     return make_party(client, role="processor", gs1_company_prefix="8935412")
 
 
-def import_body(**changes: object) -> dict:  # type: ignore[type-arg]
+def import_body(**changes: object) -> dict[str, Any]:
     return {
         "quantity_kg": 25800,
         "origin_country": "KH",
@@ -34,7 +37,7 @@ def import_body(**changes: object) -> dict:  # type: ignore[type-arg]
 
 
 class TestImports:
-    def test_an_import_creates_a_lot_of_foreign_origin(self, client: TestClient, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_an_import_creates_a_lot_of_foreign_origin(self, client: TestClient, processor: Party) -> None:
         size = ledger_size(client)
         created = ok(client.post("/api/v1/lots/import", json=import_body(), headers=processor["headers"]))
         assert created["container_no"] == CONTAINER and created["origin_country_name"] == "Cambodia"
@@ -68,10 +71,10 @@ class TestImports:
         self,
         client: TestClient,
         engine: Engine,
-        processor: dict,  # type: ignore[type-arg]
-        changes: dict,
+        processor: Party,
+        changes: dict[str, Any],
         field: str | None,
-    ) -> None:  # type: ignore[type-arg]
+    ) -> None:
         before = table_counts(engine)
         response = client.post("/api/v1/lots/import", json=import_body(**changes), headers=processor["headers"])
         assert response.status_code == 422, response.text
@@ -88,7 +91,7 @@ class TestImports:
 
 
 class TestCuttingTests:
-    def test_outturn_and_nut_count_follow_the_domain_formula(self, client: TestClient, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_outturn_and_nut_count_follow_the_domain_formula(self, client: TestClient, processor: Party) -> None:
         lot_id = import_lot(client, processor)
         test = ok(client.post(f"/api/v1/lots/{lot_id}/quality-tests", json=CUTTING_TEST, headers=processor["headers"]))
         # (280 + 10 / 2) / 1000 × 80 / 0.45359 = 50.27 lbs; 180 nuts in 1 kg
@@ -97,8 +100,8 @@ class TestCuttingTests:
         assert lot(client, processor, lot_id)["outturn_lbs"] == 50.27
 
     def test_the_latest_test_is_the_lots_outturn_and_splits_inherit_it(
-        self, client: TestClient, processor: dict
-    ) -> None:  # type: ignore[type-arg]
+        self, client: TestClient, processor: Party
+    ) -> None:
         lot_id = import_lot(client, processor)
         ok(client.post(f"/api/v1/lots/{lot_id}/quality-tests", json=CUTTING_TEST, headers=processor["headers"]))
         ok(
@@ -113,7 +116,7 @@ class TestCuttingTests:
         part = deliver(client, processor, trader, lot_id, 1000)
         assert lot(client, trader, part)["outturn_lbs"] == 46.74
 
-    def test_suspicious_tests_are_accepted_with_warnings(self, client: TestClient, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_suspicious_tests_are_accepted_with_warnings(self, client: TestClient, processor: Party) -> None:
         lot_id = import_lot(client, processor)
         test = ok(
             client.post(
@@ -141,9 +144,9 @@ class TestCuttingTests:
         self,
         client: TestClient,
         engine: Engine,
-        processor: dict,  # type: ignore[type-arg]
-        changes: dict,
-    ) -> None:  # type: ignore[type-arg]
+        processor: Party,
+        changes: dict[str, Any],
+    ) -> None:
         lot_id = import_lot(client, processor)
         before = table_counts(engine)
         response = client.post(
@@ -152,7 +155,9 @@ class TestCuttingTests:
         assert response.status_code == 422 and response.json()["error"] == "impossible_quality_test", response.text
         assert table_counts(engine) == before
 
-    def test_only_the_holder_tests_and_only_raw_nuts(self, client: TestClient, engine: Engine, processor: dict) -> None:  # type: ignore[type-arg]
+    def test_only_the_holder_tests_and_only_raw_nuts(
+        self, client: TestClient, engine: Engine, processor: Party
+    ) -> None:
         farmer = make_party(client)
         lot_id = farm_lot(client, farmer)
         before = table_counts(engine)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from tests.factories import (
     ADMIN,
     CUTTING_TEST,
+    Party,
     farm_body,
     farm_lot,
     harvest_body,
@@ -26,8 +27,6 @@ from tests.factories import (
     ok,
     table_counts,
 )
-
-Party = dict[str, Any]
 
 
 class Unchanged:

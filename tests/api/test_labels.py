@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import qrcode
 import zxingcpp
@@ -25,7 +26,7 @@ from sqlmodel import col
 from stdnum import ean
 
 from tests.conftest import ROOT
-from tests.factories import ledger_size, log_harvest, make_farm, make_party, ok, table_counts
+from tests.factories import Party, ledger_size, log_harvest, make_farm, make_party, ok, table_counts
 from traceability.anchoring import SqlLog
 from traceability.db import open_session
 from traceability.labels import render_layout, render_pdf, render_png
@@ -39,7 +40,6 @@ PREFIX = "8935012"  # GS1 Vietnam (893) + a company
 CONTAINER = "CSQU3054383"
 ORGANIC = [{"scheme": "organic-eu", "certificate_no": "EU-ORG-1", "valid_from": "2025-01-01", "valid_to": "2027-12-31"}]
 CASHEW = str(Path(sys.executable).parent / "cashew")
-Party = dict[str, Any]
 
 
 # --- a processor holding kernel lots, built through the API -----------------------------
@@ -74,7 +74,8 @@ def domestic(client: TestClient, processor: Party, quantity_kg: float = 1000, **
         ),
         200,
     )
-    return transfer["lot_id"]  # type: ignore[no-any-return]
+    received: str = transfer["lot_id"]
+    return received
 
 
 def kernel_lots(
@@ -96,9 +97,9 @@ def kernel_lots(
     return [o["lot_id"] for o in made if o["product"] == "kernel"]
 
 
-def fetch(client: TestClient, path: str, party: Party, **params: str) -> Any:
+def fetch(client: TestClient, path: str, party: Party, **params: str) -> httpx.Response:
     """A label or sheet the party may print (200)."""
-    response = client.get(path, params=params, headers=party["headers"])
+    response: httpx.Response = client.get(path, params=params, headers=party["headers"])
     assert response.status_code == 200, response.text
     return response
 
@@ -106,6 +107,12 @@ def fetch(client: TestClient, path: str, party: Party, **params: str) -> Any:
 def label_row(engine: Engine, lot_id: str) -> Label | None:
     with open_session(engine) as session:
         return session.scalars(select(Label).where(col(Label.lot_id) == lot_id)).first()
+
+
+def the_label(engine: Engine, lot_id: str) -> Label:
+    """The lot's label row, which its first printing wrote."""
+    with open_session(engine) as session:
+        return session.scalars(select(Label).where(col(Label.lot_id) == lot_id)).one()
 
 
 def svg_text(response: Any) -> str:
@@ -138,7 +145,7 @@ class TestGtin:
         self, client: TestClient, engine: Engine, processor: Party, kernel: str
     ) -> None:
         fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
-        gtin = label_row(engine, kernel).gtin  # type: ignore[union-attr]
+        gtin = the_label(engine, kernel).gtin
         assert len(gtin) == 14 and gtin.isdigit() and ean.is_valid(gtin)
         assert gtin.startswith("0" + PREFIX)
 
@@ -146,7 +153,7 @@ class TestGtin:
         a, b, c = kernel_lots(client, processor, ("W320", "W320", "W240"))
         for lot_id in (a, b, c):
             fetch(client, f"/api/v1/lots/{lot_id}/label.svg", processor)
-        gtins = [label_row(engine, lot_id).gtin for lot_id in (a, b, c)]  # type: ignore[union-attr]
+        gtins = [the_label(engine, lot_id).gtin for lot_id in (a, b, c)]
         assert gtins[0] == gtins[1] != gtins[2]
         assert all(ean.is_valid(g) for g in gtins)
 
@@ -156,12 +163,12 @@ class TestFormats:
         self, client: TestClient, settings: Settings, processor: Party, kernel: str, engine: Engine
     ) -> None:
         response = fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
-        assert response.headers["content-type"] == "image/png"  # type: ignore[attr-defined]
-        assert f'filename="label-{kernel}.png"' in response.headers["content-disposition"]  # type: ignore[attr-defined]
-        image = Image.open(io.BytesIO(response.content))  # type: ignore[attr-defined]
+        assert response.headers["content-type"] == "image/png"
+        assert f'filename="label-{kernel}.png"' in response.headers["content-disposition"]
+        image = Image.open(io.BytesIO(response.content))
         assert image.size == (1181, 591)
         assert tuple(round(d) for d in image.info["dpi"]) == (300, 300)
-        gtin = label_row(engine, kernel).gtin  # type: ignore[union-attr]
+        gtin = the_label(engine, kernel).gtin
         codes = zxingcpp.read_barcodes(image)
         assert [c.text for c in codes] == [f"{settings.public_base_url}/01/{gtin}/10/{kernel}"]
         assert codes[0].format == zxingcpp.BarcodeFormat.QRCode
@@ -172,7 +179,7 @@ class TestFormats:
         response = client.get(f"/api/v1/lots/{kernel}/label.svg", headers=processor["headers"])
         assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
         text = svg_text(response)
-        gtin = label_row(engine, kernel).gtin  # type: ignore[union-attr]
+        gtin = the_label(engine, kernel).gtin
         for fact in (
             f"(01){gtin}(10){kernel}",
             "Cashew kernels W320",
@@ -194,7 +201,7 @@ class TestFormats:
         assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
         assert pdf_pages(body) == 1
         assert re.search(rb"/MediaBox \[ 0 0 283\.46\d* 141\.73\d* \]", body)
-        uri = label_row(engine, kernel).uri  # type: ignore[union-attr]
+        uri = the_label(engine, kernel).uri
         assert f"/URI ({uri})".encode() in body and kernel.encode() in body
 
 
@@ -233,7 +240,7 @@ class TestWhatTheLabelSays:
         part = transfer["lot_id"]
         text = svg_text(client.get(f"/api/v1/lots/{part}/label.svg", headers=trader["headers"]))
         assert printed("Processor: Công ty Chế biến Điều Bình Phước") in text
-        assert label_row(engine, part).gtin.startswith("08936001")  # type: ignore[union-attr]
+        assert the_label(engine, part).gtin.startswith("08936001")
 
 
 class TestLedger:
@@ -458,7 +465,7 @@ class TestRoundTrip:
         self, client: TestClient, settings: Settings, processor: Party, kernel: str
     ) -> None:
         png = fetch(client, f"/api/v1/lots/{kernel}/label.png", processor)
-        (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))  # type: ignore[attr-defined]
+        (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
         assert code.text.startswith(settings.public_base_url)
         path = code.text.removeprefix(settings.public_base_url)
         page = client.get(path)  # a buyer's phone: no key

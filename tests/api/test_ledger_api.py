@@ -5,16 +5,17 @@ import os
 import stat
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-from ledger.checkpoint import Verifier, verify_checkpoint
+from ledger.checkpoint import Checkpoint, Verifier, verify_checkpoint
 from ledger.entry import entry_leaf_hash
 from ledger.hashing import leaf_hash
 from ledger.verify import verify_consistency, verify_inclusion
-from tests.factories import log_harvest, make_farm, make_party
+from tests.factories import Party, log_harvest, make_farm, make_party
 from traceability.settings import Settings
 
 
-def grow(client: TestClient, harvests: int) -> dict:  # type: ignore[type-arg]
+def grow(client: TestClient, harvests: int) -> Party:
     farmer = make_party(client)
     farm = make_farm(
         client,
@@ -28,7 +29,7 @@ def grow(client: TestClient, harvests: int) -> dict:  # type: ignore[type-arg]
     return farmer
 
 
-def signed(client: TestClient):  # type: ignore[no-untyped-def]
+def signed(client: TestClient) -> Checkpoint:
     key = client.get("/ledger/key").json()
     return verify_checkpoint(client.get("/ledger/checkpoint").text, Verifier.from_vkey(key["vkey"]), key["origin"])
 
@@ -114,7 +115,7 @@ class TestProofs:
 
 
 class TestTiles:
-    def test_partial_level_0_tile_holds_the_leaf_hashes(self, client: TestClient, engine) -> None:  # type: ignore[no-untyped-def]
+    def test_partial_level_0_tile_holds_the_leaf_hashes(self, client: TestClient, engine: Engine) -> None:
         grow(client, 5)
         size = signed(client).size
         tile = client.get(f"/ledger/tile/0/000.p/{size}")
@@ -124,7 +125,7 @@ class TestTiles:
         from traceability.db import open_session
 
         with open_session(engine) as session:
-            leaves = [session.get(LedgerEntry, i).leaf_data for i in range(size)]  # type: ignore[union-attr]
+            leaves = [session.get_one(LedgerEntry, i).leaf_data for i in range(size)]
         assert tile.content == b"".join(leaf_hash(bytes(d)) for d in leaves)
         assert leaf_hash(bytes(leaves[0])) == entry_leaf_hash(__import__("json").loads(leaves[0]))
 

@@ -8,6 +8,7 @@ from tests.factories import ADMIN, auth, make_party, table_counts
 from traceability.db import open_session
 from traceability.parties.models import ApiKey
 from traceability.parties.service import hash_key
+from traceability.settings import Settings
 
 
 class TestRegisterParty:
@@ -24,7 +25,7 @@ class TestRegisterParty:
     def test_the_key_is_stored_only_as_its_hash(self, client: TestClient, engine: Engine) -> None:
         party = make_party(client)
         with open_session(engine) as session:
-            stored = [k.key_hash for k in session.exec(select(ApiKey)).scalars()]  # type: ignore[call-overload]
+            stored = [k.key_hash for k in session.scalars(select(ApiKey))]
         assert hash_key(party["api_key"]) in stored
         assert party["api_key"] not in stored
 
@@ -72,7 +73,7 @@ class TestAdminAccess:
         assert "admin token" in response.json()["detail"]
         assert table_counts(engine) == before
 
-    def test_admin_endpoints_closed_without_admin_token(self, settings, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    def test_admin_endpoints_closed_without_admin_token(self, settings: Settings, engine: Engine) -> None:
         from api.app import create_app
 
         closed = settings.model_copy(update={"admin_token": None})

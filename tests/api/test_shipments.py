@@ -1,21 +1,23 @@
 """Shipments (SPEC §6.3): a container's declared lots must be held by the shipper."""
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.factories import deliver, farm_lot, import_lot, ledger_size, lot, make_party, ok, table_counts
+from tests.factories import Party, deliver, farm_lot, import_lot, ledger_size, lot, make_party, ok, table_counts
 
 CONTAINER = "CMAU7310548"
 
 
 @pytest.fixture
-def trader(client: TestClient) -> dict:  # type: ignore[type-arg]
+def trader(client: TestClient) -> Party:
     return make_party(client, role="trader")
 
 
 @pytest.fixture
-def kernels(client: TestClient, trader: dict) -> list[str]:  # type: ignore[type-arg]
+def kernels(client: TestClient, trader: Party) -> list[str]:
     processor = make_party(client, role="processor")
     raw = import_lot(client, processor, 4000)
     made = ok(
@@ -35,7 +37,7 @@ def kernels(client: TestClient, trader: dict) -> list[str]:  # type: ignore[type
     return [deliver(client, processor, trader, o["lot_id"], o["quantity_kg"]) for o in made["outputs"][:2]]
 
 
-def body(lot_ids: list[str], **changes: object) -> dict:  # type: ignore[type-arg]
+def body(lot_ids: list[str], **changes: object) -> dict[str, Any]:
     return {
         "lot_ids": lot_ids,
         "container_no": CONTAINER,
@@ -46,7 +48,7 @@ def body(lot_ids: list[str], **changes: object) -> dict:  # type: ignore[type-ar
 
 
 class TestShip:
-    def test_held_lots_are_shipped_and_anchored(self, client: TestClient, trader: dict, kernels: list[str]) -> None:  # type: ignore[type-arg]
+    def test_held_lots_are_shipped_and_anchored(self, client: TestClient, trader: Party, kernels: list[str]) -> None:
         size = ledger_size(client)
         shipment = ok(client.post("/api/v1/shipments", json=body(kernels), headers=trader["headers"]))
         assert shipment["destination_country_name"] == "Netherlands" and shipment["port_of_loading"] == "VNCLI"
@@ -85,8 +87,8 @@ class TestShipRefusals:
         self,
         client: TestClient,
         engine: Engine,
-        trader: dict,
-        kernels: list[str],  # type: ignore[type-arg]
+        trader: Party,
+        kernels: list[str],
         case: str,
     ) -> None:
         other = make_party(client, role="trader")
@@ -126,7 +128,7 @@ class TestBuyerSeesTheShipment:
         self,
         client: TestClient,
         engine: Engine,
-        trader: dict,  # type: ignore[type-arg]
+        trader: Party,
         kernels: list[str],
     ) -> None:
         from traceability.db import unit_of_work

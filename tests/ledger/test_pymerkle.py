@@ -13,7 +13,7 @@ Mapping of pymerkle's API onto ours:
 from __future__ import annotations
 
 import pytest
-from pymerkle import InmemoryTree  # type: ignore[import-untyped]
+from pymerkle import InmemoryTree
 
 from ledger import EMPTY_ROOT, MemoryStore, leaf_hash, node_hash, verify_inclusion
 

@@ -170,7 +170,7 @@ class TestInclusionProofsInOneRead:
         calls: list[int] = []
 
         class Counting:
-            def get_nodes(self, ids):  # type: ignore[no-untyped-def]
+            def get_nodes(self, ids: Sequence[NodeID]) -> list[bytes]:
                 calls.append(len(ids))
                 return store.get_nodes(ids)
 

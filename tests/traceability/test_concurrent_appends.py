@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from ledger.checkpoint import Verifier, verify_checkpoint
 from ledger.entry import canonical_json
@@ -31,13 +32,13 @@ EACH = 30
 
 
 def anchored_models() -> list[type[Anchored]]:
-    return [m.class_ for m in Anchored._sa_registry.mappers if issubclass(m.class_, Anchored)]  # type: ignore[attr-defined]
+    return [m.class_ for m in Anchored._sa_registry.mappers if issubclass(m.class_, Anchored)]
 
 
 def setup_farms(engine: Engine, settings: Settings) -> tuple[str, list[str]]:
     signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     with unit_of_work(engine, info=anchoring_info(signer)) as session:
-        farmer, _ = create_party(session, party_in=PartyCreate(name="Hộ ông Tư", role="farmer"))  # type: ignore[arg-type]
+        farmer, _ = create_party(session, party_in=PartyCreate(name="Hộ ông Tư", role="farmer"))
         farms = []
         for n in range(PROCESSES):
             farm, _ = record_farm(
@@ -82,12 +83,12 @@ def check_log(engine: Engine, settings: Settings) -> int:
     with open_session(engine) as session:
         log = SqlLog(session.connection())
         size = log.size()
-        indices = [i for (i,) in session.execute(select(LedgerEntry.idx).order_by(LedgerEntry.idx))]
+        indices = [i for (i,) in session.execute(select(col(LedgerEntry.idx)).order_by(col(LedgerEntry.idx)))]
         assert indices == list(range(size)), "indices 0..n-1, each exactly once"
         # Every record has its entry, and the entry is exactly the one rebuilt from the record.
         seen = 0
         for model in anchored_models():
-            for record in session.exec(select(model)).scalars():  # type: ignore[call-overload]
+            for record in session.scalars(select(model)):
                 assert record.ledger_index is not None, f"{model.__name__} {record.entry_id()} has no entry"
                 leaf = session.get(LedgerEntry, record.ledger_index)
                 assert leaf is not None and leaf.record_id == record.entry_id()
@@ -96,17 +97,17 @@ def check_log(engine: Engine, settings: Settings) -> int:
         assert seen == size, "every entry has its record"
         # The root, recomputed from the leaves alone, equals the latest signed checkpoint's.
         reference = MemoryStore()
-        reference.append([bytes(session.get(LedgerEntry, i).leaf_data) for i in range(size)])  # type: ignore[union-attr]
+        reference.append([bytes(session.get_one(LedgerEntry, i).leaf_data) for i in range(size)])
         latest = log.latest_checkpoint()
         assert latest is not None and latest.size == size
         verifier = Verifier.from_vkey(load_or_create_signer(settings.log_key_file, settings.log_origin).vkey)
         assert verify_checkpoint(latest.note, verifier).root_hash == reference.root() == log.root(size)
         # Each stored checkpoint is consistent with the next.
-        checkpoints = list(session.exec(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)).scalars())  # type: ignore[call-overload]
+        checkpoints = list(session.scalars(select(LedgerCheckpoint).order_by(col(LedgerCheckpoint.size))))
         for older, newer in zip(checkpoints, checkpoints[1:], strict=False):
             proof = log_consistency(log, older.size, newer.size)
             verify_consistency(older.size, newer.size, proof, older.root_hash, newer.root_hash)
-        assert leaf_hash(bytes(session.get(LedgerEntry, 0).leaf_data)) == log.get_nodes([(0, 0)])[0]  # type: ignore[union-attr]
+        assert leaf_hash(bytes(session.get_one(LedgerEntry, 0).leaf_data)) == log.get_nodes([(0, 0)])[0]
         return size
 
 
