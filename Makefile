@@ -25,8 +25,13 @@ run: $(STAMP)
 	$(BIN)/cashew seed demo
 	$(BIN)/cashew serve --host $(HOST) --port $(PORT) --banner
 
+# Formatting, lint and types first (seconds), then the suite on every core.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py

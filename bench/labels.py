@@ -189,14 +189,15 @@ def _qrcode_segments(uri: str) -> list[tuple[str, int]]:
 def segno_segments(uri: str) -> Modules:
     """``segno`` given ``qrcode``'s segments, so the version is the renderer's."""
     segments = _qrcode_segments(uri)
-    return _segno_modules(segno.make_qr(segments, error="q", boost_error=False))
+    # segno encodes a sequence of (data, mode) segments as given, though its hints name str, int and bytes only.
+    return _segno_modules(segno.make_qr(segments, error="q", boost_error=False))  # type: ignore[arg-type]
 
 
 def segno_mask0(uri: str) -> Modules:
     """``segno`` with mask 0 pinned: no mask selection. Not a candidate (ISO/IEC 18004 asks for
     the selection); measured only to show what the selection costs."""
     segments = _qrcode_segments(uri)
-    return _segno_modules(segno.make_qr(segments, error="q", boost_error=False, mask=0))
+    return _segno_modules(segno.make_qr(segments, error="q", boost_error=False, mask=0))  # type: ignore[arg-type]
 
 
 ENCODERS: dict[str, Callable[[str], Modules]] = {
