@@ -64,6 +64,18 @@ def refused(response: Any, status: int, error: str) -> dict[str, Any]:
     return body
 
 
+def listing_body(lot_id: str, quantity_kg: float, price: str) -> dict[str, Any]:
+    return {
+        "lot_id": lot_id,
+        "quantity_kg": quantity_kg,
+        "price": price,
+        "currency": "USD",
+        "unit": "lb",
+        "incoterm": "FOB",
+        "port": "VNSGN",
+    }
+
+
 @pytest.fixture
 def trade(client: TestClient) -> dict[str, Any]:
     """A processor's kernel lot listed with an open offer, and a transfer in transit."""
@@ -83,15 +95,7 @@ def trade(client: TestClient) -> dict[str, Any]:
     listing = ok(
         client.post(
             "/api/v1/listings",
-            json={
-                "lot_id": kernel,
-                "quantity_kg": 500,
-                "price": "2.95",
-                "currency": "USD",
-                "unit": "lb",
-                "incoterm": "FOB",
-                "port": "VNSGN",
-            },
+            json=listing_body(kernel, 500, "2.95"),
             headers=seller["headers"],
         )
     )
@@ -403,15 +407,7 @@ class TestParsingThatGuessed:
         refused(response, 422, "invalid_input")
         listing = client.post(
             "/api/v1/listings",
-            json={
-                "lot_id": trade["kernel"],
-                "quantity_kg": 10,
-                "price": price,
-                "currency": "USD",
-                "unit": "lb",
-                "incoterm": "FOB",
-                "port": "VNSGN",
-            },
+            json=listing_body(trade["kernel"], 10, price),
             headers=trade["seller"]["headers"],
         )
         refused(listing, 422, "invalid_input")
