@@ -50,7 +50,7 @@ class Error(BaseModel):
     fields: list[FieldError] | None = Field(default=None, description="for invalid input: each field at fault")
 
 
-def statuses(path: str, operation: dict[str, Any]) -> set[int]:
+def statuses(operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation can answer, from its shape (see the module's docstring)."""
     params = operation.get("parameters", [])
     found = {400, 413, 422}
@@ -79,13 +79,13 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     for model in (Error, FieldError):
         components[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components[model.__name__].pop("$defs", None)
-    for path, item in schema.get("paths", {}).items():
+    for item in schema.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             page = bool(HTML_PAGES & set(operation.get("tags", [])))
             responses = operation["responses"]
-            for status in sorted(statuses(path, operation)):
+            for status in sorted(statuses(operation)):
                 responses[str(status)] = _error_response(status, page, responses.get(str(status)))
     return schema
 

@@ -1,7 +1,6 @@
 """One place mapping every error to the JSON shape of SPEC §4."""
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from traceability.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, Unauthorized
 from traceability.idempotency.service import StoredResponse
 
-from .input import Refused
+from .input import Refused, error_body
 
 log = logging.getLogger("cashew.api")
 
@@ -25,13 +24,6 @@ class Replay(Exception):
 
     def __init__(self, stored: StoredResponse):
         self.stored = stored
-
-
-def error_body(code: str, detail: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": code, "detail": detail}
-    if fields is not None:
-        body["fields"] = fields
-    return body
 
 
 def _domain(_: Request, exc: Exception) -> JSONResponse:

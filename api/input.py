@@ -51,10 +51,15 @@ class Refused(Exception):
     fields: list[dict[str, Any]] | None = None
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.code, "detail": self.detail}
-        if self.fields is not None:
-            body["fields"] = self.fields
-        return body
+        return error_body(self.code, self.detail, self.fields)
+
+
+def error_body(code: str, detail: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON of every error (SPEC §4): ``error``, ``detail`` and, for invalid input, ``fields``."""
+    body: dict[str, Any] = {"error": code, "detail": detail}
+    if fields is not None:
+        body["fields"] = fields
+    return body
 
 
 class _DuplicateKey(Exception):
@@ -102,7 +107,12 @@ def parse_json(body: bytes) -> Any:
 
 
 def _check_tree(value: Any, *, strings: bool) -> None:
-    """Depth, and (when the text could make one) control characters in keys and strings."""
+    """Depth, and (when the text could make one) control characters in keys and strings.
+
+    Only containers are walked when strings need no check, and a value's place in the body
+    is kept only when it may have to be named, so a plain body costs one pass over its lists
+    and objects.
+    """
     stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(value, 0, ())]
     while stack:
         item, depth, loc = stack.pop()
@@ -111,7 +121,11 @@ def _check_tree(value: Any, *, strings: bool) -> None:
                 raise Refused(400, "json_too_deep", f"the JSON body nests deeper than {MAX_DEPTH} levels")
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in pairs:
-                if strings and isinstance(key, str) and has_control(key):
+                if not strings:
+                    if isinstance(child, dict | list):
+                        stack.append((child, depth + 1, loc))
+                    continue
+                if isinstance(key, str) and has_control(key):
                     _control_refused((*loc, key), "a key")
                 stack.append((child, depth + 1, (*loc, key)))
         elif strings and isinstance(item, str) and has_control(item, allow_tab_newline=True):
@@ -162,10 +176,11 @@ class StrictInput:
             await self.app(scope, receive, send)
             return
         send = _with_headers(send)
+        headers = dict(scope["headers"])
         try:
             _check_path_and_query(scope)
-            body = await self._read(scope, receive)
-            parsed = parse_json(body) if body and _is_json(dict(scope["headers"])) else MISSING
+            body = await self._read(headers, receive)
+            parsed = parse_json(body) if body and _is_json(headers) else MISSING
             if body and scope["method"] in BODILESS_METHODS and parsed != {}:
                 raise unexpected_body()
         except Refused as refused:
@@ -174,8 +189,8 @@ class StrictInput:
         scope[BODY], scope[JSON_BODY] = body, parsed
         await self.app(scope, _replay(receive, body), send)
 
-    async def _read(self, scope: Scope, receive: Receive) -> bytes:
-        length = dict(scope["headers"]).get(b"content-length")
+    async def _read(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             raise self._too_large()
         chunks, seen = [], 0

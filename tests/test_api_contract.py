@@ -59,7 +59,7 @@ def have_schemathesis() -> None:
 
 def fuzz_config(engine: Engine) -> str:
     """schemathesis.toml: the demo's ids as dictionaries, used for path and body parameters half the time."""
-    lines = []
+    lines, bindings = [], []
     with engine.connect() as conn:
         for name, query in ID_QUERIES.items():
             values = [str(v) for v in conn.execute(text(query)).scalars()][:200]
@@ -67,11 +67,10 @@ def fuzz_config(engine: Engine) -> str:
                 continue
             quoted = ", ".join(f'"{v}"' if name != "alert_id" else v for v in values)
             lines.append(f"[dictionaries.{name}]\nvalues = [{quoted}]\n")
-    bindings = []
-    for name in ID_QUERIES:
-        if any(line.startswith(f"[dictionaries.{name}]") for line in lines):
-            for where in ("path", "query", "body"):
-                bindings.append(f'"{where}.{name}" = {{ dictionary = "{name}", probability = 0.5 }}')
+            bindings += [
+                f'"{where}.{name}" = {{ dictionary = "{name}", probability = 0.5 }}'
+                for where in ("path", "query", "body")
+            ]
     return "\n".join(lines) + "\n[parameters]\n" + "\n".join(bindings) + "\n"
 
 

@@ -42,18 +42,19 @@ DISTRICTS: dict[str, District] = {
 }
 
 
-def _slug(text: str) -> str:
+def slug(text: str, separator: str = "-") -> str:
+    """Vietnamese text as a lower-case ASCII code: accents dropped, đ as d, words joined (``Bù Đăng`` → ``bu-dang``)."""
     text = text.replace("đ", "d").replace("Đ", "D")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "-".join(ascii_text.lower().split())
+    return separator.join(ascii_text.lower().split())
 
 
-_BY_SLUG = {_slug(d.name): d.code for d in DISTRICTS.values()} | {c: c for c in DISTRICTS}
+_BY_SLUG = {slug(d.name): d.code for d in DISTRICTS.values()} | {c: c for c in DISTRICTS}
 
 
 def normalise_district(value: str) -> str:
     """Accept a code (``bu-dang``) or a name with or without accents (``Bù Đăng``, ``bu dang``)."""
-    code = _BY_SLUG.get(_slug(value.strip()))
+    code = _BY_SLUG.get(slug(value.strip()))
     if code is None:
         known = ", ".join(f"{d.code} ({d.name})" for d in DISTRICTS.values())
         raise ValueError(f"unknown district {value!r}; use one of the legacy districts of {LEGACY_PROVINCE}: {known}")

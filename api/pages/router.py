@@ -20,7 +20,7 @@ from traceability.buyer.service import buyer_view, country_name
 from traceability.errors import NotFound
 
 from ..deps import SessionDep, State
-from ..errors import error_body
+from ..input import error_body
 from ..routing import strict_router
 from .i18n import Texts, negotiate
 

@@ -38,10 +38,9 @@ def gtin_for(session: Session, *, party: Party, product: str, grade: str | None)
         reference = session.scalars(
             select(func.count()).select_from(TradeItem).where(col(TradeItem.party_id) == party.id)
         ).one()
-        gtin = make_gtin(party.gs1_company_prefix, reference + 1)
+        gtin = make_gtin(party.gs1_company_prefix, reference := reference + 1)
         while session.get(TradeItem, gtin) is not None:  # never another's number, even from overlapping prefixes
-            reference += 1
-            gtin = make_gtin(party.gs1_company_prefix, reference + 1)
+            gtin = make_gtin(party.gs1_company_prefix, reference := reference + 1)
         item = TradeItem(gtin=gtin, party_id=party.id, product=product, grade=grade or "")
         session.add(item)
         session.flush()

@@ -47,8 +47,7 @@ def _check_prefix_free(session: Session, prefix: str) -> None:
     that begins another (``893541`` and ``8935412`` would number the same GTINs)."""
     holder = session.execute(
         select(col(Party.id), col(Party.gs1_company_prefix)).where(
-            or_(
-                col(Party.gs1_company_prefix) == prefix,
+            or_(  # each covers the same prefix
                 literal(prefix).startswith(col(Party.gs1_company_prefix)),
                 col(Party.gs1_company_prefix).startswith(prefix),
             )

@@ -70,7 +70,9 @@ def _parse(model: type[_Changes], changes: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
-def _harvest(session: Session, party: Party, harvest: Harvest, given: dict[str, Any]) -> dict[str, Any]:
+def _harvest(
+    session: Session, party: Party, harvest: Harvest, before: dict[str, Any], given: dict[str, Any]
+) -> dict[str, Any]:
     if harvest.farmer_id != party.id:
         raise Forbidden("only the farmer who logged a harvest corrects it")
     changes: dict[str, Any] = {}
@@ -83,7 +85,6 @@ def _harvest(session: Session, party: Party, harvest: Harvest, given: dict[str, 
     if "moisture_pct" in given:
         check_moisture(given["moisture_pct"])
         changes["moisture_pct"] = decimal_text(given["moisture_pct"])
-    before = corrected(harvest.entry_data(), corrections_for(session, [harvest.id]).get(harvest.id, []))
     after = before | changes
     if after["quantity_g"] != before["quantity_g"] or after["harvested_on"] != before["harvested_on"]:
         lot = _untouched_lot(session, harvest.lot_id, party, before["quantity_g"])
@@ -115,7 +116,9 @@ def _untouched_lot(session: Session, lot_id: str, party: Party, expected_g: int)
     return lot
 
 
-def _farm_input(session: Session, party: Party, record: FarmInput, given: dict[str, Any]) -> dict[str, Any]:
+def _farm_input(
+    session: Session, party: Party, record: FarmInput, before: dict[str, Any], given: dict[str, Any]
+) -> dict[str, Any]:
     if record.farmer_id != party.id:
         raise Forbidden("only the farmer who logged an input corrects it")
     if "applied_on" in given:
@@ -124,7 +127,7 @@ def _farm_input(session: Session, party: Party, record: FarmInput, given: dict[s
     if "category" in given:
         given["category"] = given["category"].value
     if "product" in given or "category" in given:
-        after = corrected(record.entry_data(), corrections_for(session, [record.id]).get(record.id, [])) | given
+        after = before | given
         try:
             check_category(after["product"], after["category"])
         except ValueError as exc:
@@ -132,7 +135,7 @@ def _farm_input(session: Session, party: Party, record: FarmInput, given: dict[s
     return given
 
 
-def _farm(session: Session, party: Party, farm: Farm, given: dict[str, Any]) -> dict[str, Any]:
+def _farm(session: Session, party: Party, farm: Farm, before: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     if farm.owner_id != party.id:
         raise Forbidden("only the farm's owner corrects it")
     plot = geometry.Plot(farm.geometry, farm.computed_area_m2, (farm.min_lon, farm.min_lat, farm.max_lon, farm.max_lat))
@@ -140,8 +143,9 @@ def _farm(session: Session, party: Party, farm: Farm, given: dict[str, Any]) -> 
     return {"area_m2": square_metres(given["area_ha"])}
 
 
-# entry type -> (its record's table, the changes it accepts, how they are checked and applied)
-_Apply = Callable[[Session, Party, Any, dict[str, Any]], dict[str, Any]]
+# entry type -> (its record's table, the changes it accepts, how they are checked and applied,
+# given the record's values as they read now and the changes asked for)
+_Apply = Callable[[Session, Party, Any, dict[str, Any], dict[str, Any]], dict[str, Any]]
 _CORRECTABLE: dict[str, tuple[type[Anchored], type[_Changes], _Apply]] = {
     "harvest": (Harvest, HarvestChanges, _harvest),
     "farm_input": (FarmInput, FarmInputChanges, _farm_input),
@@ -162,8 +166,8 @@ def correct_record(session: Session, *, party: Party, correction_in: CorrectionC
     record = session.get(model, correction_in.entry_id)
     assert record is not None, "every entry has its record"
     given = _parse(changes_model, correction_in.changes)
-    changes = apply(session, party, record, given)
     before = corrected(record.entry_data(), corrections_for(session, [record.id]).get(record.id, []))
+    changes = apply(session, party, record, before, given)
     if all(before.get(k) == v for k, v in changes.items()):
         raise RuleViolation("these values are already the recorded ones; nothing to correct", code="no_change")
     return add_correction(

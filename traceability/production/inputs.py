@@ -6,8 +6,9 @@ bottle (``product_name``) stays in the record, readable and erasable, with only 
 SHA-256 in the entry. An agronomist reviews and extends the list here.
 """
 
-import unicodedata
 from dataclasses import dataclass
+
+from ..places import slug
 
 OTHER = "other"
 
@@ -49,16 +50,10 @@ PRODUCTS: dict[str, InputProduct] = {
 ALIASES = {"kcl": "potassium_chloride", "potash": "potassium_chloride", "bordeaux": "copper", "azadirachtin": "neem"}
 
 
-def _slug(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "_".join(ascii_text.lower().replace("-", " ").split())
-
-
 def product_code(value: str) -> str:
     """A product code from a code or an alias (``urea``, ``KCl``, ``lambda-cyhalothrin``); ``ValueError`` if unknown."""
-    slug = _slug(value)
-    code = ALIASES.get(slug, slug)
+    given = slug(value.replace("-", " "), "_")
+    code = ALIASES.get(given, given)
     if code != OTHER and code not in PRODUCTS:
         raise ValueError(
             f"unknown product {value!r}: use a code of GET /api/v1/farm-input-products "
