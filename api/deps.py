@@ -1,9 +1,10 @@
 """Dependencies: sessions, the calling party, roles, and the write unit of every POST.
 
-A write runs in one transaction that first takes the ledger's sequencing lock, so
-writes are serialised the same way on SQLite and PostgreSQL; it is committed by
-``Write.respond`` *before* the response is sent, together with the response
-stored for its ``Idempotency-Key``.
+A write is a member of its process's write group (``traceability.db``): the group's one
+transaction holds the ledger's sequencing lock, so writes are serialised the same way
+on SQLite and PostgreSQL. ``Write.respond`` commits the member, together with the
+response stored for its ``Idempotency-Key``, and returns only once the group has
+committed, *before* the response is sent.
 """
 
 import hmac
@@ -20,8 +21,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.checkpoint import Signer
-from traceability.anchoring import SqlLog, anchoring_info
-from traceability.db import open_session
+from traceability.anchoring import anchoring_info
+from traceability.db import open_session, settle
 from traceability.errors import Forbidden, RuleViolation, Unauthorized
 from traceability.idempotency import service as idempotency
 from traceability.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -152,14 +153,23 @@ class PartyWrite(Write):
 
 @contextmanager
 def _write_session(state: AppState, actor_id: str, key: str | None, fingerprint: str) -> Iterator[Session]:
-    """The write transaction, its lock taken; a stored response for ``key`` is replayed instead."""
+    """The write, a member of the process's write group; a stored response for ``key`` is
+    replayed instead. The replay is looked up before joining (most retries end there,
+    without waiting for a turn), and again inside, where an answer stored by an earlier
+    member of the same group is replayed once that group has committed."""
+    if key is not None:
+        idempotency.check_key(key)
+        with open_session(state.engine) as reading:
+            stored = idempotency.find_replay(reading, party_id=actor_id, key=key, request_fingerprint=fingerprint)
+        if stored is not None:
+            raise Replay(stored)
     session = open_session(state.engine, write=True, info=anchoring_info(state.signer))
     try:
-        SqlLog(session.connection()).lock()
         if key is not None:
-            idempotency.check_key(key)
             stored = idempotency.find_replay(session, party_id=actor_id, key=key, request_fingerprint=fingerprint)
             if stored is not None:
+                session.rollback()
+                settle(session)
                 raise Replay(stored)
         yield session
     finally:
