@@ -94,7 +94,8 @@ class TestOneGroup:
         first.commit()  # hands the turn on, and returns once the whole group has committed
         assert c_worked.is_set(), "the first write was acknowledged only after the group it shared had committed"
         first.close()
-        b.join(timeout=30), c.join(timeout=30)
+        b.join(timeout=30)
+        c.join(timeout=30)
 
         assert isinstance(outcome["b"], RuleViolation) and outcome["b"].code == "season_yield_impossible"
         written = entry_ids(engine)
