@@ -201,7 +201,6 @@ class _Sequencer:
         self.engine = weakref.ref(engine)  # the engine keeps its sequencer alive, not the other way round
         self.cond = threading.Condition()
         self.busy = False  # a member holds the turn
-        self.holder = 0  # the thread that holds it
         self.waiting = 0
         self.group: Group | None = None
         # SQLite: one writing group per process at a time, and across processes a kernel queue.
@@ -210,14 +209,11 @@ class _Sequencer:
 
     def join(self, info: dict[str, Any]) -> WriteSession:
         with self.cond:
-            if self.busy and self.holder == threading.get_ident():
-                raise RuntimeError("a write session opened inside another on the same thread would wait for itself")
             self.waiting += 1
             while self.busy:
                 self.cond.wait()
             self.waiting -= 1
             self.busy = True
-            self.holder = threading.get_ident()
         if self.group is None:
             try:
                 self.group = self._open()

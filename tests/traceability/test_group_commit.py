@@ -126,16 +126,6 @@ class TestOneGroup:
         session.close()
         check_log(engine, settings)
 
-    def test_a_write_inside_a_write_on_one_thread_is_refused_not_deadlocked(
-        self, engine: Engine, settings: Settings, signer: Signer
-    ) -> None:
-        farmer_id, farms = setup_farms(engine, settings)
-        with unit_of_work(engine, info=anchoring_info(signer)) as session:
-            harvest(session, farmer_id, farms[0], "10")
-            with pytest.raises(RuntimeError, match="wait for itself"):
-                open_session(engine, write=True)
-        check_log(engine, settings)
-
 
 class TestManyThreads:
     def test_threads_writing_at_once_keep_the_log_whole(
