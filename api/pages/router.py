@@ -141,10 +141,9 @@ class Asked:
 
 def _answer(state: AppState, asked: Asked) -> Response:
     try:
-        with state.engine.connect() as conn:  # a read transaction, rolled back when the connection goes back
-            page = pages_for(state.engine).page(
-                conn, gtin=asked.gtin, lot_id=asked.lot_id, base_url=state.settings.public_base_url
-            )
+        page = pages_for(state.engine).page(
+            state.engine, gtin=asked.gtin, lot_id=asked.lot_id, base_url=state.settings.public_base_url
+        )
     except NotFound as exc:
         if asked.as_json:
             return JSONResponse(error_body(exc.code, exc.detail), status_code=404, headers=_headers())
