@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, PoolProxiedConnection, select
 from sqlmodel import Session
 
 from ..anchoring.models import LedgerCheckpoint, LedgerEntry
 from ..anchoring.store import SqlLog
 from ..db import open_session
+from ..errors import NotFound
 from .schemas import BuyerView
 from .service import BuyerPage, buyer_page, normalise_gtin, rechecked
 
@@ -67,14 +68,18 @@ def peek_state(engine: Engine) -> LogState:
     of SQLAlchemy's: a fifth of the cost of ``log_state``, and this is all a cache hit reads)."""
     raw = engine.raw_connection()
     try:
-        cursor = raw.cursor()
-        try:
-            cursor.execute(STATE_SQL)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
+        return _read_state(raw)
     finally:
         raw.close()  # back to the pool, which ends any transaction the driver opened
+
+
+def _read_state(conn: PoolProxiedConnection) -> LogState:
+    cursor = conn.cursor()
+    try:
+        cursor.execute(STATE_SQL)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     assert row is not None, "the ledger head row is missing"
     return _state(row)
 
@@ -119,6 +124,8 @@ class BuyerPages:
         self.stats = Stats()
         self._pages: OrderedDict[tuple[str, str, str], CachedPage] = OrderedDict()
         self._lock = threading.Lock()
+        self._own = threading.Lock()  # the connection of ``rendered``, one caller at a time
+        self._conn: PoolProxiedConnection | None = None
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -130,10 +137,7 @@ class BuyerPages:
         A hit costs one statement (``peek_state``); anything else is read in one read transaction.
         """
         key = (normalise_gtin(gtin), lot_id, base_url)
-        with self._lock:
-            cached = self._pages.get(key)
-            if cached is not None:
-                self._pages.move_to_end(key)
+        cached = self._lookup(key)
         if cached is not None and cached.state == peek_state(engine):
             self.stats.hits += 1
             return cached
@@ -158,6 +162,38 @@ class BuyerPages:
             while len(self._pages) > self.capacity:
                 self._pages.popitem(last=False)
         return fresh
+
+    def rendered(self, engine: Engine, *, gtin: str, lot_id: str, base_url: str, name: str) -> tuple[bytes, str] | None:
+        """The rendition ``name`` of the page, if it was already rendered at the log's state now; else None.
+
+        Costs a dictionary lookup and ``peek_state``: cheap enough for an event loop on SQLite.
+        """
+        try:
+            key = (normalise_gtin(gtin), lot_id, base_url)
+        except NotFound:
+            return None
+        cached = self._lookup(key)
+        found = None if cached is None else cached.renditions.get(name)
+        if cached is None or found is None or not self._own.acquire(blocking=False):
+            return None
+        try:
+            if self._conn is None:  # taken from the pool once and kept: never waits for the pool again
+                self._conn = engine.raw_connection()
+                self._conn.detach()
+            state = _read_state(self._conn)
+        finally:
+            self._own.release()
+        if cached.state != state:
+            return None
+        self.stats.hits += 1
+        return found
+
+    def _lookup(self, key: tuple[str, str, str]) -> CachedPage | None:
+        with self._lock:
+            cached = self._pages.get(key)
+            if cached is not None:
+                self._pages.move_to_end(key)
+            return cached
 
     def clear(self) -> None:
         with self._lock:
