@@ -38,7 +38,8 @@ from ..errors import NotFound
 from .schemas import BuyerView
 from .service import BuyerPage, buyer_page, normalise_gtin, rechecked
 
-CAPACITY = 2048  # pages kept per database; one is ~1.5 KB of view, plus its renditions (~8 KB each)
+CAPACITY = 1024  # pages kept per database: ~38 KiB each with JSON and both HTML languages, so ~40 MB at most
+STRIPES = 64  # locks that let one thread at a time compute a page (pages share them by hash)
 MAX_SCAN = 2000  # entries read to decide whether a view still holds; beyond, it is computed afresh
 
 STRING = re.compile(rb'"([^"\\\\]*)"')  # every JSON string of an entry (keys too): ids are plain ASCII
@@ -124,6 +125,7 @@ class BuyerPages:
         self.stats = Stats()
         self._pages: OrderedDict[tuple[str, str, str], CachedPage] = OrderedDict()
         self._lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(STRIPES)]
         self._own = threading.Lock()  # the connection of ``rendered``, one caller at a time
         self._conn: PoolProxiedConnection | None = None
 
@@ -141,7 +143,10 @@ class BuyerPages:
         if cached is not None and cached.state == peek_state(engine):
             self.stats.hits += 1
             return cached
-        with open_session(engine) as session:
+        # One computation of a page at a time: when a write changes the state, the clients waiting for
+        # the page wait for one recheck instead of each doing it.
+        with self._stripes[hash(key) % STRIPES], open_session(engine) as session:
+            cached = self._lookup(key)
             state = log_state(session.connection())  # the transaction's first statement: its snapshot
             if cached is not None and cached.state == state:
                 self.stats.hits += 1
@@ -153,15 +158,13 @@ class BuyerPages:
                 self.stats.misses += 1
                 checkpoint = _checkpoint(session, state)
                 page = buyer_page(session, gtin=gtin, lot_id=lot_id, base_url=base_url, checkpoint=checkpoint)
-        fresh = CachedPage(page, state)
-        with self._lock:
-            current = self._pages.get(key)
-            if current is None or _newer(state, current.state):  # a slower thread must not put back an older page
+            fresh = CachedPage(page, state)
+            with self._lock:
                 self._pages[key] = fresh
                 self._pages.move_to_end(key)
-            while len(self._pages) > self.capacity:
-                self._pages.popitem(last=False)
-        return fresh
+                while len(self._pages) > self.capacity:
+                    self._pages.popitem(last=False)
+            return fresh
 
     def rendered(self, engine: Engine, *, gtin: str, lot_id: str, base_url: str, name: str) -> tuple[bytes, str] | None:
         """The rendition ``name`` of the page, if it was already rendered at the log's state now; else None.
@@ -203,10 +206,6 @@ class BuyerPages:
 def etag(body: bytes) -> str:
     """A strong validator of one rendition: it changes whenever a byte of it does."""
     return '"' + base64.urlsafe_b64encode(hashlib.sha256(body).digest()[:18]).decode() + '"'
-
-
-def _newer(state: LogState, than: LogState) -> bool:
-    return (state.size, state.checkpoint_size or -1) >= (than.size, than.checkpoint_size or -1)
 
 
 def _checkpoint(session: Session, state: LogState) -> LedgerCheckpoint | None:
