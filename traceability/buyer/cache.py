@@ -19,6 +19,7 @@ page's check the next time the log grows or the view leaves the cache, and by th
 """
 
 import base64
+import contextlib
 import hashlib
 import re
 import threading
@@ -169,7 +170,8 @@ class BuyerPages:
     def rendered(self, engine: Engine, *, gtin: str, lot_id: str, base_url: str, name: str) -> tuple[bytes, str] | None:
         """The rendition ``name`` of the page, if it was already rendered at the log's state now; else None.
 
-        Costs a dictionary lookup and ``peek_state``: cheap enough for an event loop on SQLite.
+        Never waits: the state is read on a connection of the cache's own (given up, None, when another
+        caller has it or it fails), so this is cheap enough for an event loop on SQLite.
         """
         try:
             key = (normalise_gtin(gtin), lot_id, base_url)
@@ -184,12 +186,21 @@ class BuyerPages:
                 self._conn = engine.raw_connection()
                 self._conn.detach()
             state = _read_state(self._conn)
+        except Exception:  # whatever went wrong, the ordinary path will meet it and say so
+            self._drop_connection()
+            return None
         finally:
             self._own.release()
         if cached.state != state:
             return None
         self.stats.hits += 1
         return found
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close; it is dropped anyway
+                conn.close()
 
     def _lookup(self, key: tuple[str, str, str]) -> CachedPage | None:
         with self._lock:
