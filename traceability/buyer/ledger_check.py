@@ -22,7 +22,7 @@ from ..labels.models import Label
 from ..lots.models import Lot
 from ..processing.models import Batch, Import, Split
 from ..production.models import Harvest
-from .schemas import LedgerRecord
+from .schemas import LedgerCheck, LedgerRecord
 
 CREATORS: dict[str, type[Anchored]] = {"harvest": Harvest, "import": Import, "split": Split, "batch": Batch}
 CHECKED: dict[str, type[Anchored]] = CREATORS | {"label": Label}  # every kind of record the check covers
@@ -76,6 +76,22 @@ def check_inclusion(
         except InvalidProof:
             return f"{record.entry_type} {record.entry_id()} as stored is not the entry logged at index {index}", refs
     return None, refs
+
+
+def ledger_check(
+    session: Session, records: Sequence[Anchored | None], checkpoint: LedgerCheckpoint | None, links: LedgerCheck
+) -> LedgerCheck:
+    """The page's ledger check of ``records`` against ``checkpoint``, with the links of ``links``."""
+    failure, refs = check_inclusion(session, records, checkpoint)
+    return links.model_copy(
+        update={
+            "verified": failure is None,
+            "problem": failure,
+            "checkpoint_size": None if checkpoint is None else checkpoint.size,
+            "key_id": key_id(checkpoint),
+            "records": refs,
+        }
+    )
 
 
 def key_id(checkpoint: LedgerCheckpoint | None) -> str | None:

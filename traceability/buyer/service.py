@@ -7,7 +7,7 @@ never tells who the farmers are, which farms, communes or phones, nor prices.
 """
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -30,7 +30,7 @@ from ..processing.models import Batch
 from ..processing.quality import kernel_recovery, raw_nut_figures
 from ..production.models import Harvest
 from ..trade.models import Shipment, ShipmentLot
-from .ledger_check import check_inclusion, creating_record, key_id, label_of, latest_checkpoint, reload
+from .ledger_check import creating_record, label_of, latest_checkpoint, ledger_check, reload
 from .schemas import (
     BuyerView,
     Company,
@@ -116,7 +116,7 @@ def buyer_page(
         raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
         shipment=_shipment(session, [lot.lot_id for lot in lots]),
-        ledger=_ledger_check(
+        ledger=ledger_check(
             session,
             checked,
             checkpoint,
@@ -137,24 +137,8 @@ def buyer_page(
 def rechecked(session: Session, page: BuyerPage, checkpoint: LedgerCheckpoint | None) -> BuyerPage:
     """The same page with its ledger check done again against ``checkpoint``: the checked records
     are read again as stored now, and their proofs taken in the tree that checkpoint signs."""
-    ledger = _ledger_check(session, reload(session, page.checked), checkpoint, page.view.ledger)
+    ledger = ledger_check(session, reload(session, page.checked), checkpoint, page.view.ledger)
     return replace(page, view=page.view.model_copy(update={"ledger": ledger}))
-
-
-def _ledger_check(
-    session: Session, records: Sequence[Anchored | None], checkpoint: LedgerCheckpoint | None, links: LedgerCheck
-) -> LedgerCheck:
-    """The ledger check of ``records`` against ``checkpoint``, with the links of ``links``."""
-    failure, refs = check_inclusion(session, records, checkpoint)
-    return links.model_copy(
-        update={
-            "verified": failure is None,
-            "problem": failure,
-            "checkpoint_size": None if checkpoint is None else checkpoint.size,
-            "key_id": key_id(checkpoint),
-            "records": refs,
-        }
-    )
 
 
 def _shipment(session: Session, lot_ids: list[str]) -> ShipmentInfo | None:
