@@ -8,7 +8,7 @@ path is ``tile/<L>/<N>[.p/<W>]``, ``.p/<W>`` only for a partial tile
 
 A full tile also determines every node at tree levels ``8L .. 8L + 7`` above
 its hashes (heights 0 to 7 inside the tile): ``tile_node`` computes one from
-the body, with the help of the tile's *inner* hashes (``tile_inner``: its
+the body, with the help of the tile's *interior* hashes (``tile_interior``: its
 nodes at heights 4 to 7, 30 hashes) so that no node costs more than 7 hashes.
 """
 
@@ -22,8 +22,8 @@ from ledger.hashing import HASH_SIZE
 from ledger.tree import NodeID, NodeReader
 
 __all__ = [
-    "INNER_FROM",
-    "INNER_SIZE",
+    "INTERIOR_FROM",
+    "INTERIOR_SIZE",
     "MAX_TILE_LEVEL",
     "TILE_HEIGHT",
     "TILE_SIZE",
@@ -33,7 +33,7 @@ __all__ = [
     "node_tile",
     "parse_tile_path",
     "read_tile",
-    "tile_inner",
+    "tile_interior",
     "tile_node",
     "tile_levels",
     "tile_node_ids",
@@ -54,14 +54,14 @@ MAX_TILE_LEVEL = 63
 TILE_SIZE = TILE_WIDTH * HASH_SIZE
 """Bytes in a full tile's body (8192)."""
 
-INNER_FROM = 4
-"""Lowest height inside a tile whose nodes ``tile_inner`` keeps (heights 4..7)."""
+INTERIOR_FROM = 4
+"""Lowest height inside a tile whose nodes ``tile_interior`` keeps (heights 4..7)."""
 
-INNER_SIZE = sum(TILE_WIDTH >> h for h in range(INNER_FROM, TILE_HEIGHT)) * HASH_SIZE
-"""Bytes of a full tile's inner hashes: 16 + 8 + 4 + 2 hashes (960)."""
+INTERIOR_SIZE = sum(TILE_WIDTH >> h for h in range(INTERIOR_FROM, TILE_HEIGHT)) * HASH_SIZE
+"""Bytes of a full tile's interior hashes: 16 + 8 + 4 + 2 hashes (960)."""
 
-# Where height h starts in the inner hashes, counted in hashes.
-_INNER_START = {h: sum(TILE_WIDTH >> k for k in range(INNER_FROM, h)) for h in range(INNER_FROM, TILE_HEIGHT)}
+# Where height h starts in the interior hashes, counted in hashes.
+_INTERIOR_START = {h: sum(TILE_WIDTH >> k for k in range(INTERIOR_FROM, h)) for h in range(INTERIOR_FROM, TILE_HEIGHT)}
 
 _LEVEL = re.compile(r"0|[1-9][0-9]?")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
@@ -198,27 +198,27 @@ def tile_levels(body: bytes) -> list[list[bytes]]:
     return levels
 
 
-def tile_inner(body: bytes) -> bytes:
-    """The inner hashes of a full tile: its nodes at heights 4 to 7, height by height, left to right.
+def tile_interior(body: bytes) -> bytes:
+    """The interior hashes of a full tile: its nodes at heights 4 to 7, height by height, left to right.
 
     Requires ``len(body) == TILE_SIZE``.
     """
-    return b"".join(b"".join(row) for row in tile_levels(body)[INNER_FROM:TILE_HEIGHT])
+    return b"".join(b"".join(row) for row in tile_levels(body)[INTERIOR_FROM:TILE_HEIGHT])
 
 
-def tile_node(body: bytes, inner: bytes, level: int, index: int) -> bytes:
+def tile_node(body: bytes, interior: bytes, level: int, index: int) -> bytes:
     """Hash of node ``(level, index)`` from the full tile ``node_tile(level, index)``.
 
-    ``body`` is that tile's 256 hashes and ``inner`` its ``tile_inner``. Requires
-    ``len(body) == TILE_SIZE`` and ``len(inner) == INNER_SIZE``. At most 7 hashes are computed.
+    ``body`` is that tile's 256 hashes and ``interior`` its ``tile_interior``. Requires
+    ``len(body) == TILE_SIZE`` and ``len(interior) == INTERIOR_SIZE``. At most 7 hashes are computed.
     """
-    if len(body) != TILE_SIZE or len(inner) != INNER_SIZE:
-        raise ValueError(f"a full tile has {TILE_SIZE} + {INNER_SIZE} bytes, got {len(body)} + {len(inner)}")
+    if len(body) != TILE_SIZE or len(interior) != INTERIOR_SIZE:
+        raise ValueError(f"a full tile has {TILE_SIZE} + {INTERIOR_SIZE} bytes, got {len(body)} + {len(interior)}")
     height = level % TILE_HEIGHT
     first = (index << height) % TILE_WIDTH  # its first hash in the tile
-    if height >= INNER_FROM:
-        at = (_INNER_START[height] + (first >> height)) * HASH_SIZE
-        return inner[at : at + HASH_SIZE]
+    if height >= INTERIOR_FROM:
+        at = (_INTERIOR_START[height] + (first >> height)) * HASH_SIZE
+        return interior[at : at + HASH_SIZE]
     return _fold_up(body[first * HASH_SIZE : (first + (1 << height)) * HASH_SIZE])
 
 
@@ -236,7 +236,7 @@ class TileBuilder:
         self._full: list[int] = []  # per tile level, how many tiles are full
 
     def add(self, leaf: bytes) -> list[tuple[int, int, bytes, bytes]]:
-        """Append one leaf hash; return the tiles it fills as (tile level, index, body, inner)."""
+        """Append one leaf hash; return the tiles it fills as (tile level, index, body, interior)."""
         filled: list[tuple[int, int, bytes, bytes]] = []
         digest, tile_level = leaf, 0
         self.size += 1
@@ -250,8 +250,8 @@ class TileBuilder:
                 return filled
             body = b"".join(row)
             levels = tile_levels(body)
-            inner = b"".join(b"".join(r) for r in levels[INNER_FROM:TILE_HEIGHT])
-            filled.append((tile_level, self._full[tile_level], body, inner))
+            interior = b"".join(b"".join(r) for r in levels[INTERIOR_FROM:TILE_HEIGHT])
+            filled.append((tile_level, self._full[tile_level], body, interior))
             row.clear()
             self._full[tile_level] += 1
             digest, tile_level = levels[TILE_HEIGHT][0], tile_level + 1

@@ -54,7 +54,7 @@ def table(engine: Engine, sql: str) -> list[tuple[object, ...]]:
         return [tuple(row) for row in conn.execute(text(sql))]
 
 
-TILES = "SELECT level, idx, hashes, inner FROM ledger_tile ORDER BY level, idx"
+TILES = "SELECT level, idx, hashes, interior FROM ledger_tile ORDER BY level, idx"
 EDGE = "SELECT level, idx, hash FROM ledger_edge ORDER BY level, idx"
 
 

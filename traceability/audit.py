@@ -6,7 +6,7 @@ It streams the log in index order, so memory stays flat however long the log:
    (a record changed, deleted or given another entry behind the application's back);
 2. every anchored record has exactly the entry its ``ledger_index`` names (a record added
    without one);
-3. every stored hash (each full tile, its inner hashes, each node of the right edge) is
+3. every stored hash (each full tile, its interior hashes, each node of the right edge) is
    recomputed from the leaves, and the root at each checkpoint from the stored hashes, and
    compared with the signed one (a rewritten hash, a deleted or rewritten tile);
 4. each stored checkpoint verifies and is consistent with the next, and the latest covers

@@ -152,13 +152,13 @@ class TestAuditOfTiles:
         # the checkpoints signed while the tile was partial no longer have their root
         assert rest and {p["record_type"] for p in rest} == {"checkpoint"}
 
-    def test_rewritten_inner_hashes_of_a_full_tile(
+    def test_rewritten_interior_hashes_of_a_full_tile(
         self, client: TestClient, engine: Engine, filled: dict[str, Any]
     ) -> None:
-        rewrite_tile(engine, "inner", 29)
+        rewrite_tile(engine, "interior", 29)
         first, *_ = audit(client, filled)["problems"]
         assert (first["record_type"], first["record_id"]) == ("ledger_tile", "tile/0/000")
-        assert "inner hashes" in first["problem"]
+        assert "interior hashes" in first["problem"]
 
     def test_a_deleted_tile(self, client: TestClient, engine: Engine, filled: dict[str, Any]) -> None:
         tamper(engine, "DELETE FROM ledger_tile WHERE level = 0 AND idx = 0")
@@ -170,7 +170,7 @@ class TestAuditOfTiles:
     def test_a_tile_stored_beyond_the_log(self, client: TestClient, engine: Engine, filled: dict[str, Any]) -> None:
         tamper(
             engine,
-            "INSERT INTO ledger_tile (level, idx, hashes, inner) VALUES (0, 7, :h, :i)",
+            "INSERT INTO ledger_tile (level, idx, hashes, interior) VALUES (0, 7, :h, :i)",
             h=bytes(8192),
             i=bytes(960),
         )

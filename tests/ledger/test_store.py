@@ -124,7 +124,7 @@ class TestAppendLeaves:
         frontier: list[bytes] = []
         for i in range(size):
             frontier, _ = append_leaf(frontier, i, hashes[i])
-        one_by_one, expected = frontier, {}
+        one_by_one, expected = frontier, dict[NodeID, bytes]()
         for i in range(size, size + count):
             one_by_one, created = append_leaf(one_by_one, i, hashes[i])
             expected.update(created)

@@ -16,12 +16,12 @@ from ledger import (
     tile_width,
 )
 from ledger.tiles import (
-    INNER_SIZE,
+    INTERIOR_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,
     TileBuilder,
     node_tile,
-    tile_inner,
+    tile_interior,
     tile_levels,
     tile_node,
 )
@@ -161,12 +161,12 @@ class TestNodesFromATile:
         store = full_tiles(3)
         for n in range(3):
             body = read_tile(store, 0, n, TILE_WIDTH)
-            inner = tile_inner(body)
-            assert len(inner) == INNER_SIZE == 30 * 32
+            interior = tile_interior(body)
+            assert len(interior) == INTERIOR_SIZE == 30 * 32
             for level in range(TILE_HEIGHT):
                 for index in range((n * TILE_WIDTH) >> level, ((n + 1) * TILE_WIDTH) >> level):
                     assert node_tile(level, index) == (0, n)
-                    assert tile_node(body, inner, level, index) == store.get_nodes([(level, index)])[0]
+                    assert tile_node(body, interior, level, index) == store.get_nodes([(level, index)])[0]
             assert tile_levels(body)[TILE_HEIGHT] == store.get_nodes([(TILE_HEIGHT, n)])
 
     def test_node_tile_above_level_zero(self) -> None:
@@ -181,9 +181,9 @@ class TestNodesFromATile:
     def test_a_damaged_tile_is_refused(self) -> None:
         body = read_tile(full_tiles(1), 0, 0, TILE_WIDTH)
         with pytest.raises(ValueError):
-            tile_node(body[:-1], tile_inner(body), 1, 0)
+            tile_node(body[:-1], tile_interior(body), 1, 0)
         with pytest.raises(ValueError):
-            tile_inner(body + b"x")
+            tile_interior(body + b"x")
 
 
 class TestTileBuilder:
@@ -196,8 +196,8 @@ class TestTileBuilder:
             filled.extend(builder.add(leaf_hash(store.leaf_data(i))))
         full = [(level, n) for level in range(3) for n in range((size >> (8 * level)) // TILE_WIDTH)]
         assert sorted((level, n) for level, n, _, _ in filled) == full
-        for level, n, body, inner in filled:
-            assert body == read_tile(store, level, n, TILE_WIDTH) and inner == tile_inner(body)
+        for level, n, body, interior in filled:
+            assert body == read_tile(store, level, n, TILE_WIDTH) and interior == tile_interior(body)
             assert builder.full_tiles(level) > n
         edge = builder.edge()
         complete = {(lv, i) for lv in range(size.bit_length()) for i in range(size >> lv)}

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from ledger import MemoryStore, Signer, consistency_proof, inclusion_proof, leaf_hash, read_tile, tile_width
-from ledger.tiles import INNER_SIZE, TILE_SIZE, TILE_WIDTH, node_tile
+from ledger.tiles import INTERIOR_SIZE, TILE_SIZE, TILE_WIDTH, node_tile
 from traceability.anchoring import LedgerCorrupted, SqlLog
 from traceability.db import unit_of_work
 
@@ -52,7 +52,7 @@ def rows(conn: Connection, sql: str) -> list[tuple[object, ...]]:
 def dump(engine: Engine) -> tuple[list[tuple[object, ...]], ...]:
     with engine.connect() as conn:
         return (
-            rows(conn, "SELECT level, idx, hashes, inner FROM ledger_tile ORDER BY level, idx"),
+            rows(conn, "SELECT level, idx, hashes, interior FROM ledger_tile ORDER BY level, idx"),
             rows(conn, "SELECT level, idx, hash FROM ledger_edge ORDER BY level, idx"),
             rows(conn, "SELECT size, frontier FROM ledger_head"),
         )
@@ -98,11 +98,13 @@ class TestLayout:
     def test_one_row_per_full_tile_and_only_the_right_edge_as_nodes(self, engine: Engine) -> None:
         size = append_in(engine, [40_000, LEVEL_1 + 1_000 - 40_000, 1, 1, 5])  # 66,543 leaves
         with engine.connect() as conn:
-            tiles = rows(conn, "SELECT level, idx, length(hashes), length(inner) FROM ledger_tile ORDER BY level, idx")
+            tiles = rows(
+                conn, "SELECT level, idx, length(hashes), length(interior) FROM ledger_tile ORDER BY level, idx"
+            )
             edge = {(lv, ix) for lv, ix in conn.execute(text("SELECT level, idx FROM ledger_edge"))}
         full = [(0, n) for n in range(size // TILE_WIDTH)] + [(1, 0)]
         assert [(lv, ix) for lv, ix, _, _ in tiles] == full
-        assert {(b, i) for _, _, b, i in tiles} == {(TILE_SIZE, INNER_SIZE)}
+        assert {(b, i) for _, _, b, i in tiles} == {(TILE_SIZE, INTERIOR_SIZE)}
         in_full_tile = set(full)
         assert edge == {node for node in complete_nodes(size) if node_tile(*node) not in in_full_tile}
         assert len(edge) < 2 * TILE_WIDTH * 3  # at most 510 per tile level, whatever the size

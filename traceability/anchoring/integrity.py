@@ -91,12 +91,12 @@ class StoredHashes:
 
 
 def _compare_tile(tile: FullTile, row: tuple[bytes, bytes] | None) -> list[Finding]:
-    tile_level, n, body, inner = tile
+    tile_level, n, body, interior = tile
     level, path = tile_level * TILE_HEIGHT, tile_path(tile_level, n)
     first, span = n * TILE_WIDTH, _leaves(level, n * TILE_WIDTH, TILE_WIDTH)
     if row is None:
         return [Finding(first << level, "ledger_tile", path, f"tile {path} (the hashes of {span}) is missing")]
-    hashes, stored_inner = row
+    hashes, stored_interior = row
     found = []
     wrong = [k for k in range(TILE_WIDTH) if _hash(hashes, k) != _hash(body, k)]
     if wrong:
@@ -113,10 +113,13 @@ def _compare_tile(tile: FullTile, row: tuple[bytes, bytes] | None) -> list[Findi
         )
     elif len(hashes) != TILE_SIZE:
         found.append(Finding(first << level, "ledger_tile", path, f"tile {path} holds {len(hashes)} bytes"))
-    if stored_inner != inner:
+    if stored_interior != interior:
         found.append(
             Finding(
-                first << level, "ledger_tile", path, f"the inner hashes stored with tile {path} are not those of {span}"
+                first << level,
+                "ledger_tile",
+                path,
+                f"the interior hashes stored with tile {path} are not those of {span}",
             )
         )
     return found

@@ -44,7 +44,7 @@ class LedgerTile(SQLModel, table=True):
     # The C2SP tile body: 256 concatenated 32-byte hashes, exactly what GET /ledger/tile/T/N serves.
     hashes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The tile's nodes at heights 4, 5, 6 and 7 (16 + 8 + 4 + 2 hashes), derived from ``hashes``.
-    inner: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    interior: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class LedgerEdge(SQLModel, table=True):

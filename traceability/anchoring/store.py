@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
-from ledger.tiles import INNER_FROM, INNER_SIZE, TILE_HEIGHT, TILE_SIZE, TILE_WIDTH, node_tile, tile_node
+from ledger.tiles import INTERIOR_FROM, INTERIOR_SIZE, TILE_HEIGHT, TILE_SIZE, TILE_WIDTH, node_tile, tile_node
 from ledger.tree import NodeID, append_leaves, frontier_root, root
 
 from .models import LedgerCheckpoint, LedgerEdge, LedgerEntry, LedgerHead, LedgerTile
@@ -32,7 +32,7 @@ _edge = LedgerEdge.metadata.tables[LedgerEdge.__tablename__]
 _checkpoint = LedgerCheckpoint.metadata.tables[LedgerCheckpoint.__tablename__]
 
 Tile = tuple[int, int, bytes, bytes]
-"""A ``ledger_tile`` row: (tile level, tile index, its 256 hashes, its inner hashes)."""
+"""A ``ledger_tile`` row: (tile level, tile index, its 256 hashes, its interior hashes)."""
 
 
 @lru_cache(maxsize=512)
@@ -42,7 +42,7 @@ def _nodes_sql(mark: str, tiles: int, nodes: int) -> str:
     scan, and SQLAlchemy would rebuild the expression on every proof)."""
     key = f"(level = {mark} AND idx = {mark})"
     return (
-        f"SELECT 1, level, idx, hashes, inner FROM ledger_tile WHERE {' OR '.join([key] * tiles)} "
+        f"SELECT 1, level, idx, hashes, interior FROM ledger_tile WHERE {' OR '.join([key] * tiles)} "
         f"UNION ALL SELECT 0, level, idx, hash, NULL FROM ledger_edge WHERE {' OR '.join([key] * nodes)}"
     )
 
@@ -55,8 +55,8 @@ def _split(frontier: bytes) -> list[bytes]:
     return [frontier[i : i + HASH] for i in range(0, len(frontier), HASH)]
 
 
-def _is_full(body: bytes, inner: bytes) -> bool:
-    return len(body) == TILE_SIZE and len(inner) == INNER_SIZE
+def _is_full(body: bytes, interior: bytes) -> bool:
+    return len(body) == TILE_SIZE and len(interior) == INTERIOR_SIZE
 
 
 class SqlLog:
@@ -96,11 +96,11 @@ class SqlLog:
             params = tuple(v for key in tile_ids + chunk for v in key)
             tiles: dict[tuple[int, int], tuple[bytes, bytes]] = {}
             edge: dict[NodeID, bytes] = {}
-            for full, level, idx, hashes, inner in self.conn.exec_driver_sql(
+            for full, level, idx, hashes, interior in self.conn.exec_driver_sql(
                 _nodes_sql(self._mark, len(tile_ids), len(chunk)), params
             ):
                 if full:
-                    tiles[(level, idx)] = (bytes(hashes), bytes(inner))
+                    tiles[(level, idx)] = (bytes(hashes), bytes(interior))
                 else:
                     edge[(level, idx)] = bytes(hashes)
             for node in chunk:
@@ -118,14 +118,14 @@ class SqlLog:
             return [found[(level, i)] for i in range(start, end) if (level, i) in found]
         hashes: dict[int, bytes] = {}
         rows = self.conn.execute(
-            select(_tile.c.idx, _tile.c.hashes, _tile.c.inner).where(
+            select(_tile.c.idx, _tile.c.hashes, _tile.c.interior).where(
                 _tile.c.level == level // TILE_HEIGHT,
                 _tile.c.idx >= start // TILE_WIDTH,
                 _tile.c.idx <= (end - 1) // TILE_WIDTH,
             )
         )
-        for n, body, inner in rows:
-            if _is_full(bytes(body), bytes(inner)):
+        for n, body, interior in rows:
+            if _is_full(bytes(body), bytes(interior)):
                 first = n * TILE_WIDTH
                 for i in range(max(start, first), min(end, first + TILE_WIDTH)):
                     hashes[i] = bytes(body[(i - first) * HASH : (i - first + 1) * HASH])
@@ -138,15 +138,15 @@ class SqlLog:
         return [hashes[i] for i in range(start, end) if i in hashes]
 
     def stored_tiles(self, ids: Sequence[tuple[int, int]]) -> list[tuple[bytes, bytes] | None]:
-        """The rows of full tiles ``(tile level, index)``: (256 hashes, inner hashes), None if absent."""
+        """The rows of full tiles ``(tile level, index)``: (256 hashes, interior hashes), None if absent."""
         found: dict[tuple[int, int], tuple[bytes, bytes]] = {}
         wanted = list(dict.fromkeys(ids))
         key = f"(level = {self._mark} AND idx = {self._mark})"
         for start in range(0, len(wanted), NODES_PER_QUERY):
             chunk = wanted[start : start + NODES_PER_QUERY]
-            sql = f"SELECT level, idx, hashes, inner FROM ledger_tile WHERE {' OR '.join([key] * len(chunk))}"
-            for level, idx, hashes, inner in self.conn.exec_driver_sql(sql, tuple(v for t in chunk for v in t)):
-                found[(level, idx)] = (bytes(hashes), bytes(inner))
+            sql = f"SELECT level, idx, hashes, interior FROM ledger_tile WHERE {' OR '.join([key] * len(chunk))}"
+            for level, idx, hashes, interior in self.conn.exec_driver_sql(sql, tuple(v for t in chunk for v in t)):
+                found[(level, idx)] = (bytes(hashes), bytes(interior))
         return [found.get(t) for t in ids]
 
     def edge_nodes(self) -> dict[NodeID, bytes]:
@@ -199,7 +199,7 @@ class SqlLog:
             self.conn.exec_driver_sql(f"DELETE FROM ledger_edge WHERE level >= {m} AND level < {m}", cleared)
         if tiles:
             self.conn.exec_driver_sql(
-                f"INSERT INTO ledger_tile (level, idx, hashes, inner) VALUES ({m}, {m}, {m}, {m})", tiles
+                f"INSERT INTO ledger_tile (level, idx, hashes, interior) VALUES ({m}, {m}, {m}, {m})", tiles
             )
         if edge:
             self.conn.exec_driver_sql(f"INSERT INTO ledger_edge (level, idx, hash) VALUES ({m}, {m}, {m})", edge)
@@ -280,7 +280,7 @@ __all__ = ["LedgerCorrupted", "SqlLog"]
 
 
 def _full_tile(tile_level: int, n: int, size: int, created: list[list[bytes]], carried: dict[NodeID, bytes]) -> Tile:
-    """The row of tile ``(tile_level, n)``, which the append filled: its hashes and inner hashes from
+    """The row of tile ``(tile_level, n)``, which the append filled: its hashes and interior hashes from
     the new nodes, and from ``carried`` (its edge rows) for the nodes it held before."""
     base = tile_level * TILE_HEIGHT
 
@@ -297,9 +297,9 @@ def _full_tile(tile_level: int, n: int, size: int, created: list[list[bytes]], c
         body = b"".join(created[base][n * TILE_WIDTH - first : (n + 1) * TILE_WIDTH - first])
     else:
         body = b"".join(node(base, j) for j in range(n * TILE_WIDTH, (n + 1) * TILE_WIDTH))
-    inner = b"".join(
+    interior = b"".join(
         node(base + h, j)
-        for h in range(INNER_FROM, TILE_HEIGHT)
+        for h in range(INTERIOR_FROM, TILE_HEIGHT)
         for j in range(n << (TILE_HEIGHT - h), (n + 1) << (TILE_HEIGHT - h))
     )
-    return tile_level, n, body, inner
+    return tile_level, n, body, interior

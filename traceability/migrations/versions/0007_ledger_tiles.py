@@ -26,7 +26,7 @@ depends_on: str | Sequence[str] | None = None
 HEIGHT = 8  # tree levels per tile
 WIDTH = 256  # hashes per full tile
 HASH = 32
-INNER = range(4, HEIGHT)  # heights inside a tile that a tile row also keeps
+INTERIOR = range(4, HEIGHT)  # heights inside a tile that a tile row also keeps
 BATCH = 64  # tiles per read
 
 
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hashes", sa.LargeBinary(), nullable=False),
-        sa.Column("inner", sa.LargeBinary(), nullable=False),
+        sa.Column("interior", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("level", "idx"),
     )
     op.create_table("ledger_edge", *_node_columns())
@@ -84,16 +84,16 @@ def _copy_tiles(conn: sa.Connection, tile_level: int, start: int, end: int) -> N
     """Tiles (tile_level, start..end-1) from the node rows of their tree levels."""
     base = tile_level * HEIGHT
     hashes = _node_rows(conn, base, start * WIDTH, end * WIDTH)
-    inner = {h: _node_rows(conn, base + h, start << (HEIGHT - h), end << (HEIGHT - h)) for h in INNER}
+    interior = {h: _node_rows(conn, base + h, start << (HEIGHT - h), end << (HEIGHT - h)) for h in INTERIOR}
     rows = []
     for k, n in enumerate(range(start, end)):
         body = b"".join(hashes[k * WIDTH : (k + 1) * WIDTH])
-        above = b"".join(b"".join(inner[h][k * (WIDTH >> h) : (k + 1) * (WIDTH >> h)]) for h in INNER)
-        rows.append({"level": tile_level, "idx": n, "hashes": body, "inner": above})
+        above = b"".join(b"".join(interior[h][k * (WIDTH >> h) : (k + 1) * (WIDTH >> h)]) for h in INTERIOR)
+        rows.append({"level": tile_level, "idx": n, "hashes": body, "interior": above})
     conn.execute(
         sa.text(
-            "INSERT INTO ledger_tile (level, idx, hashes, inner) VALUES (:level, :idx, :hashes, :inner)"
-        ).bindparams(sa.bindparam("hashes", type_=sa.LargeBinary()), sa.bindparam("inner", type_=sa.LargeBinary())),
+            "INSERT INTO ledger_tile (level, idx, hashes, interior) VALUES (:level, :idx, :hashes, :interior)"
+        ).bindparams(sa.bindparam("hashes", type_=sa.LargeBinary()), sa.bindparam("interior", type_=sa.LargeBinary())),
         rows,
     )
 
@@ -108,14 +108,14 @@ def downgrade() -> None:
         while True:
             tiles = conn.execute(
                 sa.text(
-                    "SELECT idx, hashes, inner FROM ledger_tile WHERE level = :level AND idx > :after "
+                    "SELECT idx, hashes, interior FROM ledger_tile WHERE level = :level AND idx > :after "
                     "ORDER BY idx LIMIT :batch"
                 ),
                 {"level": tile_level, "after": after, "batch": BATCH},
             ).all()
             if not tiles:
                 break
-            rows = [row for n, body, inner in tiles for row in _expand(tile_level, n, bytes(body), bytes(inner))]
+            rows = [row for n, body, interior in tiles for row in _expand(tile_level, n, bytes(body), bytes(interior))]
             conn.execute(
                 sa.text("INSERT INTO ledger_node (level, idx, hash) VALUES (:level, :idx, :hash)").bindparams(
                     sa.bindparam("hash", type_=sa.LargeBinary())
@@ -127,19 +127,19 @@ def downgrade() -> None:
     op.drop_table("ledger_tile")
 
 
-def _expand(tile_level: int, n: int, body: bytes, inner: bytes) -> list[dict[str, object]]:
-    """The node rows of one tile: its hashes, the heights 1–3 above them, and its inner hashes."""
+def _expand(tile_level: int, n: int, body: bytes, interior: bytes) -> list[dict[str, object]]:
+    """The node rows of one tile: its hashes, the heights 1–3 above them, and its interior hashes."""
     base = tile_level * HEIGHT
     row = [body[k : k + HASH] for k in range(0, len(body), HASH)]
     levels = [row]
-    for _ in range(INNER.start - 1):
+    for _ in range(INTERIOR.start - 1):
         pairs = iter(row)
         row = [hashlib.sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
         levels.append(row)
     at = 0
-    for h in INNER:
+    for h in INTERIOR:
         count = WIDTH >> h
-        levels.append([inner[(at + j) * HASH : (at + j + 1) * HASH] for j in range(count)])
+        levels.append([interior[(at + j) * HASH : (at + j + 1) * HASH] for j in range(count)])
         at += count
     return [
         {"level": base + h, "idx": (n << (HEIGHT - h)) + j, "hash": digest}
