@@ -148,7 +148,7 @@ class TestAuditOfTiles:
         rewrite_tile(engine, "hashes", 5)
         first, *rest = audit(client, filled)["problems"]
         assert (first["ledger_index"], first["record_type"], first["record_id"]) == (5, "ledger_tile", "tile/0/000")
-        assert "hash 5 of tile tile/0/000" in first["problem"]
+        assert "hash 5 of tile/0/000 " in first["problem"]
         # the checkpoints signed while the tile was partial no longer have their root
         assert rest and {p["record_type"] for p in rest} == {"checkpoint"}
 

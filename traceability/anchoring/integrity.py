@@ -95,7 +95,7 @@ def _compare_tile(tile: FullTile, row: tuple[bytes, bytes] | None) -> list[Findi
     level, path = tile_level * TILE_HEIGHT, tile_path(tile_level, n)
     first, span = n * TILE_WIDTH, _leaves(level, n * TILE_WIDTH, TILE_WIDTH)
     if row is None:
-        return [Finding(first << level, "ledger_tile", path, f"tile {path} (the hashes of {span}) is missing")]
+        return [Finding(first << level, "ledger_tile", path, f"{path} (the hashes of {span}) is missing")]
     hashes, stored_interior = row
     found = []
     wrong = [k for k in range(TILE_WIDTH) if _hash(hashes, k) != _hash(body, k)]
@@ -107,19 +107,19 @@ def _compare_tile(tile: FullTile, row: tuple[bytes, bytes] | None) -> list[Findi
                 idx << level,
                 "ledger_tile",
                 path,
-                f"hash {wrong[0]} of tile {path} (node level {level}, index {idx}) "
+                f"hash {wrong[0]} of {path} (node level {level}, index {idx}) "
                 f"is not the hash of {_leaves(level, idx)}{more}",
             )
         )
     elif len(hashes) != TILE_SIZE:
-        found.append(Finding(first << level, "ledger_tile", path, f"tile {path} holds {len(hashes)} bytes"))
+        found.append(Finding(first << level, "ledger_tile", path, f"{path} holds {len(hashes)} bytes"))
     if stored_interior != interior:
         found.append(
             Finding(
                 first << level,
                 "ledger_tile",
                 path,
-                f"the interior hashes stored with tile {path} are not those of {span}",
+                f"the interior hashes stored with {path} are not those of {span}",
             )
         )
     return found

@@ -6,6 +6,11 @@ database's write lock from ``BEGIN IMMEDIATE``). Indices are therefore handed
 out one transaction at a time, with no gap and no fork, on any number of
 processes and hosts; the lock is released by the same commit that stores the
 records and their entries.
+
+Layout (``models``): a full tile is one ``ledger_tile`` row, every complete node
+no full tile holds is a ``ledger_edge`` row. An append hashes its leaves and the
+nodes they complete level by level (``ledger.tree.append_leaves``), inserts the
+tiles they fill, replaces those tiles' edge rows, and inserts the new edge nodes.
 """
 
 import hashlib
