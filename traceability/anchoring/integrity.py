@@ -10,7 +10,7 @@ flat: one partial tile per tile level, and the tiles filled since the last check
 from dataclasses import dataclass
 
 from ledger.hashing import HASH_SIZE
-from ledger.tiles import TILE_HEIGHT, TILE_SIZE, TILE_WIDTH, TileBuilder, tile_path
+from ledger.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_SIZE, TILE_WIDTH, TileBuilder, tile_path
 
 from .store import SqlLog
 
@@ -77,7 +77,7 @@ class StoredHashes:
         for tile_level, last in sorted(self.log.last_tiles().items()):
             full = self.tiles.full_tiles(tile_level)
             if last >= full:
-                path = tile_path(tile_level, last)
+                path = tile_path(tile_level, last) if 0 <= tile_level <= MAX_TILE_LEVEL else f"tile/{tile_level}/{last}"
                 found.append(
                     Finding(
                         (full * TILE_WIDTH) << (tile_level * TILE_HEIGHT),
