@@ -30,7 +30,7 @@ directory (schema from ``traceability.migrate.upgrade``, engine from
    anchored record, which is what the API leaves behind (every write
    transaction signs one), since the audit's last step is per checkpoint;
 5. on the first size, after the timed runs: three planted faults (a
-   harvest's quantity changed, a receipt deleted, a node hash rewritten)
+   harvest's quantity changed, a receipt deleted, a tile hash rewritten)
    that the audit must report.
 
 Prints a Markdown report and writes ``bench/results/audit.json``. Workers are
@@ -742,6 +742,8 @@ def w_tamper(task: dict[str, Any]) -> dict[str, Any]:
     """Plant three faults behind the application's back; the audit must report each one."""
     import sqlite3
 
+    from ledger.tiles import tile_path
+
     con = sqlite3.connect(task["path"])
     with con:
         harvest, grams = con.execute(
@@ -752,8 +754,11 @@ def w_tamper(task: dict[str, Any]) -> dict[str, Any]:
             "SELECT id, ledger_index FROM receipt ORDER BY ledger_index LIMIT 1 OFFSET 3"
         ).fetchone()
         con.execute("DELETE FROM receipt WHERE id = ?", (receipt,))
-        node_idx = con.execute("SELECT max(idx) FROM ledger_node WHERE level = 4").fetchone()[0] // 2
-        con.execute("UPDATE ledger_node SET hash = zeroblob(32) WHERE level = 4 AND idx = ?", (node_idx,))
+        tile_idx = con.execute("SELECT max(idx) FROM ledger_tile WHERE level = 0").fetchone()[0] // 2
+        (tile,) = con.execute("SELECT hashes FROM ledger_tile WHERE level = 0 AND idx = ?", (tile_idx,)).fetchone()
+        body = bytearray(tile)
+        body[4 * 32 : 5 * 32] = bytes(32)  # one leaf hash of a full tile rewritten
+        con.execute("UPDATE ledger_tile SET hashes = ? WHERE level = 0 AND idx = ?", (bytes(body), tile_idx))
     con.close()
     engine, verifier, _ = _audit_setup(task)
     from traceability.audit import run_audit
@@ -764,7 +769,7 @@ def w_tamper(task: dict[str, Any]) -> dict[str, Any]:
         report = run_audit(session, verifier=verifier)
     seconds = now() - t
     found = [(p.record_type, p.record_id, p.problem) for p in report.problems]
-    expected = {"harvest": harvest, "receipt": receipt, "ledger_node": f"4/{node_idx}"}
+    expected = {"harvest": harvest, "receipt": receipt, "ledger_tile": tile_path(0, tile_idx)}
     missed = [kind for kind, rid in expected.items() if not any(t == kind and r == rid for t, r, _ in found)]
     assert not missed, f"the audit missed the planted {missed}: {found}"
     return {
@@ -970,7 +975,7 @@ def report(r: dict[str, Any]) -> str:
         out += [
             "",
             f"Planted faults at {_n(tampered[0]['entries'])} (harvest quantity changed, receipt deleted, "
-            f"node hash zeroed): {t['problems']} problems reported, each planted one among them "
+            f"tile hash zeroed): {t['problems']} problems reported, each planted one among them "
             f"({t['audit_s']:.1f} s):",
             "",
         ]
