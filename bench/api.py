@@ -123,7 +123,10 @@ def w_prepare(task: Task) -> dict[str, Any]:
                         district=districts[n % 4],
                         commune="Đức Liễu",
                         area_ha=Decimal(4),
-                        geometry={"type": "Point", "coordinates": [106.9 + n % 50 * 0.004 + k * 0.001, 11.6 + n // 50 * 0.01]},
+                        geometry={
+                            "type": "Point",
+                            "coordinates": [106.9 + n % 50 * 0.004 + k * 0.001, 11.6 + n // 50 * 0.01],
+                        },
                     ),
                 )
                 farms.append([key, farm.id])
@@ -148,7 +151,7 @@ def pg_admin(server: str, *statements: str) -> None:
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as con:
         for sql in statements:
-            con.execute(sql)  # type: ignore[arg-type]  # our own fixed statements
+            con.execute(sql.encode())  # our own fixed statements
 
 
 def fresh_pg(server: str, name: str, template: str | None = None) -> str:
@@ -190,7 +193,9 @@ class Databases:
 
     def drop(self) -> None:
         if "postgresql" in self.prepared:
-            pg_admin(self.postgres, *(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in (PG_RUN, PG_BARE, PG_TEMPLATE)))
+            pg_admin(
+                self.postgres, *(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in (PG_RUN, PG_BARE, PG_TEMPLATE))
+            )
 
 
 # -- the loads ------------------------------------------------------------------------------------
@@ -250,7 +255,9 @@ def ours(server: Server, prepared: dict[str, Any], *, duration: float, warmup: f
     check(page, headers={"Accept": "application/json"})
     script = harvest_script(rows, tag)
     return {
-        "harvests": timed(server.url + "/api/v1/harvests", warmup=warmup, connections=32, duration=duration, script=script).row(),
+        "harvests": timed(
+            server.url + "/api/v1/harvests", warmup=warmup, connections=32, duration=duration, script=script
+        ).row(),
         "buyer_page": timed(
             page, warmup=warmup, connections=64, duration=duration, headers={"Accept": "application/json"}
         ).row(),
@@ -290,12 +297,16 @@ def measure(dbs: Databases, kind: str, workers: int, *, duration: float, warmup:
         row["ours_memory"] = server.peak_rss_mb()
     for name in ("harvests", "buyer_page"):
         row[f"{name}_ratio"] = row["ours"][name]["requests_per_s"] / row["bare"][name]["requests_per_s"]
-    print(f"    {label}: " + ", ".join(f"{n} {row['ours'][n]['requests_per_s']:.0f} req/s" for n in TARGETS), flush=True)
+    print(
+        f"    {label}: " + ", ".join(f"{n} {row['ours'][n]['requests_per_s']:.0f} req/s" for n in TARGETS), flush=True
+    )
     return row
 
 
 def drive(args: argparse.Namespace) -> None:
-    databases = args.databases.split(",") if args.databases else (["sqlite"] if args.quick else ["sqlite", "postgresql"])
+    databases = (
+        args.databases.split(",") if args.databases else (["sqlite"] if args.quick else ["sqlite", "postgresql"])
+    )
     workers = [int(w) for w in args.workers.split(",")]
     duration = args.duration or (4 if args.quick else 15)
     warmup = 1 if args.quick else 2

@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI
 from fastapi.responses import Response
 
@@ -82,17 +83,15 @@ class PostgresInserts:
     """A small pool of psycopg connections, one committed insert each."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.connect = lambda: psycopg.connect(url)
-        self.idle: list[Any] = []
+        self.url = url
+        self.idle: list[psycopg.Connection[Any]] = []
         self.lock = threading.Lock()
-        with self.connect() as con:
+        with psycopg.connect(url) as con:
             con.execute(PG_TABLE)
 
     def insert(self, body: str) -> int:
         with self.lock:
-            con = self.idle.pop() if self.idle else self.connect()
+            con = self.idle.pop() if self.idle else psycopg.connect(self.url)
         try:
             with con.transaction():
                 row = con.execute("INSERT INTO bare_insert (body) VALUES (%s) RETURNING id", (body,)).fetchone()
@@ -101,6 +100,7 @@ class PostgresInserts:
             raise
         with self.lock:
             self.idle.append(con)
+        assert row is not None
         return int(row[0])
 
 

@@ -34,8 +34,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -69,7 +69,9 @@ def options(name: str, doc: str | None) -> argparse.ArgumentParser:
     return parser
 
 
-def run(parser: argparse.ArgumentParser, drive: Callable[[argparse.Namespace], None], workers: dict[str, Worker]) -> None:
+def run(
+    parser: argparse.ArgumentParser, drive: Callable[[argparse.Namespace], None], workers: Mapping[str, Worker]
+) -> None:
     """Parse the command line; measure one worker's task (``--worker``) or drive the whole benchmark."""
     args = parser.parse_args()
     if args.worker:
@@ -84,7 +86,10 @@ def in_process(name: str, task: Task, label: str = "") -> dict[str, Any]:
     process's wall time (``process_s``) and peak resident set (``process_peak_rss_mb``, from wait4)."""
     started = now()
     proc = subprocess.Popen(
-        [sys.executable, "-m", f"bench.{name}", "--worker", json.dumps(task)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", f"bench.{name}", "--worker", json.dumps(task)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     out = proc.stdout.read()
@@ -118,7 +123,11 @@ def command_line() -> str:
 @contextmanager
 def scratch(prefix: str, *, keep: bool = False, where: str | None = None) -> Iterator[Path]:
     """A fresh directory (under ``$BENCH_TMP`` if set), removed afterwards unless ``keep``."""
-    path = Path(where) if where else Path(tempfile.mkdtemp(prefix=f"cashew-bench-{prefix}-", dir=os.environ.get("BENCH_TMP")))
+    path = (
+        Path(where)
+        if where
+        else Path(tempfile.mkdtemp(prefix=f"cashew-bench-{prefix}-", dir=os.environ.get("BENCH_TMP")))
+    )
     path.mkdir(parents=True, exist_ok=True)
     try:
         yield path
@@ -193,15 +202,13 @@ def rss_mb() -> float:
 def machine(*libraries: str) -> dict[str, Any]:
     """CPU, memory, OS, Python, SQLite and the versions of ``libraries`` (distribution names)."""
     cpu = "unknown"
-    try:
+    with suppress(OSError, StopIteration):
         cpu = next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-    except (OSError, StopIteration):
-        pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in libraries:
         try:
             versions[name] = version(name)
@@ -258,6 +265,12 @@ def file_mb(path: Path | str) -> float:
 
 def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{path}"
+
+
+def power_of_ten(n: int) -> str:
+    """``10^5`` for 100000; other numbers with thousands separators (report tables)."""
+    exp = math.log10(n) if n > 0 else 0.5
+    return f"10^{int(exp)}" if exp.is_integer() else f"{n:,}"
 
 
 # -- servers --------------------------------------------------------------------------------------
@@ -367,10 +380,8 @@ class Server:
             pid = todo.pop()
             found.append(pid)
             for task in Path(f"/proc/{pid}/task").glob("*/children"):
-                try:
+                with suppress(OSError):
                     todo += [int(c) for c in task.read_text().split()]
-                except OSError:
-                    pass
         return found
 
     def peak_rss_mb(self) -> dict[str, float]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import time
 import urllib.request
@@ -37,7 +38,6 @@ from typing import Any
 
 from bench.api import BARE_APP, Databases, bare, cashew_env, ours
 from bench.harness import (
-    STACKS,
     Server,
     Task,
     command_line,
@@ -110,7 +110,7 @@ def w_encoders(task: Task) -> dict[str, Any]:
         "orjson.dumps": lambda: orjson.dumps(from_disk),
     }
     for encode in encoders.values():
-        assert json.loads(encode()) == from_disk
+        assert json.loads(encode()) == from_disk  # type: ignore[no-untyped-call]
     times = interleaved(task["repeat"], encoders)
     return {
         name: {"median_ms": sorted(t)[len(t) // 2] * 1e3, "best_ms": min(t) * 1e3, "bytes": len(encoders[name]())}
@@ -119,12 +119,14 @@ def w_encoders(task: Task) -> dict[str, Any]:
 
 
 # -- the driver -----------------------------------------------------------------------------------
-def servers(dbs: Databases, folder: Path, *, workers: list[int], duration: float, warmup: float) -> list[dict[str, Any]]:
+def servers(
+    dbs: Databases, folder: Path, *, workers: list[int], duration: float, warmup: float
+) -> list[dict[str, Any]]:
     prepared = dbs.template("sqlite")
     rows = []
     for n in workers:
         for stack in SERVERS:
-            label = f"{stack.split()[0]}-{stack.split()[1].strip('(,')}-{n}w"
+            label = f"{re.sub('[^a-z0-9]+', '-', stack.lower()).strip('-')}-{n}w"
             env, bare_env = dbs.copy("sqlite", label)
             row: dict[str, Any] = {"stack": stack, "workers": n}
             log = folder / "logs" / label
@@ -134,8 +136,11 @@ def servers(dbs: Databases, folder: Path, *, workers: list[int], duration: float
             with Server.asgi(OUR_APP, stack=stack, workers=n, env=env, ready_path="/ledger/checkpoint", log=log) as s:
                 row["ours"] = ours(s, prepared, duration=duration, warmup=warmup, tag=f"{label}-{time.time():.0f}")
                 row["ours_memory"] = s.peak_rss_mb()
-            print(f"    {label}: ours {row['ours']['harvests']['requests_per_s']:.0f} / "
-                  f"{row['ours']['buyer_page']['requests_per_s']:.0f} req/s", flush=True)
+            print(
+                f"    {label}: ours {row['ours']['harvests']['requests_per_s']:.0f} / "
+                f"{row['ours']['buyer_page']['requests_per_s']:.0f} req/s",
+                flush=True,
+            )
             rows.append(row)
     return rows
 
@@ -145,7 +150,9 @@ def one_connection(folder: Path, duration: float) -> list[dict[str, Any]]:
     env = {"BENCH_BARE_DATABASE_URL": sqlite_url(folder / "one-connection.db")}
     rows = []
     for stack in [*SERVERS, "cashew serve"]:
-        with Server.asgi(BARE_APP, stack=stack, workers=2, env=env, ready_path="/ready", log=folder / "logs" / "one") as s:
+        with Server.asgi(
+            BARE_APP, stack=stack, workers=2, env=env, ready_path="/ready", log=folder / "logs" / "one"
+        ) as s:
             result = load(s.url + "/static", connections=1, threads=1, duration=duration)
         rows.append({"stack": stack, "workers": 2, **result.row()})
     return rows
@@ -169,7 +176,9 @@ def encoders(folder: Path, *, duration: float, repeat: int, inputs: int) -> dict
             out["served"][name]["memory"] = s.peak_rss_mb()
     same = json.loads((home / "ours.json").read_bytes()) == json.loads((home / "orjson.json").read_bytes())
     assert same, "the orjson route answers another bundle"
-    out["in_process"] = in_process("serving", {"worker": "encoders", "bundle": str(home / "ours.json"), "repeat": repeat})
+    out["in_process"] = in_process(
+        "serving", {"worker": "encoders", "bundle": str(home / "ours.json"), "repeat": repeat}
+    )
     return out
 
 
@@ -209,24 +218,36 @@ def report(r: dict[str, Any]) -> str:
     if "servers" in r:
         out += [
             "",
-            "| server | workers | bare insert req/s (p99 ms) | bare static req/s (p99 ms) | ours harvests req/s (p99 ms) "
-            "| ours buyer page req/s (p99 ms) | errors | peak RSS ours MiB (largest / all) |",
+            "| server | workers | bare insert req/s (p99 ms) | bare static req/s (p99 ms) "
+            "| ours harvests req/s (p99 ms) | ours buyer page req/s (p99 ms) | errors "
+            "| peak RSS ours MiB (largest / all) |",
             "|---|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for row in r["servers"]:
             cells = [
                 f"{x['requests_per_s']:,.0f} ({x['p99_ms']:,.0f})"
-                for x in (row["bare"]["harvests"], row["bare"]["buyer_page"], row["ours"]["harvests"], row["ours"]["buyer_page"])
+                for x in (
+                    row["bare"]["harvests"],
+                    row["bare"]["buyer_page"],
+                    row["ours"]["harvests"],
+                    row["ours"]["buyer_page"],
+                )
             ]
             errors = sum(x["non_2xx"] + x["socket_errors"] for side in ("bare", "ours") for x in row[side].values())
             mem = row["ours_memory"]
             out.append(
-                f"| {row['stack']} | {row['workers']} | " + " | ".join(cells)
+                f"| {row['stack']} | {row['workers']} | "
+                + " | ".join(cells)
                 + f" | {errors} | {mem['max_process_mb']:.0f} / {mem['sum_mb']:.0f} |"
             )
     if "one_connection" in r:
-        out += ["", "One keep-alive connection, bare `GET /static`, 2 workers:", "",
-                "| server | req/s | p50 ms | p99 ms |", "|---|--:|--:|--:|"]
+        out += [
+            "",
+            "One keep-alive connection, bare `GET /static`, 2 workers:",
+            "",
+            "| server | req/s | p50 ms | p99 ms |",
+            "|---|--:|--:|--:|",
+        ]
         out += [
             f"| {x['stack']} | {x['requests_per_s']:,.0f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} |"
             for x in r["one_connection"]
@@ -234,13 +255,23 @@ def report(r: dict[str, Any]) -> str:
     if "json" in r:
         j = r["json"]
         b = j["bundle"]
-        out += ["", f"Provenance bundle: {b['records']} records, {b['bundle_bytes'] / 1024:.0f} KiB.", "",
-                "| encoder (in-process) | median ms | best ms | bytes |", "|---|--:|--:|--:|"]
+        out += [
+            "",
+            f"Provenance bundle: {b['records']} records, {b['bundle_bytes'] / 1024:.0f} KiB.",
+            "",
+            "| encoder (in-process) | median ms | best ms | bytes |",
+            "|---|--:|--:|--:|",
+        ]
         out += [
             f"| {name} | {v['median_ms']:.2f} | {v['best_ms']:.2f} | {v['bytes']:,} |"
-            for name, v in j["in_process"].items() if isinstance(v, dict)
+            for name, v in j["in_process"].items()
+            if isinstance(v, dict)
         ]
-        out += ["", "| served (`cashew serve`, 1 worker, 4 connections) | req/s | p50 ms | p99 ms |", "|---|--:|--:|--:|"]
+        out += [
+            "",
+            "| served (`cashew serve`, 1 worker, 4 connections) | req/s | p50 ms | p99 ms |",
+            "|---|--:|--:|--:|",
+        ]
         out += [
             f"| {name} | {v['requests_per_s']:,.1f} | {v['p50_ms']:.1f} | {v['p99_ms']:.1f} |"
             for name, v in j["served"].items()
