@@ -272,7 +272,7 @@ def compare_encoders(labels: list[Any], repeat: int) -> dict[str, Any]:
 
 
 def drive(args: argparse.Namespace) -> None:
-    started = time.time()
+    began = time.time()
     if args.quick:
         args.labels, args.repeat = 100, 1
     with scratch("labels") as tmp:
@@ -314,7 +314,7 @@ def drive(args: argparse.Namespace) -> None:
         "command": command_line(),
         "machine": machine("qrcode", "segno", "numpy", "reportlab", "pillow", "zxing-cpp"),
     }
-    save(result, args.json, report, started)
+    save(result, args.json, report, began)
 
 
 def report(r: dict[str, Any]) -> str:

@@ -24,8 +24,6 @@ Run from the project root (wrk must be installed: ``apt-get install wrk``)::
    with ``orjson`` (``orjson_app``), from 4 connections.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os
