@@ -51,6 +51,7 @@ from bench.harness import (
     load,
     lua_table,
     machine,
+    median_run,
     options,
     run,
     save,
@@ -281,9 +282,25 @@ def bare(server: Server, *, duration: float, warmup: float) -> dict[str, Any]:
     }
 
 
-def measure(dbs: Databases, kind: str, workers: int, *, duration: float, warmup: float, logs: Path) -> dict[str, Any]:
-    """One database and worker count: the bare app, then ours, on fresh copies."""
-    label = f"{kind}-{workers}w"
+def measure(
+    dbs: Databases, kind: str, workers: int, *, duration: float, warmup: float, logs: Path, rounds: int
+) -> dict[str, Any]:
+    """One database and worker count, ``rounds`` times: each load's median round, the largest memory."""
+    runs = [once(dbs, kind, workers, r, duration=duration, warmup=warmup, logs=logs) for r in range(rounds)]
+    row: dict[str, Any] = {"database": kind, "workers": workers, "rounds": runs}
+    for side in ("bare", "ours"):
+        row[side] = {name: median_run([run[side][name] for run in runs]) for name in TARGETS}
+        row[f"{side}_memory"] = max((run[f"{side}_memory"] for run in runs), key=lambda m: m["sum_mb"])
+    for name in TARGETS:
+        row[f"{name}_ratio"] = row["ours"][name]["requests_per_s"] / row["bare"][name]["requests_per_s"]
+    return row
+
+
+def once(
+    dbs: Databases, kind: str, workers: int, r: int, *, duration: float, warmup: float, logs: Path
+) -> dict[str, Any]:
+    """One database and worker count once: the bare app, then ours, on fresh copies."""
+    label = f"{kind}-{workers}w-{r}"
     env, bare_env = dbs.copy(kind, label)
     prepared = dbs.template(kind)
     row: dict[str, Any] = {"database": kind, "workers": workers}
@@ -295,8 +312,6 @@ def measure(dbs: Databases, kind: str, workers: int, *, duration: float, warmup:
     with Server.cashew(env=env, workers=workers, log=logs / f"{label}-ours.log") as server:
         row["ours"] = ours(server, prepared, duration=duration, warmup=warmup, tag=f"{label}-{time.time():.0f}")
         row["ours_memory"] = server.peak_rss_mb()
-    for name in ("harvests", "buyer_page"):
-        row[f"{name}_ratio"] = row["ours"][name]["requests_per_s"] / row["bare"][name]["requests_per_s"]
     print(
         f"    {label}: " + ", ".join(f"{n} {row['ours'][n]['requests_per_s']:.0f} req/s" for n in TARGETS), flush=True
     )
@@ -326,7 +341,8 @@ def drive(args: argparse.Namespace) -> None:
         try:
             for kind in databases:
                 for n in workers:
-                    results["rows"].append(measure(dbs, kind, n, duration=duration, warmup=warmup, logs=logs))
+                    row = measure(dbs, kind, n, duration=duration, warmup=warmup, logs=logs, rounds=args.rounds)
+                    results["rows"].append(row)
             results["prepared"] = {k: {x: v[x] for x in ("build_s", "ledger_entries")} for k, v in dbs.prepared.items()}
         finally:
             dbs.drop()
@@ -349,7 +365,8 @@ def report(r: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
         f"SQLite {m['sqlite']}; {libs}. Load average at the start {r['load_average'][0]:.2f}.",
         "",
-        f"wrk, {r['duration_s']} s a load; ours = `cashew serve`, bare = `bench/bare.py` under the same server "
+        f"wrk, {r['duration_s']} s a load, median of {len(r['rows'][0]['rounds'])} round(s); "
+        "ours = `cashew serve`, bare = `bench/bare.py` under the same server "
         "and worker count. Errors = answers ≥ 400 + socket errors.",
         "",
         "| database | workers | row | ours req/s | p50 ms | p99 ms | errors | bare req/s | p50 ms | p99 ms | errors "
@@ -390,6 +407,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--duration", type=float, help="seconds of each timed load (default 15; --quick 4)")
     ap.add_argument("--farmers", type=int, default=64, help=f"farmers with {FARMS_PER_FARMER} farms each (default 64)")
     ap.add_argument("--postgres", default=PG_DEFAULT, help=f"PostgreSQL server (default {PG_DEFAULT})")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of every configuration; the median is kept")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (databases, server logs)")
     return ap
 

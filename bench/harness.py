@@ -514,6 +514,19 @@ def load(
     )
 
 
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of several loads of the same thing (``Load.row()``s), the one with the median requests/s (the
+    lower middle), so that its percentiles belong together; with the spread of requests/s over all."""
+    ranked = sorted(runs, key=lambda r: r["requests_per_s"])
+    middle = ranked[(len(ranked) - 1) // 2]
+    return {
+        **middle,
+        "runs": len(ranked),
+        "rps_min": ranked[0]["requests_per_s"],
+        "rps_max": ranked[-1]["requests_per_s"],
+    }
+
+
 def _lua_string(text: str) -> str:
     """A Lua long-bracket string literal holding ``text`` exactly."""
     level = 0

@@ -25,6 +25,7 @@ Run from the project root (wrk must be installed: ``apt-get install wrk``)::
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -42,6 +43,7 @@ from bench.harness import (
     in_process,
     load,
     machine,
+    median_run,
     options,
     run,
     save,
@@ -104,7 +106,10 @@ def w_encoders(task: Task) -> dict[str, Any]:
         "json.dumps (Starlette JSONResponse)": lambda: json.dumps(
             from_disk, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
         ).encode(),
-        "pydantic-core dump_json (FastAPI, route with a return type)": lambda: adapter.dump_json(from_disk),
+        "pydantic-core dump_json": lambda: adapter.dump_json(from_disk),
+        "pydantic-core validate + dump_json (FastAPI, a route with a return type)": lambda: adapter.dump_json(
+            adapter.validate_python(from_disk)
+        ),
         "orjson.dumps": lambda: orjson.dumps(from_disk),
     }
     for encode in encoders.values():
@@ -118,29 +123,47 @@ def w_encoders(task: Task) -> dict[str, Any]:
 
 # -- the driver -----------------------------------------------------------------------------------
 def servers(
-    dbs: Databases, folder: Path, *, workers: list[int], duration: float, warmup: float
+    dbs: Databases, folder: Path, *, workers: list[int], duration: float, warmup: float, rounds: int
 ) -> list[dict[str, Any]]:
+    """Every stack and worker count, ``rounds`` times (the stacks' order rotating); the median round of each."""
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in range(rounds):
+        for n in workers:
+            for stack in SERVERS[r % len(SERVERS) :] + SERVERS[: r % len(SERVERS)]:
+                runs.setdefault((stack, n), []).append(server_row(dbs, folder, stack, n, r, duration, warmup))
+    return [combined(runs[(stack, n)]) for n in workers for stack in SERVERS]
+
+
+def combined(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one stack and worker count: each load's median round, the largest memory."""
+    out: dict[str, Any] = {"stack": rows[0]["stack"], "workers": rows[0]["workers"], "rounds": rows}
+    for side in ("bare", "ours"):
+        out[side] = {name: median_run([row[side][name] for row in rows]) for name in rows[0][side]}
+        out[f"{side}_memory"] = max((row[f"{side}_memory"] for row in rows), key=lambda m: m["sum_mb"])
+    return out
+
+
+def server_row(
+    dbs: Databases, folder: Path, stack: str, n: int, r: int, duration: float, warmup: float
+) -> dict[str, Any]:
+    """One stack and worker count once: the bare app, then ours, each on a fresh database."""
     prepared = dbs.template("sqlite")
-    rows = []
-    for n in workers:
-        for stack in SERVERS:
-            label = f"{re.sub('[^a-z0-9]+', '-', stack.lower()).strip('-')}-{n}w"
-            env, bare_env = dbs.copy("sqlite", label)
-            row: dict[str, Any] = {"stack": stack, "workers": n}
-            log = folder / "logs" / label
-            with Server.asgi(BARE_APP, stack=stack, workers=n, env=bare_env, ready_path="/ready", log=log) as s:
-                row["bare"] = bare(s, duration=duration, warmup=warmup)
-                row["bare_memory"] = s.peak_rss_mb()
-            with Server.asgi(OUR_APP, stack=stack, workers=n, env=env, ready_path="/ledger/checkpoint", log=log) as s:
-                row["ours"] = ours(s, prepared, duration=duration, warmup=warmup, tag=f"{label}-{time.time():.0f}")
-                row["ours_memory"] = s.peak_rss_mb()
-            print(
-                f"    {label}: ours {row['ours']['harvests']['requests_per_s']:.0f} / "
-                f"{row['ours']['buyer_page']['requests_per_s']:.0f} req/s",
-                flush=True,
-            )
-            rows.append(row)
-    return rows
+    label = f"{re.sub('[^a-z0-9]+', '-', stack.lower()).strip('-')}-{n}w-{r}"
+    env, bare_env = dbs.copy("sqlite", label)
+    row: dict[str, Any] = {"stack": stack, "workers": n}
+    log = folder / "logs" / label
+    with Server.asgi(BARE_APP, stack=stack, workers=n, env=bare_env, ready_path="/ready", log=log) as s:
+        row["bare"] = bare(s, duration=duration, warmup=warmup)
+        row["bare_memory"] = s.peak_rss_mb()
+    with Server.asgi(OUR_APP, stack=stack, workers=n, env=env, ready_path="/ledger/checkpoint", log=log) as s:
+        row["ours"] = ours(s, prepared, duration=duration, warmup=warmup, tag=f"{label}-{time.time():.0f}")
+        row["ours_memory"] = s.peak_rss_mb()
+    print(
+        f"    {label}: ours {row['ours']['harvests']['requests_per_s']:.0f} / "
+        f"{row['ours']['buyer_page']['requests_per_s']:.0f} req/s",
+        flush=True,
+    )
+    return row
 
 
 def one_connection(folder: Path, duration: float) -> list[dict[str, Any]]:
@@ -156,22 +179,32 @@ def one_connection(folder: Path, duration: float) -> list[dict[str, Any]]:
     return rows
 
 
-def encoders(folder: Path, *, duration: float, repeat: int, inputs: int) -> dict[str, Any]:
+def encoders(folder: Path, *, duration: float, warmup: float, rounds: int, repeat: int, inputs: int) -> dict[str, Any]:
+    """The bundle's encoders in-process, then served: our route and the orjson one, their loads interleaved."""
     home = folder / "bundle"
     home.mkdir()
     made = in_process("serving", {"worker": "bundle_db", "folder": str(home), "inputs": inputs}, "bundle database")
     env = cashew_env(sqlite_url(home / "bench.db"), home)
     path = f"/api/v1/lots/{made['lot_id']}/provenance"
-    out: dict[str, Any] = {"bundle": made, "served": {}}
-    for name, app in (("ours (FastAPI default)", OUR_APP), ("orjson", "bench.serving:orjson_app")):
-        with Server.asgi(
-            app, stack="cashew serve", workers=1, env=env, ready_path="/ledger/checkpoint", log=folder / "logs" / "b"
-        ) as s:
-            bundle_file = home / f"{name.split()[0]}.json"
-            with open(bundle_file, "wb") as f, urllib.request.urlopen(s.url + path) as answer:
+    out: dict[str, Any] = {"bundle": made, "rounds": rounds}
+    apps = {"ours (FastAPI default)": OUR_APP, "orjson": "bench.serving:orjson_app"}
+    log = folder / "logs" / "bundle"
+    with contextlib.ExitStack() as stack:  # both servers up; their loads take turns
+        up = {
+            name: stack.enter_context(
+                Server.asgi(app, stack="cashew serve", workers=1, env=env, ready_path="/ledger/checkpoint", log=log)
+            )
+            for name, app in apps.items()
+        }
+        for name, s in up.items():
+            with open(home / f"{name.split()[0]}.json", "wb") as f, urllib.request.urlopen(s.url + path) as answer:
                 shutil.copyfileobj(answer, f)
-            out["served"][name] = load(s.url + path, connections=4, duration=duration).row()
-            out["served"][name]["memory"] = s.peak_rss_mb()
+            load(s.url + path, connections=4, duration=warmup)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in up}
+        for r in range(rounds):
+            for name in list(up)[r % 2 :] + list(up)[: r % 2]:
+                runs[name].append(load(up[name].url + path, connections=4, duration=duration).row())
+        out["served"] = {name: {**median_run(rs), "memory": up[name].peak_rss_mb()} for name, rs in runs.items()}
     same = json.loads((home / "ours.json").read_bytes()) == json.loads((home / "orjson.json").read_bytes())
     assert same, "the orjson route answers another bundle"
     out["in_process"] = in_process(
@@ -195,12 +228,21 @@ def drive(args: argparse.Namespace) -> None:
         (folder / "logs").mkdir()
         dbs = Databases(folder, args.farmers, "")
         if not args.only or args.only == "servers":
-            results["servers"] = servers(dbs, folder, workers=workers, duration=duration, warmup=warmup)
+            results["servers"] = servers(
+                dbs, folder, workers=workers, duration=duration, warmup=warmup, rounds=args.rounds
+            )
         if not args.only or args.only == "keepalive":
             results["one_connection"] = one_connection(folder, duration)
         if not args.only or args.only == "json":
             repeat = 5 if args.quick else 30
-            results["json"] = encoders(folder, duration=duration, repeat=repeat, inputs=50 if args.quick else 200)
+            results["json"] = encoders(
+                folder,
+                duration=duration,
+                warmup=warmup,
+                rounds=1 if args.quick else 2 * args.rounds + 1,
+                repeat=repeat,
+                inputs=50 if args.quick else 200,
+            )
     results["load_average_after"] = os.getloadavg()
     save(results, args.json, report, started)
 
@@ -267,7 +309,8 @@ def report(r: dict[str, Any]) -> str:
         ]
         out += [
             "",
-            "| served (`cashew serve`, 1 worker, 4 connections) | req/s | p50 ms | p99 ms |",
+            f"| served (`cashew serve`, 1 worker, 4 connections; median of {j['rounds']} interleaved loads) "
+            "| req/s | p50 ms | p99 ms |",
             "|---|--:|--:|--:|",
         ]
         out += [
@@ -282,6 +325,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts (default 1,2)")
     ap.add_argument("--duration", type=float, help="seconds of each timed load (default 10; --quick 3)")
     ap.add_argument("--farmers", type=int, default=64, help="farmers of the prepared database (4 farms each)")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of the server comparison; the median is kept")
     ap.add_argument("--only", choices=["servers", "keepalive", "json"], help="run one part only")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (databases, server logs)")
     return ap
