@@ -13,9 +13,11 @@ Run from the project root (wrk must be installed: ``apt-get install wrk``)::
    copies of the SQLite database ``bench.api`` prepares. The stacks take turns within
    each worker count.
 2. **Keep-alive latency, one connection**: ``GET /static`` of the bare app, one request at
-   a time on one connection, under each server with 2 workers: a server whose accepted
-   sockets lack ``TCP_NODELAY`` waits for the client's delayed ACK (40 ms) on every
-   request after the first; and the same under ``cashew serve``.
+   a time on one connection, under each server and under ``cashew serve``, 1 and 2
+   workers: a server whose accepted sockets lack ``TCP_NODELAY`` waits for the client's
+   delayed ACK (40 ms) on every request after the first. ``--other-uvicorn DIR`` runs
+   uvicorn's rows again with the uvicorn installed in DIR (``pip install --no-deps
+   --target DIR uvicorn==0.54.0``: the last one whose worker supervisor lost the option).
 3. **JSON encoder for large answers**: the provenance bundle of a kernel lot made from
    200 harvests (``bench.batches``'s database, ~460 KB): encoded in-process by
    ``json.dumps`` (Starlette's ``JSONResponse``), by pydantic-core's ``dump_json`` (what
@@ -166,16 +168,29 @@ def server_row(
     return row
 
 
-def one_connection(folder: Path, duration: float) -> list[dict[str, Any]]:
-    """Keep-alive latency with one connection, 2 workers, under each server and under `cashew serve`."""
+def one_connection(folder: Path, duration: float, other_uvicorn: Path | None) -> list[dict[str, Any]]:
+    """Keep-alive latency with one connection, 1 and 2 workers, under each server and `cashew serve`; and,
+    with ``other_uvicorn`` (a folder holding another uvicorn, e.g. 0.54), uvicorn's rows again with that one."""
     env = {"BENCH_BARE_DATABASE_URL": sqlite_url(folder / "one-connection.db")}
+    variants: list[tuple[str, dict[str, str]]] = [("", {})]
+    if other_uvicorn is not None:
+        found = sorted(other_uvicorn.glob("uvicorn-*.dist-info"))
+        assert found, f"no uvicorn in {other_uvicorn}"
+        variants.append(
+            (found[0].name.removesuffix(".dist-info").replace("-", " "), {"PYTHONPATH": str(other_uvicorn)})
+        )
     rows = []
-    for stack in [*SERVERS, "cashew serve"]:
-        with Server.asgi(
-            BARE_APP, stack=stack, workers=2, env=env, ready_path="/ready", log=folder / "logs" / "one"
-        ) as s:
-            result = load(s.url + "/static", connections=1, threads=1, duration=duration)
-        rows.append({"stack": stack, "workers": 2, **result.row()})
+    for name, extra in variants:
+        for stack in [*SERVERS, "cashew serve"]:
+            if name and stack.startswith("granian"):
+                continue
+            for n in (1, 2):
+                log = folder / "logs" / "one-connection"
+                with Server.asgi(
+                    BARE_APP, stack=stack, workers=n, env={**env, **extra}, ready_path="/ready", log=log
+                ) as s:
+                    result = load(s.url + "/static", connections=1, threads=1, duration=duration)
+                rows.append({"stack": f"{stack}, {name}" if name else stack, "workers": n, **result.row()})
     return rows
 
 
@@ -232,7 +247,7 @@ def drive(args: argparse.Namespace) -> None:
                 dbs, folder, workers=workers, duration=duration, warmup=warmup, rounds=args.rounds
             )
         if not args.only or args.only == "keepalive":
-            results["one_connection"] = one_connection(folder, duration)
+            results["one_connection"] = one_connection(folder, duration, args.other_uvicorn)
         if not args.only or args.only == "json":
             repeat = 5 if args.quick else 30
             results["json"] = encoders(
@@ -283,13 +298,13 @@ def report(r: dict[str, Any]) -> str:
     if "one_connection" in r:
         out += [
             "",
-            "One keep-alive connection, bare `GET /static`, 2 workers:",
+            "One keep-alive connection, bare `GET /static`, one request at a time:",
             "",
-            "| server | req/s | p50 ms | p99 ms |",
-            "|---|--:|--:|--:|",
+            "| server | workers | req/s | p50 ms | p99 ms |",
+            "|---|--:|--:|--:|--:|",
         ]
         out += [
-            f"| {x['stack']} | {x['requests_per_s']:,.0f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} |"
+            f"| {x['stack']} | {x['workers']} | {x['requests_per_s']:,.0f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} |"
             for x in r["one_connection"]
         ]
     if "json" in r:
@@ -327,6 +342,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--farmers", type=int, default=64, help="farmers of the prepared database (4 farms each)")
     ap.add_argument("--rounds", type=int, default=2, help="rounds of the server comparison; the median is kept")
     ap.add_argument("--only", choices=["servers", "keepalive", "json"], help="run one part only")
+    ap.add_argument(
+        "--other-uvicorn",
+        type=Path,
+        help="a folder with another uvicorn (pip install --no-deps --target DIR uvicorn==0.54.0): "
+        "the one-connection rows again with it",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (databases, server logs)")
     return ap
 
