@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -133,13 +134,11 @@ def w_prepare(task: Task) -> dict[str, Any]:
                 farms.append([key, farm.id])
     with engine.connect() as c:
         gtin, lot_id = c.execute(text("SELECT gtin, lot_id FROM label ORDER BY ledger_index LIMIT 1")).one()
-        kernel = c.execute(text("SELECT lot_id FROM shipment_lot ORDER BY lot_id LIMIT 1")).scalar_one()
         entries = c.execute(text("SELECT size FROM ledger_head")).scalar_one()
     engine.dispose()
     return {
         "farms": farms,
         "buyer_page": f"/01/{gtin}/10/{lot_id}",
-        "bundle_lot": kernel,
         "seed_s": seeded,
         "build_s": time.perf_counter() - started,
         "ledger_entries": entries,
@@ -248,7 +247,7 @@ def timed(url: str, *, warmup: float, **kwargs: Any) -> Load:
 
 
 def ours(server: Server, prepared: dict[str, Any], *, duration: float, warmup: float, tag: str) -> dict[str, Any]:
-    rows = harvest_bodies(prepared["farms"], 2048, seed=hash(tag) & 0xFFFF)
+    rows = harvest_bodies(prepared["farms"], 2048, seed=zlib.crc32(tag.encode()))
     key, body = rows[0]
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     check(f"{server.url}/api/v1/harvests", method="POST", body=body.encode(), headers=auth)
@@ -363,7 +362,8 @@ def report(r: dict[str, Any]) -> str:
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
     out = [
         f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-        f"SQLite {m['sqlite']}; {libs}. Load average at the start {r['load_average'][0]:.2f}.",
+        f"SQLite {m['sqlite']}; {libs}. Load average (1 min) at the start {r['load_average'][0]:.2f}, "
+        f"at the end {r['load_average_after'][0]:.2f}.",
         "",
         f"wrk, {r['duration_s']} s a load, median of {len(r['rows'][0]['rounds'])} round(s); "
         "ours = `cashew serve`, bare = `bench/bare.py` under the same server "

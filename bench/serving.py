@@ -268,7 +268,8 @@ def report(r: dict[str, Any]) -> str:
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
     out = [
         f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}; {libs}. "
-        f"Load average at the start {r['load_average'][0]:.2f}. wrk, {r['duration_s']} s a load.",
+        f"Load average (1 min) at the start {r['load_average'][0]:.2f}, at the end {r['load_average_after'][0]:.2f}. "
+        f"wrk, {r['duration_s']} s a load.",
     ]
     if "servers" in r:
         out += [
