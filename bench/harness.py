@@ -282,8 +282,7 @@ def free_port() -> int:
 
 _SERVE_APP = (
     "import sys; from cli.serving import serve_app; "
-    "serve_app(sys.argv[1], port=int(sys.argv[2]), workers=int(sys.argv[3]), factory=bool(sys.argv[4]), "
-    "log_level='warning')"
+    "serve_app(sys.argv[1], port=int(sys.argv[2]), workers=int(sys.argv[3]), factory=bool(sys.argv[4]))"
 )
 
 # How each serving stack runs an ASGI application ``module:attribute`` (a factory when ``factory``).
