@@ -24,7 +24,6 @@ def server_options(*, host: str, port: int, workers: int, log_level: str = "info
         "http": HTTP,
         "loop": LOOP,
         "log_level": log_level,
-        "timeout_graceful_shutdown": 10,
     }
 
 
