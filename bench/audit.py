@@ -2,9 +2,9 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/audit.py                 # 10^5, 10^6 and dense 10^5 entries (~20 min here)
-    .venv/bin/python bench/audit.py --quick         # 10^4: a smoke run (well under a minute)
-    .venv/bin/python bench/audit.py --sizes 100000 --dense 0
+    .venv/bin/python -m bench.audit                 # 10^5, 10^6 and dense 10^5 entries (~20 min here)
+    .venv/bin/python -m bench.audit --quick         # 10^4: a smoke run (well under a minute)
+    .venv/bin/python -m bench.audit --sizes 100000 --dense 0
 
 What it measures (SPEC §8.3), each on a SQLite *file* in a fresh temporary
 directory (schema from ``traceability.migrate.upgrade``, engine from
@@ -33,19 +33,16 @@ directory (schema from ``traceability.migrate.upgrade``, engine from
    harvest's quantity changed, a receipt deleted, a tile hash rewritten)
    that the audit must report.
 
-Prints a Markdown report and writes ``bench/results/audit.json``. Workers are
-this same file run with ``--worker '<json task>'``; they print one JSON line.
+Prints a Markdown report and writes ``bench/results/audit.json``. Each measurement
+is a worker of this module run in its own process by ``bench.harness.in_process``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -54,13 +51,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)  # the project root, not bench/ (bench/ledger.py would shadow the ledger package)
-elif str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.ledger import _n, db_url, evict, fsync_ms, machine, peak_rss_mb, rss_mb, run_worker, save_results  # noqa: E402
+from bench.harness import (
+    command_line,
+    evict,
+    fsync_ms,
+    in_process,
+    machine,
+    options,
+    peak_rss_mb,
+    rss_mb,
+    run,
+    save,
+    scratch,
+    sqlite_url,
+)
+from bench.harness import file_mb as db_mb
+from bench.harness import power_of_ten as _n
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -625,10 +631,6 @@ def signer_for(key_file: str) -> Any:
     return load_or_create_signer(Path(key_file), ORIGIN)
 
 
-def db_mb(path: str) -> float:
-    return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)) / 2**20
-
-
 # -- workers --------------------------------------------------------------------------------------
 def w_build(task: dict[str, Any]) -> dict[str, Any]:
     from traceability.db import make_engine
@@ -636,8 +638,8 @@ def w_build(task: dict[str, Any]) -> dict[str, Any]:
 
     path = task["path"]
     plan = Plan(**task["plan"])
-    upgrade(db_url(path))
-    engine = make_engine(db_url(path))
+    upgrade(sqlite_url(path))
+    engine = make_engine(sqlite_url(path))
     signer = signer_for(task["key"])
     started = now()
 
@@ -683,7 +685,7 @@ def _audit_setup(task: dict[str, Any]) -> tuple[Any, Any, float]:
 
     imports = now() - t
     verifier = Verifier.from_vkey(signer_for(task["key"]).vkey)
-    return make_engine(db_url(task["path"])), verifier, imports
+    return make_engine(sqlite_url(task["path"])), verifier, imports
 
 
 def w_audit(task: dict[str, Any]) -> dict[str, Any]:
@@ -785,9 +787,9 @@ WORKERS = {"build": w_build, "audit": w_audit, "steps": w_steps, "tamper": w_tam
 
 
 # -- the driver -----------------------------------------------------------------------------------
-def run(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one worker in a new Python process (its own peak RSS, cold engine and caches)."""
-    return run_worker(__file__, task, str(task.get("label", "")))
+def measure_in_process(task: dict[str, Any]) -> dict[str, Any]:
+    """One worker in a new Python process (its own peak RSS, cold engine and caches)."""
+    return in_process("audit", task, str(task.get("label", "")))
 
 
 def measure(
@@ -811,7 +813,7 @@ def measure(
         "checkpoint_every": checkpoint_every,
         "plan": plan.counts(),
     }
-    row["build"] = run(
+    row["build"] = measure_in_process(
         {
             "worker": "build",
             "label": label,
@@ -824,25 +826,46 @@ def measure(
         }
     )
     row["cold"] = not warm and evict(path)
-    row["audit"] = run({"worker": "audit", "label": label, "path": path, "key": key})
+    row["audit"] = measure_in_process({"worker": "audit", "label": label, "path": path, "key": key})
     assert row["audit"]["clean"], f"the audit of a clean database found problems: {row['audit']['first_problems']}"
     assert row["audit"]["entries"] == entries and row["audit"]["records"] == entries, row["audit"]
     if steps:
         if not warm:
             evict(path)
-        row["steps"] = run({"worker": "steps", "label": label, "path": path, "key": key})
+        row["steps"] = measure_in_process({"worker": "steps", "label": label, "path": path, "key": key})
     if tamper:
-        row["tamper"] = run({"worker": "tamper", "label": label, "path": path, "key": key})
+        row["tamper"] = measure_in_process({"worker": "tamper", "label": label, "path": path, "key": key})
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.unlink(path + suffix)
     return row
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="10^4 entries (dense: 2,000): a smoke run")
-    ap.add_argument("--sizes", help="comma-separated entry counts (default 100000,1000000)")
+def drive(args: argparse.Namespace) -> None:
+    default = [10_000] if args.quick else [100_000, 1_000_000]
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else default
+    dense = args.dense if args.dense is not None else (2_000 if args.quick else 100_000)
+    started = time.time()
+    with scratch("audit") as folder:
+        workdir = str(folder)
+        info = machine("sqlalchemy")
+        info["fsync_median_ms"] = fsync_ms(workdir)
+        print(f"audit benchmark in {workdir}: sizes {sizes}, dense {dense}", file=sys.stderr)
+        results: dict[str, Any] = {"command": command_line(), "machine": info, "txn": args.txn, "flush": args.flush}
+        common = {"txn": args.txn, "flush": args.flush, "warm": args.warm, "steps": not args.no_steps}
+        rows = [
+            measure(workdir, n, checkpoint_every=None, tamper=i == 0, label=f"{n}", **common)
+            for i, n in enumerate(sizes)
+        ]
+        if dense:
+            rows.append(measure(workdir, dense, checkpoint_every=1, tamper=False, label=f"{dense}-dense", **common))
+        results["rows"] = rows
+    save(results, args.json, report, started)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = options("audit", __doc__)
+    ap.add_argument("--sizes", help="comma-separated entry counts (default 100000,1000000; --quick 10000)")
     ap.add_argument(
         "--dense",
         type=int,
@@ -852,58 +875,7 @@ def main() -> None:
     ap.add_argument("--flush", type=int, default=FLUSH, help="anchored records per flush within a build transaction")
     ap.add_argument("--no-steps", action="store_true", help="skip the per-step timing processes")
     ap.add_argument("--warm", action="store_true", help="do not evict the database from the OS page cache first")
-    ap.add_argument("--json", default=str(ROOT / "bench" / "results" / "audit.json"))
-    ap.add_argument("--worker", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-
-    if args.worker:
-        task = json.loads(args.worker)
-        print(json.dumps(WORKERS[task["worker"]](task)))
-        return
-
-    default = [10_000] if args.quick else [100_000, 1_000_000]
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else default
-    dense = args.dense if args.dense is not None else (2_000 if args.quick else 100_000)
-    started = time.time()
-    workdir = tempfile.mkdtemp(prefix="cashew-bench-audit-", dir=os.environ.get("BENCH_TMP"))
-    info = machine()
-    info["fsync_median_ms"] = fsync_ms(workdir)
-    command = " ".join([".venv/bin/python bench/audit.py", *sys.argv[1:]])
-    print(f"audit benchmark in {workdir}: sizes {sizes}, dense {dense}", file=sys.stderr)
-    results: dict[str, Any] = {"command": command, "machine": info, "txn": args.txn, "flush": args.flush}
-    try:
-        rows = [
-            measure(
-                workdir,
-                n,
-                txn=args.txn,
-                flush=args.flush,
-                checkpoint_every=None,
-                warm=args.warm,
-                steps=not args.no_steps,
-                tamper=i == 0,
-                label=f"{n}",
-            )
-            for i, n in enumerate(sizes)
-        ]
-        if dense:
-            rows.append(
-                measure(
-                    workdir,
-                    dense,
-                    txn=args.txn,
-                    flush=args.flush,
-                    checkpoint_every=1,
-                    warm=args.warm,
-                    steps=not args.no_steps,
-                    tamper=False,
-                    label=f"{dense}-dense",
-                )
-            )
-        results["rows"] = rows
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    save_results(results, args.json, report, started)
+    return ap
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -912,7 +884,7 @@ def report(r: dict[str, Any]) -> str:
     rows = r["rows"]
     out = [
         f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-        f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
+        f"SQLite {m['sqlite']}, SQLAlchemy {m['libraries']['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
         f"{m['fsync_median_ms']:.2f} ms.",
         "",
         "### `run_audit` in a fresh process"
@@ -994,4 +966,4 @@ def report(r: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run(parser(), drive, WORKERS)
