@@ -82,6 +82,7 @@ class _Pending:
     """A group's entries, appended to the log once, when the group commits."""
 
     start: int  # the log's size when the group began (read once, under the sequencing lock)
+    log: SqlLog  # the view that read it, and appends and signs when the group commits
     leaves: list[bytes] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)
     signer: Signer | None = None
@@ -124,8 +125,9 @@ class _LedgerHooks:
     """The ledger's part in a write group: one sequencing lock, one append, one checkpoint."""
 
     def opened(self, group: Group) -> None:
-        size, _frontier = SqlLog(group.conn).lock()  # PostgreSQL: the head row; SQLite holds the write lock
-        group.state[PENDING] = _Pending(start=size)
+        log = SqlLog(group.conn)  # the group's one view of the log: the head is read once, here
+        size, _frontier = log.lock()  # PostgreSQL: the head row; SQLite holds the write lock
+        group.state[PENDING] = _Pending(start=size, log=log)
 
     def left(self, group: Group, session: OrmSession, ok: bool) -> None:
         log: _Pending = group.state[PENDING]
@@ -137,7 +139,7 @@ class _LedgerHooks:
         log: _Pending = group.state[PENDING]
         if not log.leaves:
             return
-        sql = SqlLog(group.conn)
+        sql = log.log
         indices = sql.append(log.leaves, log.kinds)
         if indices != list(range(log.start, log.next_index)):
             raise LedgerCorrupted(f"the group's entries got indices {indices[:1]}…, expected from {log.start}")

@@ -72,8 +72,12 @@ class SqlLog:
     """
 
     def __init__(self, conn: Connection):
+        """A view of the log in ``conn``'s current transaction (an instance belongs to one transaction:
+        once it holds the sequencing lock it remembers the head it locked, and keeps it up to date
+        through its own appends)."""
         self.conn = conn
         self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._locked: tuple[int, list[bytes]] | None = None
 
     # -- reading ---------------------------------------------------------------
     def size(self) -> int:
@@ -177,9 +181,16 @@ class SqlLog:
         return int(row.size), _split(bytes(row.frontier))
 
     def lock(self) -> tuple[int, list[bytes]]:
-        """Take the sequencing lock for this transaction; return (size, frontier)."""
-        row = self.conn.execute(select(_head.c.size, _head.c.frontier).where(_head.c.id == 1).with_for_update()).one()
-        return int(row.size), _split(bytes(row.frontier))
+        """Take the sequencing lock for this transaction; return (size, frontier).
+
+        The head is read once per instance: a write group locks, appends and signs through one.
+        """
+        if self._locked is None:
+            stmt = select(_head.c.size, _head.c.frontier).where(_head.c.id == 1).with_for_update()
+            row = self.conn.execute(stmt).one()
+            self._locked = int(row.size), _split(bytes(row.frontier))
+        size, frontier = self._locked
+        return size, list(frontier)
 
     def append(self, leaves: Sequence[bytes], kinds: Sequence[tuple[str, str]] | None = None) -> list[int]:
         """Append leaf data (with optional (type, record_id) labels); return their indices.
@@ -211,6 +222,7 @@ class SqlLog:
         self.conn.execute(
             update(_head).where(_head.c.id == 1).values(size=size + len(leaves), frontier=b"".join(frontier))
         )
+        self._locked = size + len(leaves), list(frontier)
         return [e[0] for e in entries]
 
     def _layout(
