@@ -483,7 +483,15 @@ def load(
     try:
         out = subprocess.run(
             [
-                *(WRK, "-t", str(min(threads, connections)), "-c", str(connections), "-d", f"{duration}s"),
+                *(
+                    WRK,
+                    "-t",
+                    str(min(threads, connections)),
+                    "-c",
+                    str(connections),
+                    "-d",
+                    f"{max(1, round(duration))}s",
+                ),
                 *("--timeout", f"{timeout}s", "-s", f.name, url),
             ],
             capture_output=True,
