@@ -135,6 +135,11 @@ class StoryState:
         self.trades: dict[date, list[tuple[Processor, Party, list[HeldLot]]]] = defaultdict(list)
         self.departures: dict[date, list[tuple[Party, list[HeldLot]]]] = defaultdict(list)
 
+    def companies(self) -> list[Party]:
+        """The department, the factories, collectors and exporters (a few hundred parties at most)."""
+        regulator = [self.regulator] if self.regulator else []
+        return regulator + [p.party for p in self.processors] + [c.party for c in self.collectors] + self.exporters
+
     def pick_processor(self, district: str | None = None) -> Processor:
         """A factory, by size; half the time one in ``district`` when there is one."""
         near = [p for p in self.processors if p.district == district]

@@ -85,6 +85,7 @@ def generate_season(
         finished = False
         while not finished:
             with unit_of_work(engine, info=anchoring_info(signer)) as session:
+                session.add_all(story.companies())  # known to this session: no query to find a recipient
                 finished = True
                 for n, event in enumerate(events, 1):
                     season_clock.at(event.at)
