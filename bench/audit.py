@@ -97,8 +97,8 @@ def w_build(task: dict[str, Any]) -> dict[str, Any]:
     started = now()
 
     def progress(day: Any, done: int, total: int, tally: Any) -> None:
-        if done * 10 // total != (done - 1) * 10 // total:
-            print(f"    built {done}/{total} days of the season, {now() - started:.0f} s", file=sys.stderr, flush=True)
+        if done % 50_000 == 0:
+            print(f"    {done:,} service calls of about {total:,}, {day}, {now() - started:.0f} s", file=sys.stderr)
 
     season = generate_season(
         engine,

@@ -101,7 +101,7 @@ def seed_season(
 
     def progress(day: Any, done: int, total: int, tally: Mapping[str, int]) -> None:
         counts = ", ".join(f"{tally.get(k, 0):,} {k}" for k in ("farms", "harvests", "batches", "shipments"))
-        bar.update(task, completed=done, total=total, description=f"season {season} · {day:%d %b} · {counts}")
+        bar.update(task, completed=done, total=total, description=f"{day:%d %b %Y} · {counts}")
 
     try:
         upgrade(settings.database_url)

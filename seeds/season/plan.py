@@ -12,8 +12,6 @@ from datetime import date, timedelta
 
 from stdnum import iso6346
 
-from traceability.places import DISTRICTS
-
 from . import data
 from .places import Plots
 
@@ -73,9 +71,13 @@ class SeasonPlan:
         self.imported_g = int(self.domestic_g * (1 - data.LOCAL_SHARE) / data.LOCAL_SHARE)
         self.arrivals: dict[date, list[Container]] = defaultdict(list)
 
-    @staticmethod
-    def district_name(code: str) -> str:
-        return DISTRICTS[code].name
+    def expected_calls(self) -> int:
+        """About how many service calls the season makes (for a progress bar; the story decides)."""
+        lots = sum(len(farm.pickings) for farm in self.farms)
+        custody = 2 + 2 * data.VIA_COLLECTOR_SHARE  # farm gate, and a truck for collectors' lots
+        containers = self.imported_g / (sum(data.CONTAINER_T) / 2 * 1_000_000)
+        runs = (self.domestic_g + self.imported_g) / (sum(data.BATCH_T) / 2 * 1_000_000)
+        return int(len(self.farms) + lots * (1.3 + custody) + containers * 2 + runs * 5.6)
 
     def schedule_imports(self, weights: list[float]) -> None:
         """Containers until ``imported_g`` is reached, each to a factory by its ``weights``, on a day of its month."""

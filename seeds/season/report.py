@@ -25,8 +25,8 @@ def season_lines(summary: dict[str, Any], result: SeasonResult) -> list[str]:
     minutes, seconds = divmod(round(result.seconds), 60)
     return [
         f"season {summary['season']}: {farms['registered']:,} farms, {farms['registered_area_ha']:,.0f} ha; "
-        f"{result.ledger_size:,} ledger entries in {result.checkpoints:,} signed checkpoints "
-        f"({minutes} min {seconds} s)",
+        f"{result.ledger_size:,} ledger entries, {result.checkpoints:,} signed checkpoint"
+        f"{'' if result.checkpoints == 1 else 's'} ({minutes} min {seconds} s)",
         f"ledger root {result.root_hash.hex()}",
         f"harvest {_t(harvest['total_kg'])} at {harvest['mean_yield_t_per_ha']} t/ha: {districts}, …",
         f"raw nuts received {_t(intake)}: domestic {_t(domestic)} ({domestic / intake if intake else 0:.1%}), "

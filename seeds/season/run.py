@@ -14,13 +14,14 @@ from traceability.db import make_engine, unit_of_work
 from traceability.settings import Settings
 
 from . import data
-from .actors import days, local
+from .actors import VIETNAM, local
 from .plan import SeasonPlan, SeasonSize
 from .story import SeasonStory
 
 RECORDS_PER_TRANSACTION = 5_000  # service calls per write transaction (one signed checkpoint each)
 STEP = timedelta(milliseconds=10)  # between two calls of one hour: ledger times always grow
-Progress = Callable[[date, int, int, Mapping[str, int]], None]  # (day, days done, days in all, tally)
+PROGRESS_EVERY = 200  # service calls between two reports of progress
+Progress = Callable[[date, int, int, Mapping[str, int]], None]  # (day, calls made, calls expected, tally)
 
 
 class SeasonError(Exception):
@@ -70,14 +71,9 @@ def generate_season(
         raise SeasonError(f"season {size.season} runs until {end.isoformat()}: choose a season that is over")
     plan = SeasonPlan(size)
     story = SeasonStory(plan, base_url)
-    calendar = days(plan.start, plan.end)
-
-    def on_day(day: date) -> None:
-        if progress is not None:
-            progress(day, (day - plan.start).days + 1, len(calendar), story.tally)
-
+    expected, done = plan.expected_calls(), 0
     season_clock = SeasonClock(local(plan.start, 0))
-    events = story.events(on_day)
+    events = story.events()
     with ids.seeded(size.seed), clock.frozen(season_clock):
         with unit_of_work(engine, info=anchoring_info(signer)) as session:
             if SqlLog(session.connection()).lock()[0]:
@@ -92,9 +88,14 @@ def generate_season(
                     event.action(session)
                     if event.kind:
                         story.tally[event.kind] += 1
+                    done += 1
+                    if progress is not None and done % PROGRESS_EVERY == 0:
+                        progress((event.at + VIETNAM).date(), done, max(expected, done), story.tally)
                     if n >= records_per_transaction:
                         finished = False
                         break
+    if progress is not None:
+        progress(plan.end, done, done, story.tally)
     return _result(engine, story, time.perf_counter() - started)
 
 

@@ -10,7 +10,7 @@ containers arrive, 10:00 factory runs (11:00 their labels), 13:00 the exchange, 
 containers leave, 15:00 collectors' trucks, 16:00 farm-gate sales, 17:00 pickings.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from functools import partial
 
@@ -22,12 +22,10 @@ from .farms import FarmChapter
 class SeasonStory(FarmChapter, FactoryChapter):
     """The events of one season, with the parties and stocks they build up."""
 
-    def events(self, on_day: Callable[[date], None] | None = None) -> Iterator[Event]:
+    def events(self) -> Iterator[Event]:
         yield Event(local(self.plan.start, 8), "", self.register_companies)
         for day in days(self.plan.start, self.plan.end):
             yield from self._day(day)
-            if on_day is not None:
-                on_day(day)
 
     def _day(self, day: date) -> Iterator[Event]:
         for delivery in self.weigh_ins.pop(day, []):
