@@ -140,7 +140,7 @@ SUPPLIERS = {
 }
 BATCH_T = (60.0, 140.0)  # a factory's run: at least 60 t of raw nuts, at most a 40 ft container of kernel
 BATCH_MAX_INPUTS = 400
-PROCESS_EVERY_DAYS = 4  # factories start a run twice a week when they hold enough nuts
+PROCESS_EVERY_DAYS = 4  # factories start a run every four days when they hold enough nuts
 PROCESSING_START = (2, 15)
 FACTORY_FACTOR = (0.85, 0.95)  # DOMAIN.md: the factory's kernel yield is 0.85–0.95 of the tested recovery
 KERNEL_RATIO_BOUNDS = (0.215, 0.285)  # kept inside the platform's expected 21–29 % band
