@@ -70,7 +70,9 @@ def seed_season(
     farms: Annotated[int, typer.Option(min=1, help="farms in the province (Bình Phước: about 75,000)")],
     season: Annotated[int, typer.Option(min=2000, max=9998, help="the season, a calendar year that is over")],
     seed: Annotated[int, typer.Option(help="seeds every draw: the same seed and key file give the same ledger")],
-    processors: Annotated[int | None, typer.Option(min=1, help="factories (default: 430 per 75,000 farms)")] = None,
+    processors: Annotated[
+        int | None, typer.Option(min=1, max=4000, help="factories (default: 430 per 75,000 farms)")
+    ] = None,
     traders: Annotated[
         int | None, typer.Option(min=1, help="collectors and exporters (default: 970 per 75,000)")
     ] = None,

@@ -52,13 +52,17 @@ def build(template: Path, directory: Path, size: SeasonSize, key_file: Path) -> 
     return Built(url, key_file, result)
 
 
-def latest_checkpoint(url: str) -> LedgerCheckpoint:
+def latest_checkpoint_or_none(url: str) -> LedgerCheckpoint | None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            checkpoint = SqlLog(conn).latest_checkpoint()
+            return SqlLog(conn).latest_checkpoint()
     finally:
         engine.dispose()
+
+
+def latest_checkpoint(url: str) -> LedgerCheckpoint:
+    checkpoint = latest_checkpoint_or_none(url)
     assert checkpoint is not None
     return checkpoint
 
@@ -192,6 +196,7 @@ class TestCommand:
             (["--farms", "0", "--season", "2025", "--seed", "1"], "--farms"),
             (["--farms", "10", "--season", "9998", "--seed", "1"], "over"),
             (["--farms", "10", "--season", "2025"], "--seed"),
+            (["--farms", "10", "--season", "2025", "--seed", "1", "--processors", "4001"], "--processors"),
         ],
     )
     def test_bad_arguments_are_usage_errors(self, tmp_path: Path, args: list[str], message: str) -> None:
@@ -199,6 +204,16 @@ class TestCommand:
         assert refused.returncode == 2 and message in refused.stderr, refused.stderr
 
 
-def test_a_season_that_is_not_over_is_refused(tmp_path: Path, sqlite_template: Path) -> None:
-    with pytest.raises(SeasonError, match="over"):
-        build(sqlite_template, tmp_path, SeasonSize(farms=5, season=9998, seed=1), tmp_path / "log.key")
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (SeasonSize(farms=5, season=9998, seed=1), "choose a season that is over"),
+        (SeasonSize(farms=5, season=2025, seed=1, processors=4001), "GS1 company prefix"),
+    ],
+)
+def test_what_cannot_be_generated_is_refused(
+    tmp_path: Path, sqlite_template: Path, size: SeasonSize, message: str
+) -> None:
+    with pytest.raises(SeasonError, match=message):
+        build(sqlite_template, tmp_path, size, tmp_path / "log.key")
+    assert latest_checkpoint_or_none(f"sqlite:///{tmp_path / 'season.db'}") is None  # nothing written

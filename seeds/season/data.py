@@ -108,6 +108,7 @@ SAMPLE_G = Decimal(1000)  # a cutting test's sample (DOMAIN.md: ~1 kg)
 # Processors in the province: ~430 processor-exporters among ~1,400 cashew businesses (DOMAIN.md); the
 # others are taken as traders: collectors, and a tenth of them exporters buying kernels on the exchange.
 PROCESSORS_PER_FARM = 430 / 75_000
+MAX_PROCESSORS = 4000  # each gets a GS1 company prefix of its own, 8936000 to 8939999
 TRADERS_PER_FARM = 970 / 75_000
 EXPORTER_SHARE = 0.1
 PROCESSOR_SIZE_SIGMA = 0.8  # lognormal spread of factory sizes (estimate)

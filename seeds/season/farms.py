@@ -41,7 +41,9 @@ class FarmChapter(StoryState):
         for n, weight in enumerate(processor_weights(rng, plan.processors)):
             district = data.weighted(rng, data.PROCESSOR_DISTRICT_WEIGHTS)
             name = f"Công ty Chế biến Hạt điều {DISTRICTS[district].name} {n + 1:03d}"
-            party = self._party(session, name, Role.processor, district, prefix=f"893{6000 + n:04d}")
+            party = self._party(
+                session, name, Role.processor, district, prefix=f"893{6000 + n:04d}"
+            )  # see MAX_PROCESSORS
             self.processors.append(Processor(party, n, district, weight))
         exporters = min(plan.traders - 1, max(1, round(plan.traders * data.EXPORTER_SHARE)))
         for n in range(plan.traders - exporters):

@@ -62,13 +62,16 @@ def generate_season(
 ) -> SeasonResult:
     """Write one season into an empty, migrated database through the domain services.
 
-    Raises ``SeasonError`` if the ledger already holds entries or the season's story
-    (January to September) is not over yet: its dates would lie in the future.
+    Raises ``SeasonError`` if the ledger already holds entries, the season's story
+    (January to September) is not over yet (its dates would lie in the future), or
+    there are more processors than GS1 company prefixes to give them.
     """
     started = time.perf_counter()
     end = date(size.season, *data.SEASON_END)
     if end >= clock.local_today():
         raise SeasonError(f"season {size.season} runs until {end.isoformat()}: choose a season that is over")
+    if size.processors is not None and size.processors > data.MAX_PROCESSORS:
+        raise SeasonError(f"at most {data.MAX_PROCESSORS:,} processors: each needs a GS1 company prefix of its own")
     plan = SeasonPlan(size)
     story = SeasonStory(plan, base_url)
     expected, done = plan.expected_calls(), 0
