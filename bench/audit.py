@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/audit.py                 # 10^5, 10^6 and dense 10^5 entries (~20 min here)
+    .venv/bin/python bench/audit.py                 # 10^5, 10^6 and dense 10^5 entries (an hour or more: the builds go through the services)
     .venv/bin/python bench/audit.py --quick         # 10^4: a smoke run (well under a minute)
     .venv/bin/python bench/audit.py --sizes 100000 --dense 0
 
