@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 from stdnum import iso6346
 
+from traceability import rules
+
 from . import data
 from .places import Plots
 
@@ -61,8 +63,11 @@ class SeasonPlan:
         self.farm_ids: dict[int, str] = {}
         self.registrations: dict[date, list[data.FarmPlan]] = defaultdict(list)
         (month, day), span = REGISTRATION
-        for n, farm in enumerate(self.farms):
-            self.registrations[date(size.season, month, day) + timedelta(days=n * span // len(self.farms))].append(farm)
+        # Plots drawn as polygons (above 4 ha) are surveyed first. It also keeps the overlap check of each new
+        # polygon, which reads every registered farm west of its east edge, to the few farms registered before it.
+        order = sorted(self.farms, key=lambda farm: (farm.area_ha <= rules.POLYGON_REQUIRED_ABOVE_HA, farm.number))
+        for n, farm in enumerate(order):
+            self.registrations[date(size.season, month, day) + timedelta(days=n * span // len(order))].append(farm)
         self.pickings: dict[date, list[tuple[data.FarmPlan, data.Picking]]] = defaultdict(list)
         for farm in self.farms:
             for picking in farm.pickings:
