@@ -2,8 +2,9 @@
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -62,6 +63,63 @@ def seed_demo() -> None:
 
     created = load_demo(get_settings())
     typer.echo("demo data loaded" if created else "demo data already present")
+
+
+@seed_app.command("season")
+def seed_season(
+    farms: Annotated[int, typer.Option(min=1, help="farms in the province (Bình Phước: about 75,000)")],
+    season: Annotated[int, typer.Option(min=2000, max=9998, help="the season, a calendar year that is over")],
+    seed: Annotated[int, typer.Option(help="seeds every draw: the same seed and key file give the same ledger")],
+    processors: Annotated[
+        int | None, typer.Option(min=1, max=4000, help="factories (default: 430 per 75,000 farms)")
+    ] = None,
+    traders: Annotated[
+        int | None, typer.Option(min=1, help="collectors and exporters (default: 970 per 75,000)")
+    ] = None,
+) -> None:
+    """Generate a province season through the domain services into an empty database (migrated first)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from seeds.season import SeasonError, SeasonSize
+    from seeds.season import seed_season as generate
+    from seeds.season.report import season_lines
+    from traceability.db import make_engine, open_session
+    from traceability.migrate import upgrade
+    from traceability.oversight.summary import summary
+
+    settings = get_settings()
+    size = SeasonSize(farms=farms, season=season, seed=seed, processors=processors, traders=traders)
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,  # quiet in a pipe or a log
+    )
+
+    def progress(day: Any, done: int, total: int, tally: Mapping[str, int]) -> None:
+        counts = ", ".join(f"{tally.get(k, 0):,} {k}" for k in ("farms", "harvests", "batches", "shipments"))
+        bar.update(task, completed=done, total=total, description=f"{day:%d %b %Y} · {counts}")
+
+    try:
+        upgrade(settings.database_url)
+        with bar:
+            task = bar.add_task(f"season {season}", total=None)
+            result = generate(settings, size, progress=progress)
+    except SeasonError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    engine = make_engine(settings.database_url)
+    try:
+        with open_session(engine) as session:
+            figures = summary(session, season)
+    finally:
+        engine.dispose()
+    typer.echo("\n".join(season_lines(figures, result)))
 
 
 @parties_app.command("create")

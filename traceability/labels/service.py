@@ -146,13 +146,17 @@ def net_weight(lot: Lot) -> tuple[Decimal, Decimal | None]:
 
 def origin_line(session: Session, lot_id: str) -> str:
     """ "Product of Vietnam" for all-Vietnamese nuts, else each country's share, largest first."""
-    rows = session.scalars(select(LotOrigin).where(col(LotOrigin.lot_id) == lot_id)).all()
+    rows = session.execute(  # columns, not ORM objects: a blend has a row per farm
+        select(col(LotOrigin.country), col(LotOrigin.district), col(LotOrigin.share))
+        .where(col(LotOrigin.lot_id) == lot_id)
+        .order_by(col(LotOrigin.id))
+    ).all()
     shares: dict[str, float] = defaultdict(float)
     provinces: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        shares[row.country] += row.share
-        if row.district in DISTRICTS:
-            provinces[row.country].add(LEGACY_PROVINCE)
+    for country, district, share in rows:
+        shares[country] += share
+        if district in DISTRICTS:
+            provinces[country].add(LEGACY_PROVINCE)
     if not shares:
         return "Origin not recorded"
     if set(shares) == {"VN"}:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from .. import clock, ids
@@ -101,8 +101,16 @@ def create_lot(
     )
     session.add(lot)
     session.flush()
-    for (country, district, farm_id), share in sorted(origin.items(), key=lambda kv: -kv[1]):
-        session.add(LotOrigin(lot_id=lot.lot_id, country=country, district=district, farm_id=farm_id, share=share))
-    for parent_id, quantity in parents:
-        session.add(LotParent(lot_id=lot.lot_id, parent_lot_id=parent_id, quantity_g=quantity))
+    # A batch's outputs each carry one origin row per farm and one parent row per input: hundreds of rows,
+    # inserted in one statement each rather than as ORM objects.
+    origins = [
+        {"lot_id": lot.lot_id, "country": country, "district": district, "farm_id": farm_id, "share": share}
+        for (country, district, farm_id), share in sorted(origin.items(), key=lambda kv: -kv[1])
+    ]
+    if origins:
+        session.execute(insert(LotOrigin), origins)
+    if parents:
+        session.execute(
+            insert(LotParent), [{"lot_id": lot.lot_id, "parent_lot_id": p, "quantity_g": q} for p, q in parents]
+        )
     return lot

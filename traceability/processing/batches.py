@@ -4,7 +4,8 @@ the raw nuts' measured outturn can give, and each output lot carries its inputs'
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from .. import clock, ids, rules
 from ..alerts.models import AlertKind
@@ -37,9 +38,12 @@ def _inputs(session: Session, processor: Party, batch_in: BatchCreate) -> list[t
     wanted: dict[str, int] = defaultdict(int)
     for item in batch_in.inputs:
         wanted[item.lot_id] += grams(item.quantity_kg)
+    # One locking read for every input (a run takes hundreds of lots); the checks below find them in the session
+    # (which holds them only while they are referenced: hence the name kept until the end).
+    _loaded = session.scalars(select(Lot).where(col(Lot.lot_id).in_(list(wanted))).with_for_update()).all()
     lots = []
     for lot_id, quantity_g in wanted.items():
-        lot = held_lot(session, party=processor, lot_id=lot_id)
+        lot = held_lot(session, party=processor, lot_id=lot_id, for_update=False)
         if quantity_g > lot.quantity_g:
             take(lot, quantity_g)  # raises more_than_held with the figures
         lots.append((lot, quantity_g))
