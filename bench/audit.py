@@ -2,8 +2,8 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/audit.py                 # 10^5, 10^6 and dense 10^5 entries (an hour or more: the builds go through the services)
-    .venv/bin/python bench/audit.py --quick         # 10^4: a smoke run (well under a minute)
+    .venv/bin/python bench/audit.py                 # 10^5, 10^6 and dense 10^5 entries (an hour or more: building)
+    .venv/bin/python bench/audit.py --quick         # 10^4: a smoke run (a few minutes)
     .venv/bin/python bench/audit.py --sizes 100000 --dense 0
 
 What it measures (SPEC §8.3), each on a SQLite *file* in a fresh temporary
