@@ -16,7 +16,7 @@ from traceability.trade import exchange
 from traceability.trade.schemas import ListingCreate, OfferCreate, ShipmentCreate
 from traceability.trade.shipments import record_shipment
 
-from . import data
+from . import data, draws
 from .actors import Delivery, Event, HeldLot, Processor, StoryState, document, kg, local
 from .plan import Container, container_no
 
@@ -61,14 +61,14 @@ class FactoryChapter(StoryState):
         while processor.stock and sum(lot.grams for lot in taken) < target_g and len(taken) < data.BATCH_MAX_INPUTS:
             taken.append(processor.stock.pop(0))
         raw_g = sum(lot.grams for lot in taken)
-        recovery = sum(lot.grams * data.recovery(lot.outturn_lbs) for lot in taken) / raw_g
+        recovery = sum(lot.grams * draws.recovery(lot.outturn_lbs) for lot in taken) / raw_g
         low, high = data.KERNEL_RATIO_BOUNDS
         kernel_g = int(raw_g * min(high, max(low, recovery * self.rng.uniform(*data.FACTORY_FACTOR))))
         testa_g = int(raw_g * self.rng.uniform(*data.TESTA_SHARE))
         loss_g = int(raw_g * self.rng.uniform(*data.MOISTURE_LOSS))
         outputs = [
             BatchOutput(product="kernel", grade=grade, quantity_kg=kg(grams))
-            for grade, grams in data.kernel_split(self.rng, kernel_g).items()
+            for grade, grams in draws.kernel_split(self.rng, kernel_g).items()
             if grams
         ]
         outputs += [
@@ -148,7 +148,7 @@ class FactoryChapter(StoryState):
 
     # -- exports ------------------------------------------------------------------------------------
     def ship(self, shipper: Party, lots: list[HeldLot], day: date, session: Session) -> None:
-        destination = data.weighted(self.rng, data.DESTINATIONS)
+        destination = draws.weighted(self.rng, data.DESTINATIONS)
         number = container_no(self.rng)
         kinds = ["invoice", "packing_list", "bill_of_lading", "certificate_of_origin", "fumigation_certificate"]
         kinds += ["aflatoxin_test"] if destination in data.EU else []
@@ -156,7 +156,7 @@ class FactoryChapter(StoryState):
         shipment_in = ShipmentCreate(
             lot_ids=[lot.lot_id for lot in lots],
             container_no=number,
-            port_of_loading=data.weighted(self.rng, data.PORTS),
+            port_of_loading=draws.weighted(self.rng, data.PORTS),
             destination_country=destination,
             shipped_on=day,
             documents=[document(kind, f"{number}-{day.isoformat()}") for kind in kinds],

@@ -16,7 +16,7 @@ from traceability.production.harvests import record_harvest
 from traceability.production.schemas import CertificationIn, FarmCreate, HarvestCreate, Scheme
 from traceability.production.service import record_farm
 
-from . import data
+from . import data, draws
 from .actors import (
     Collector,
     Delivery,
@@ -39,7 +39,7 @@ class FarmChapter(StoryState):
         plan, rng = self.plan, self.rng
         self.regulator = self._party(session, REGULATOR, Role.regulator, None)
         for n, weight in enumerate(processor_weights(rng, plan.processors)):
-            district = data.weighted(rng, data.PROCESSOR_DISTRICT_WEIGHTS)
+            district = draws.weighted(rng, data.PROCESSOR_DISTRICT_WEIGHTS)
             name = f"Công ty Chế biến Hạt điều {DISTRICTS[district].name} {n + 1:03d}"
             party = self._party(
                 session, name, Role.processor, district, prefix=f"893{6000 + n:04d}"
@@ -47,7 +47,7 @@ class FarmChapter(StoryState):
             self.processors.append(Processor(party, n, district, weight))
         exporters = min(plan.traders - 1, max(1, round(plan.traders * data.EXPORTER_SHARE)))
         for n in range(plan.traders - exporters):
-            district = data.weighted(rng, data.DISTRICT_WEIGHTS)
+            district = draws.weighted(rng, data.DISTRICT_WEIGHTS)
             name = f"Đại lý Thu mua Điều {DISTRICTS[district].name} {n + 1:03d}"
             self.collectors.append(Collector(self._party(session, name, Role.trader, district), n, district))
         for n in range(exporters):
@@ -67,10 +67,10 @@ class FarmChapter(StoryState):
         return party
 
     # -- farms -------------------------------------------------------------------------------------
-    def register_farm(self, farm: data.FarmPlan, session: Session) -> None:
+    def register_farm(self, farm: draws.FarmPlan, session: Session) -> None:
         household = self.households.get(farm.household)
         if household is None:
-            party = self._party(session, data.person_name(self.rng), Role.farmer, farm.district)
+            party = self._party(session, draws.person_name(self.rng), Role.farmer, farm.district)
             if self.collectors and self.rng.random() < data.VIA_COLLECTOR_SHARE:
                 household = Household(party, farm.district, self.pick_collector(farm.district), None)
             else:
@@ -96,7 +96,7 @@ class FarmChapter(StoryState):
         self.plan.farm_ids[farm.number] = record.id
         self.tally["certificates"] += len(certificates)
 
-    def harvest(self, farm: data.FarmPlan, picking: data.Picking, session: Session) -> None:
+    def harvest(self, farm: draws.FarmPlan, picking: draws.Picking, session: Session) -> None:
         household = self.households[farm.household]
         harvest_in = HarvestCreate(
             farm_id=self.plan.farm_ids[farm.number],
@@ -170,7 +170,7 @@ class FarmChapter(StoryState):
     def cutting_test(self, party: Party, lot: HeldLot, day: date, session: Session) -> None:
         """A 1 kg sample: the nuts' outturn and count as they are, give or take the clerk's scale."""
         outturn = min(57.0, max(36.0, lot.outturn_lbs + self.rng.gauss(0, 0.3)))
-        good, spotted, reject = data.cutting_test_weights(outturn, self.rng)
+        good, spotted, reject = draws.cutting_test_weights(outturn, self.rng)
         test_in = QualityTestCreate(
             sample_g=data.SAMPLE_G,
             nut_count=min(255, max(125, lot.nuts_per_kg + self.rng.randint(-4, 4))),

@@ -14,7 +14,7 @@ from stdnum import iso6346
 
 from traceability import rules
 
-from . import data
+from . import data, draws
 from .places import Plots
 
 REGISTRATION = ((1, 5), 26)  # farms register from 5 January, over 26 days
@@ -58,17 +58,17 @@ class SeasonPlan:
         self.processors = size.processors or max(2, round(size.farms * data.PROCESSORS_PER_FARM))
         self.traders = size.traders or max(2, round(size.farms * data.TRADERS_PER_FARM))
         self.start, self.end = date(size.season, 1, 2), date(size.season, *data.SEASON_END)
-        self.farms = data.plan_farms(self.rng, size.season, size.farms)
+        self.farms = draws.plan_farms(self.rng, size.season, size.farms)
         self.plots = Plots(self.rng)
         self.farm_ids: dict[int, str] = {}
-        self.registrations: dict[date, list[data.FarmPlan]] = defaultdict(list)
+        self.registrations: dict[date, list[draws.FarmPlan]] = defaultdict(list)
         (month, day), span = REGISTRATION
         # Plots drawn as polygons (above 4 ha) are surveyed first. It also keeps the overlap check of each new
         # polygon, which reads every registered farm west of its east edge, to the few farms registered before it.
         order = sorted(self.farms, key=lambda farm: (farm.area_ha <= rules.POLYGON_REQUIRED_ABOVE_HA, farm.number))
         for n, farm in enumerate(order):
             self.registrations[date(size.season, month, day) + timedelta(days=n * span // len(order))].append(farm)
-        self.pickings: dict[date, list[tuple[data.FarmPlan, data.Picking]]] = defaultdict(list)
+        self.pickings: dict[date, list[tuple[draws.FarmPlan, draws.Picking]]] = defaultdict(list)
         for farm in self.farms:
             for picking in farm.pickings:
                 self.pickings[picking.day].append((farm, picking))
@@ -92,9 +92,9 @@ class SeasonPlan:
         while left > 0:
             grams = min(left, int(rng.uniform(*data.CONTAINER_T) * 1_000_000))
             left -= grams
-            country = data.weighted(rng, origins)
+            country = draws.weighted(rng, origins)
             _, outturn, count = data.ORIGINS[country]
-            month = int(data.weighted(rng, months))
+            month = int(draws.weighted(rng, months))
             day = date(self.season, month, 1) + timedelta(days=rng.randrange(28))
             processor = rng.choices(range(len(weights)), weights)[0]
             supplier = f"{rng.choice(data.SUPPLIERS[country])} Cashew Export {rng.randint(1, 40):02d}"
