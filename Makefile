@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python bench/ledger.py
+	$(BIN)/python -m bench.ledger
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

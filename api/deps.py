@@ -1,16 +1,17 @@
 """Dependencies: sessions, the calling party, roles, and the write unit of every POST.
 
-A write runs in one transaction that first takes the ledger's sequencing lock, so
-writes are serialised the same way on SQLite and PostgreSQL; it is committed by
-``Write.respond`` *before* the response is sent, together with the response
-stored for its ``Idempotency-Key``.
+A write is a member of its process's write group (``traceability.db``): the group's one
+transaction holds the ledger's sequencing lock, so writes are serialised the same way
+on SQLite and PostgreSQL. ``Write.respond`` commits the member, together with the
+response stored for its ``Idempotency-Key``, and returns only once the group has
+committed, *before* the response is sent.
 """
 
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, params
 from fastapi.encoders import jsonable_encoder
@@ -20,8 +21,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.checkpoint import Signer
-from traceability.anchoring import SqlLog, anchoring_info
-from traceability.db import open_session
+from traceability.anchoring import anchoring_info
+from traceability.db import open_session, settle
 from traceability.errors import Forbidden, RuleViolation, Unauthorized
 from traceability.idempotency import service as idempotency
 from traceability.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -112,17 +113,34 @@ async def request_fingerprint(request: Request) -> str:
 
 @dataclass
 class Write:
-    """One write transaction with its caller; answer through ``respond``.
+    """One write by its caller; answer through ``respond``.
 
-    ``party`` is None only for the operator's writes (``AdminWrite``); a party's write
-    is a ``PartyWrite``.
+    The write joins its process's write group (``traceability.db``) on the first use of
+    ``session``, in the endpoint's own thread, and ``respond`` commits it: the turn it
+    holds in the group spans the endpoint's work only, never a hop back to the event loop
+    (the body is validated, the caller authenticated and a replay looked up before).
+    ``party`` is None only for the operator's writes (``AdminWrite``); a party's write is
+    a ``PartyWrite``.
     """
 
-    session: Session
+    state: AppState
     party: Party | None
     actor_id: str
     key: str | None
     fingerprint: str
+    _session: Session | None = field(default=None, init=False, repr=False)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = _join(self.state, self.actor_id, self.key, self.fingerprint)
+        return self._session
+
+    def release(self) -> None:
+        """Give the write's turn up, writing nothing more (once the endpoint is done)."""
+        if self._session is not None:
+            self._session.rollback()
+            self._session.close()
 
     def respond(self, body: Any, status_code: int = 201, *, secrets: tuple[str, ...] = ()) -> JSONResponse:
         """Commit, then answer. ``secrets`` are fields never stored for a replay (an API key is shown once)."""
@@ -150,21 +168,45 @@ class PartyWrite(Write):
     party: Party
 
 
-@contextmanager
-def _write_session(state: AppState, actor_id: str, key: str | None, fingerprint: str) -> Iterator[Session]:
-    """The write transaction, its lock taken; a stored response for ``key`` is replayed instead."""
+def _check_replay(state: AppState, actor_id: str, key: str | None, fingerprint: str) -> None:
+    """A stored response for ``key`` is replayed without joining a group (most retries end here)."""
+    if key is None:
+        return
+    idempotency.check_key(key)
+    with open_session(state.engine) as reading:
+        stored = idempotency.find_replay(reading, party_id=actor_id, key=key, request_fingerprint=fingerprint)
+    if stored is not None:
+        raise Replay(stored)
+
+
+def _join(state: AppState, actor_id: str, key: str | None, fingerprint: str) -> Session:
+    """The write's session, a member of the write group. The replay is looked up again inside,
+    where an answer stored by an earlier member of the same group is replayed once that group
+    has committed."""
     session = open_session(state.engine, write=True, info=anchoring_info(state.signer))
-    try:
-        SqlLog(session.connection()).lock()
-        if key is not None:
-            idempotency.check_key(key)
+    if key is not None:
+        try:
             stored = idempotency.find_replay(session, party_id=actor_id, key=key, request_fingerprint=fingerprint)
-            if stored is not None:
-                raise Replay(stored)
-        yield session
+        except BaseException:
+            session.close()
+            raise
+        if stored is not None:
+            session.rollback()
+            settle(session)
+            session.close()
+            raise Replay(stored)
+    return session
+
+
+W = TypeVar("W", bound=Write)
+
+
+@contextmanager
+def _writing(write: W) -> Iterator[W]:
+    try:
+        yield write
     finally:
-        session.rollback()
-        session.close()
+        write.release()
 
 
 IdempotencyKey = Annotated[
@@ -180,8 +222,9 @@ def Writer(*roles: Role) -> params.Depends:  # noqa: N802 - a marker, like Depen
         state: State, party: CurrentParty, fingerprint: Fingerprint, key: IdempotencyKey = None
     ) -> Iterator[PartyWrite]:
         require_role(party, *roles)
-        with _write_session(state, party.id, key, fingerprint) as session:
-            yield PartyWrite(session, party, party.id, key, fingerprint)
+        _check_replay(state, party.id, key, fingerprint)
+        with _writing(PartyWrite(state, party, party.id, key, fingerprint)) as write:
+            yield write
 
     return params.Depends(open_write, scope="function")
 
@@ -189,8 +232,9 @@ def Writer(*roles: Role) -> params.Depends:  # noqa: N802 - a marker, like Depen
 def _admin_write(
     state: State, actor: Annotated[str, Depends(admin)], fingerprint: Fingerprint, key: IdempotencyKey = None
 ) -> Iterator[Write]:
-    with _write_session(state, actor, key, fingerprint) as session:
-        yield Write(session, None, actor, key, fingerprint)
+    _check_replay(state, actor, key, fingerprint)
+    with _writing(Write(state, None, actor, key, fingerprint)) as write:
+        yield write
 
 
 AdminWrite = Annotated[Write, Depends(_admin_write, scope="function")]

@@ -1,8 +1,10 @@
 """The route class of every router: the body parsed once by ``api.input``, and no body
 where a route takes none (SPEC §4)."""
 
+import functools
+import inspect
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
@@ -27,7 +29,36 @@ def parsed_body(request: Request) -> Any:
     return request.scope.get(JSON_BODY, MISSING)
 
 
+@runtime_checkable
+class Releasable(Protocol):
+    """A dependency holding something the endpoint's thread must give up when it is done
+    (a write's turn in its group: see ``api.deps.Write``)."""
+
+    def release(self) -> None: ...
+
+
+def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync endpoint that releases its ``Releasable`` arguments in its own thread when it returns
+    or raises, not a hop later in the dependency's teardown."""
+
+    @functools.wraps(endpoint)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Releasable):
+                    value.release()
+
+    return call
+
+
 class StrictRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
         takes_body = self.body_field is not None

@@ -1,23 +1,18 @@
 """A processing batch with 200 input lots (issue: processing pillar), through the HTTP API.
 
-Run from the project root:
-    .venv/bin/python bench/batches.py [--inputs 200] [--repeat 5]
+Run from the project root::
+
+    .venv/bin/python -m bench.batches [--inputs 200] [--repeat 5]
 
 Builds, on a temporary SQLite file, `--inputs` farms with one harvest each, all
 delivered to one processor (through the service layer, one transaction), then times
 `POST /api/v1/batches` consuming every lot into five kernel grades, shell and testa,
-`--repeat` times on fresh copies of the database, and reports the median and max.
+`--repeat` times on fresh copies of the database, and reports the median and max
+(results in ``bench/results/batches.json``).
 """
-
-import sys
-from pathlib import Path
-
-sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/ledger.py)
 
 import argparse
 import shutil
-import statistics
-import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -26,6 +21,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from bench.harness import command_line, machine, now, options, run, save, scratch, stats_ms
 from traceability.anchoring import anchoring_info, load_or_create_signer
 from traceability.db import make_engine, unit_of_work
 from traceability.migrate import upgrade
@@ -108,39 +104,56 @@ def body(lots: list[tuple[str, int]]) -> dict[str, object]:
     return {"inputs": [{"lot_id": lot_id, "quantity_kg": q / 1000} for lot_id, q in lots], "outputs": outputs}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "template"
+def drive(args: argparse.Namespace) -> None:
+    inputs, repeat = (20, 2) if args.quick else (args.inputs, args.repeat)
+    started = time.time()
+    with scratch("batches") as folder:
+        template = folder / "template"
         template.mkdir()
-        settings, lots = build(template, args.inputs)
+        settings, lots = build(template, inputs)
         timings = []
-        for run in range(args.repeat):
-            folder = Path(tmp) / f"run{run}"
-            shutil.copytree(template, folder)
+        for n in range(repeat):
+            copy = folder / f"run{n}"
+            shutil.copytree(template, copy)
             run_settings = settings.model_copy(
-                update={"database_url": f"sqlite:///{folder}/bench.db", "log_key_file": folder / "log.key"}
+                update={"database_url": f"sqlite:///{copy}/bench.db", "log_key_file": copy / "log.key"}
             )
             with TestClient(create_app(run_settings)) as client:
-                started = time.perf_counter()
+                t = now()
                 response = client.post(
                     "/api/v1/batches", json=body(lots), headers={"Authorization": f"Bearer {PROCESSOR_KEY}"}
                 )
-                timings.append(time.perf_counter() - started)
+                timings.append(now() - t)
                 assert response.status_code == 201, response.text
                 kernel = response.json()["outputs"][1]["lot_id"]
                 origin = client.get(
                     f"/api/v1/lots/{kernel}", headers={"Authorization": f"Bearer {PROCESSOR_KEY}"}
                 ).json()["origin"]
-                assert len(origin) == args.inputs
-    print(
-        f"batch with {args.inputs} input lots, 7 outputs, {args.inputs} origin shares each: "
-        f"median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms over {args.repeat} runs"
+                assert len(origin) == inputs
+    results = {
+        "command": command_line(),
+        "machine": machine("sqlalchemy", "fastapi"),
+        "inputs": inputs,
+        "batch": stats_ms(timings),
+    }
+    save(results, args.json, report, started)
+
+
+def report(r: dict[str, object]) -> str:
+    b = r["batch"]
+    assert isinstance(b, dict)
+    return (
+        f"batch with {r['inputs']} input lots, 7 outputs, {r['inputs']} origin shares each: "
+        f"median {b['median_ms']:.0f} ms, max {b['max_ms']:.0f} ms over {b['n']} runs"
     )
 
 
+def parser() -> argparse.ArgumentParser:
+    ap = options("batches", __doc__)
+    ap.add_argument("--inputs", type=int, default=200, help="input lots of the batch (default 200; --quick 20)")
+    ap.add_argument("--repeat", type=int, default=5, help="timed batches, each on a fresh copy (default 5)")
+    return ap
+
+
 if __name__ == "__main__":
-    main()
+    run(parser(), drive, {})

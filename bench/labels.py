@@ -1,7 +1,8 @@
 """Carton labels: 1,000 labels into an A4 sheet and a thermal roll (SPEC §7, §10).
 
-Run from the project root:
-    .venv/bin/python bench/labels.py [--labels 1000] [--repeat 3]
+Run from the project root::
+
+    .venv/bin/python -m bench.labels [--labels 1000] [--repeat 3]
 
 Builds a fresh SQLite file in a temporary folder through the service layer, as the API
 would: a processor with a GS1 prefix, a farmer's harvest received by it, an import of
@@ -24,25 +25,17 @@ grades. Then it times, separately:
     other barcode (a false ITF in the modules, say) when it looks for every format.
 Best of ``--repeat`` runs for each rendering; the PDF sizes are reported too.
 ``segno`` comes with the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
+Results in ``bench/results/labels.json``.
 """
-
-import sys
-from pathlib import Path
-
-sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/ledger.py)
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from importlib.metadata import version
 from typing import Any
 from unittest.mock import patch
 
@@ -53,6 +46,7 @@ from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.main import QRCode
 
+from bench.harness import best, command_line, interleaved, machine, options, run, save, scratch
 from traceability.anchoring import anchoring_info, load_or_create_signer
 from traceability.db import make_engine, unit_of_work
 from traceability.labels import render, render_layout, service
@@ -153,15 +147,6 @@ def setup(session: Any, lots: int) -> tuple[Party, list[str]]:
     return processor, kernel_lots
 
 
-def best(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result
-
-
 # --- the QR encoders compared: each returns the symbol as ``qr_modules`` does -------------
 def qrcode_own_mask(uri: str) -> Modules:
     """Plain ``qrcode``: it builds the symbol eight times in pure Python to choose the mask."""
@@ -207,18 +192,6 @@ ENCODERS: dict[str, Callable[[str], Modules]] = {
     "segno, qrcode's segments": segno_segments,
 }
 MATRIX_ONLY = {"segno, qrcode's segments, mask 0 pinned": segno_mask0}
-
-
-def interleaved(repeat: int, works: dict[str, Callable[[], Any]]) -> dict[str, list[float]]:
-    """Every work timed ``repeat`` times, taking turns, so that a busy moment of the machine
-    falls on all of them rather than on one."""
-    times: dict[str, list[float]] = {name: [] for name in works}
-    for _ in range(repeat):
-        for name, work in works.items():
-            started = time.perf_counter()
-            work()
-            times[name].append(time.perf_counter() - started)
-    return times
 
 
 def read_symbol(modules: Modules, scale: int = 4) -> tuple[Any, int]:
@@ -298,26 +271,15 @@ def compare_encoders(labels: list[Any], repeat: int) -> dict[str, Any]:
     }
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labels", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+def drive(args: argparse.Namespace) -> None:
+    began = time.time()
+    if args.quick:
+        args.labels, args.repeat = 100, 1
+    with scratch("labels") as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         engine = make_engine(url)
         upgrade(url, engine)
-        info = anchoring_info(load_or_create_signer(Path(tmp) / "log.key", "bench.cashew.local/ledger"))
+        info = anchoring_info(load_or_create_signer(tmp / "log.key", "bench.cashew.local/ledger"))
         with unit_of_work(engine, info=info) as session:
             processor, lots = setup(session, args.labels)
         timings: dict[str, float] = {}
@@ -349,13 +311,23 @@ def main() -> None:
         "png_ms_per_label": round(timings["png_100"] / len(sample) * 1000, 1),
         "svg_ms_per_label": round(timings["svg_100"] / len(sample) * 1000, 1),
         **compared,
-        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
-        "nproc": os.cpu_count(),
-        "cpu": cpu_model(),
-        "libraries": {name: version(name) for name in ("qrcode", "segno", "numpy", "reportlab", "pillow", "zxing-cpp")},
+        "command": command_line(),
+        "machine": machine("qrcode", "segno", "numpy", "reportlab", "pillow", "zxing-cpp"),
     }
-    print(json.dumps(result, ensure_ascii=False, indent=1))
+    save(result, args.json, report, began)
+
+
+def report(r: dict[str, Any]) -> str:
+    """The figures as JSON (docs/benchmarks.md turns them into its tables)."""
+    return json.dumps({k: v for k, v in r.items() if k not in ("machine", "command")}, ensure_ascii=False, indent=1)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = options("labels", __doc__)
+    ap.add_argument("--labels", type=int, default=1000, help="labels on each sheet (default 1000; --quick 100)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each rendering, best kept (default 3; --quick 1)")
+    return ap
 
 
 if __name__ == "__main__":
-    main()
+    run(parser(), drive, {})

@@ -1,65 +1,78 @@
 """The provenance bundle of a kernel lot made from 200 harvests (SPEC §10: ≤ 100 ms), and
 the time `cashew verify` takes to check it offline.
 
-Run from the project root:
-    .venv/bin/python bench/provenance.py [--inputs 200] [--repeat 20]
+Run from the project root::
+
+    .venv/bin/python -m bench.provenance [--inputs 200] [--repeat 20]
+
+Builds ``bench.batches``'s database (``--inputs`` farms with one harvest each, delivered to
+one processor), makes one batch through the API, then times ``GET
+/api/v1/lots/{lot}/provenance`` of one of its kernel lots ``--repeat`` times (the first call
+included, it is the cold one) and ``cashew verify`` on the saved bundle as a new process
+(interpreter start and imports included). Results in ``bench/results/provenance.json``.
 """
 
-import sys
-from pathlib import Path
+import argparse
+import json
+import subprocess
+import time
+from typing import Any
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/ledger.py)
+from fastapi.testclient import TestClient
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-from fastapi.testclient import TestClient  # noqa: E402
-
-from api.app import create_app  # noqa: E402
-from bench.batches import PROCESSOR_KEY, body, build  # noqa: E402
+from api.app import create_app
+from bench.batches import PROCESSOR_KEY, body, build
+from bench.harness import BIN, command_line, machine, now, options, run, save, scratch, stats_ms
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings, lots = build(Path(tmp), args.inputs)
+def drive(args: argparse.Namespace) -> None:
+    inputs, repeat = (20, 5) if args.quick else (args.inputs, args.repeat)
+    started = time.time()
+    with scratch("provenance") as folder:
+        settings, lots = build(folder, inputs)
         with TestClient(create_app(settings)) as client:
             made = client.post("/api/v1/batches", json=body(lots), headers={"Authorization": f"Bearer {PROCESSOR_KEY}"})
             kernel = made.json()["outputs"][1]["lot_id"]
-            timings, size = [], 0
-            for _ in range(args.repeat):
-                started = time.perf_counter()
+            timings = []
+            for _ in range(repeat):
+                t = now()
                 response = client.get(f"/api/v1/lots/{kernel}/provenance")
-                timings.append(time.perf_counter() - started)
-                size = len(response.content)
-            records = len(response.json()["records"])
-        bundle = Path(tmp) / "bundle.json"
+                timings.append(now() - t)
+        bundle = folder / "bundle.json"
         bundle.write_bytes(response.content)
-        cashew = str(Path(sys.executable).parent / "cashew")
-        started = time.perf_counter()
-        verified = subprocess.run([cashew, "verify", str(bundle)], capture_output=True, text=True)
-        verify_s = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "inputs": args.inputs,
-                "records": records,
-                "bundle_bytes": size,
-                "build_median_ms": round(statistics.median(timings) * 1000, 1),
-                "build_max_ms": round(max(timings) * 1000, 1),
-                "verify_exit": verified.returncode,
-                "verify_s": round(verify_s, 2),
-            }
-        )
+        t = now()
+        verified = subprocess.run([str(BIN / "cashew"), "verify", str(bundle)], capture_output=True, text=True)
+        verify_s = now() - t
+    results: dict[str, Any] = {
+        "command": command_line(),
+        "machine": machine("sqlalchemy", "fastapi"),
+        "inputs": inputs,
+        "records": len(json.loads(response.content)["records"]),
+        "bundle_bytes": len(response.content),
+        "bundle": stats_ms(timings),
+        "first_ms": timings[0] * 1e3,
+        "verify_exit": verified.returncode,
+        "verify_s": verify_s,
+    }
+    save(results, args.json, report, started)
+
+
+def report(r: dict[str, Any]) -> str:
+    b = r["bundle"]
+    return (
+        f"bundle of a kernel lot from {r['inputs']} harvests: {r['records']} records, "
+        f"{r['bundle_bytes'] / 1000:.0f} KB; median {b['median_ms']:.1f} ms, max {b['max_ms']:.1f} ms "
+        f"(first call {r['first_ms']:.1f} ms) over {b['n']} calls; "
+        f"`cashew verify` {r['verify_s']:.2f} s, exit {r['verify_exit']}"
     )
 
 
+def parser() -> argparse.ArgumentParser:
+    ap = options("provenance", __doc__)
+    ap.add_argument("--inputs", type=int, default=200, help="harvests in the kernel lot (default 200; --quick 20)")
+    ap.add_argument("--repeat", type=int, default=20, help="timed bundle requests (default 20)")
+    return ap
+
+
 if __name__ == "__main__":
-    main()
+    run(parser(), drive, {})

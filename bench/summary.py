@@ -2,9 +2,9 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/summary.py                  # demo + a 40,000-farm season (~100,000 harvests)
-    .venv/bin/python bench/summary.py --quick          # demo + 2,000 farms, 5 runs: a smoke run
-    .venv/bin/python bench/summary.py --farms 75000 --runs 50
+    .venv/bin/python -m bench.summary                  # demo + a 100,000-harvest season (~4 min here)
+    .venv/bin/python -m bench.summary --quick          # demo + 5,000 harvests, 5 runs: a smoke run
+    .venv/bin/python -m bench.summary --harvests 200000 --farms 40000 --runs 50
 
 What it measures, on SQLite *files* in a fresh temporary directory (schema
 from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine``):
@@ -13,12 +13,13 @@ from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine
    - **demo**: ``cashew db upgrade`` then ``cashew seed demo``, i.e.
      ``seeds.demo.load_demo`` with the CLI's ``Settings`` (database URL and key
      file pointed into the temporary directory, no ``.env``);
-   - **season**: the 2026 season of ``--farms`` farms as ``cashew seed
-     season`` writes it (``seeds.season``: farms over the 11 legacy
-     districts, 1–4 pickings each, every lot sold through collectors or to a
-     factory, imports making 70% of what factories take in, cutting tests,
-     factory runs, labels, the exchange and shipments), through the domain
-     services, every record anchored by the normal flush hook;
+   - **season**: ``--harvests`` harvests of the 2026 season (January–June) on
+     ``--farms`` farms spread over the 11 legacy districts of
+     ``traceability.places.DISTRICTS``, with 30% of the harvests
+     dispatched to 40 processors and received, imports, cutting tests,
+     processing batches and shipments in proportion; built by
+     ``bench.audit``'s ``Sector`` (ORM, every record anchored by the
+     normal flush hook);
 2. in a fresh process per database, after evicting it from the OS page
    cache: the first call, then ``--runs`` calls each (one read session per
    call, as an API request opens one) of ``summary(session, season)``, of
@@ -31,33 +32,36 @@ from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine
 Checks: the summary's harvest total and farm count equal plain SQL sums over
 the built tables, and each CSV's TOTAL row agrees with the summary.
 
-Prints a Markdown report and writes ``bench/results/summary.json``. Workers
-are this same file run with ``--worker '<json task>'``; they print one JSON line.
+Prints a Markdown report and writes ``bench/results/summary.json``. Each measurement
+is a worker of this module run in its own process by ``bench.harness.in_process``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)  # the project root, not bench/ (bench/ledger.py would shadow the ledger package)
-elif str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.audit import SEED, db_mb  # noqa: E402
-from bench.ledger import db_url, evict, fsync_ms, machine, peak_rss_mb, run_worker, save_results  # noqa: E402
+from bench.audit import Plan
+from bench.harness import (
+    command_line,
+    evict,
+    fsync_ms,
+    in_process,
+    machine,
+    options,
+    peak_rss_mb,
+    percentile,
+    run,
+    save,
+    scratch,
+    sqlite_url,
+)
+from bench.harness import file_mb as db_mb
 
 SEASON = 2026
 REPORTS = ("production_by_district", "processing_by_party", "exports")
@@ -71,16 +75,30 @@ def _figures_line(label: str, f: dict[str, Any]) -> str:
     )
 
 
-def pct(samples: list[float], p: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, max(0, math.ceil(p * len(s)) - 1))]
+def season_plan(harvests: int, farms: int) -> Plan:
+    """One season's records: 30% of the harvests delivered to a processor, and in proportion
+    to the harvests: imports (1 per 66), cutting tests (1 per 33), batches (1 per 50), shipments (1 per 125)."""
+    moved = harvests * 3 // 10
+    return Plan(
+        farm=farms,
+        harvest=harvests,
+        dispatch=moved,
+        receipt=moved,
+        imports=harvests // 66,
+        test=harvests // 33,
+        batch=harvests // 50,
+        shipment=harvests // 125,
+        seasons=[SEASON],
+        processors=40,
+        farms_first=True,
+    )
 
 
 # -- workers --------------------------------------------------------------------------------------
 def _settings(path: str, key: str) -> Any:
     from traceability.settings import Settings
 
-    return Settings(database_url=db_url(path), log_key_file=Path(key), _env_file=None)
+    return Settings(database_url=sqlite_url(path), log_key_file=Path(key), _env_file=None)
 
 
 def w_demo(task: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +124,7 @@ def w_demo(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def w_season(task: dict[str, Any]) -> dict[str, Any]:
-    from seeds.season import SeasonSize, generate_season
+    from bench.audit import Sector
     from traceability.anchoring import load_or_create_signer
     from traceability.db import make_engine
     from traceability.migrate import upgrade
@@ -118,15 +136,14 @@ def w_season(task: dict[str, Any]) -> dict[str, Any]:
     engine = make_engine(settings.database_url)
     signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     t = now()
-    size = SeasonSize(farms=task["farms"], season=SEASON, seed=SEED)
-    made = generate_season(engine, signer, size, base_url=settings.public_base_url)
+    made = Sector(engine, signer, Plan(**task["plan"])).build()
     seed_s = now() - t
     engine.dispose()
     return {
         "upgrade_s": upgrade_s,
         "seed_s": seed_s,
         "build_s": upgrade_s + seed_s,
-        "made": made.tally,
+        "made": made["made"],
         **_counts(task["path"]),
         "db_mb": db_mb(task["path"]),
         "peak_rss_mb": peak_rss_mb(),
@@ -177,7 +194,7 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
     from traceability.oversight.reports import report_csv
     from traceability.oversight.summary import SeasonFigures, seasons_with_harvests, summary
 
-    engine = make_engine(db_url(task["path"]))
+    engine = make_engine(sqlite_url(task["path"]))
     season, runs = task["season"], task["runs"]
 
     def timed(fn: Any) -> tuple[float, Any]:
@@ -198,8 +215,8 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
         samples = [timed(fn)[0] for _ in range(runs)]
         out["reads"][name] |= {
             "n": runs,
-            "median_ms": pct(samples, 0.5) * 1e3,
-            "p95_ms": pct(samples, 0.95) * 1e3,
+            "median_ms": percentile(samples, 0.5) * 1e3,
+            "p95_ms": percentile(samples, 0.95) * 1e3,
             "max_ms": max(samples) * 1e3,
         }
 
@@ -221,7 +238,7 @@ def w_time(task: dict[str, Any]) -> dict[str, Any]:
                 t = now()
                 step()
                 steps.setdefault(name, []).append(now() - t)
-    out["steps_median_ms"] = {name: pct(s, 0.5) * 1e3 for name, s in steps.items()}
+    out["steps_median_ms"] = {name: percentile(s, 0.5) * 1e3 for name, s in steps.items()}
 
     # the figures agree with plain SQL over the tables, and the CSVs' TOTAL rows with the summary
     s = values["summary"]
@@ -264,54 +281,43 @@ WORKERS = {"demo": w_demo, "season": w_season, "time": w_time}
 
 
 # -- the driver -----------------------------------------------------------------------------------
-def run(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one worker in a new Python process (its own peak RSS, cold engine and caches)."""
-    return run_worker(__file__, task, str(task.get("label", "")))
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a season of 2,000 farms, 5 runs: a smoke run")
-    ap.add_argument("--farms", type=int, help="farms in the season database (default 40000: ~100,000 harvests)")
-    ap.add_argument("--runs", type=int, help="timed calls of each read (default 20)")
-    ap.add_argument("--warm", action="store_true", help="do not evict the databases from the OS page cache first")
-    ap.add_argument("--json", default=str(ROOT / "bench" / "results" / "summary.json"))
-    ap.add_argument("--worker", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-
-    if args.worker:
-        task = json.loads(args.worker)
-        print(json.dumps(WORKERS[task["worker"]](task)))
-        return
-
-    farms = args.farms or (2_000 if args.quick else 40_000)
+def drive(args: argparse.Namespace) -> None:
+    harvests = args.harvests or (5_000 if args.quick else 100_000)
+    farms = args.farms or (1_000 if args.quick else 20_000)
     runs = args.runs or (5 if args.quick else 20)
+    plan = season_plan(harvests, farms)
     started = time.time()
-    workdir = tempfile.mkdtemp(prefix="cashew-bench-summary-", dir=os.environ.get("BENCH_TMP"))
-    info = machine()
-    info["fsync_median_ms"] = fsync_ms(workdir)
-    command = " ".join([".venv/bin/python bench/summary.py", *sys.argv[1:]])
-    print(f"summary benchmark in {workdir}: a season of {farms:,} farms, {runs} runs", file=sys.stderr)
-    results: dict[str, Any] = {
-        "command": command,
-        "machine": info,
-        "season": SEASON,
-        "runs": runs,
-        "farms": farms,
-        "databases": {},
-    }
-    try:
+    with scratch("summary") as folder:
+        workdir = str(folder)
+        info = machine("sqlalchemy")
+        info["fsync_median_ms"] = fsync_ms(workdir)
+        print(f"summary benchmark in {workdir}: {harvests:,} harvests on {farms:,} farms, {runs} runs", file=sys.stderr)
+        results: dict[str, Any] = {
+            "command": command_line(),
+            "machine": info,
+            "season": SEASON,
+            "runs": runs,
+            "plan": plan.counts(),
+            "databases": {},
+        }
         for label in ("demo", "season"):
             path, key = f"{workdir}/{label}.db", f"{workdir}/{label}.key"
-            db: dict[str, Any] = {
-                "build": run({"worker": label, "label": label, "path": path, "key": key, "farms": farms})
-            }
+            task: dict[str, Any] = {"worker": label, "label": label, "path": path, "key": key, "plan": plan.__dict__}
+            db: dict[str, Any] = {"build": in_process("summary", task, label)}
             db["cold"] = not args.warm and evict(path)
-            db["timing"] = run({"worker": "time", "label": label, "path": path, "season": SEASON, "runs": runs})
+            task = {"worker": "time", "label": label, "path": path, "season": SEASON, "runs": runs}
+            db["timing"] = in_process("summary", task, label)
             results["databases"][label] = db
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    save_results(results, args.json, report, started)
+    save(results, args.json, report, started)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = options("summary", __doc__)
+    ap.add_argument("--harvests", type=int, help="harvests in the season database (default 100000; --quick 5000)")
+    ap.add_argument("--farms", type=int, help="farms in the season database (default 20000; --quick 1000)")
+    ap.add_argument("--runs", type=int, help="timed calls of each read (default 20; --quick 5)")
+    ap.add_argument("--warm", action="store_true", help="do not evict the databases from the OS page cache first")
+    return ap
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -323,7 +329,7 @@ def report(r: dict[str, Any]) -> str:
     m, dbs = r["machine"], r["databases"]
     out = [
         f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-        f"SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
+        f"SQLite {m['sqlite']}, SQLAlchemy {m['libraries']['sqlalchemy']}; disk fsync (4 KiB write + fsync) median "
         f"{m['fsync_median_ms']:.2f} ms.",
         "",
         "### Databases (built once)",
@@ -376,4 +382,4 @@ def report(r: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run(parser(), drive, WORKERS)

@@ -42,10 +42,10 @@ def serve(
     workers: int = 1,
     banner: Annotated[bool, typer.Option(help="print the demo's URLs and API keys first")] = False,
 ) -> None:
-    """Serve the API and pages with uvicorn (migrations are applied first)."""
-    import uvicorn
-
+    """Serve the API and pages (uvicorn, httptools, uvloop; migrations are applied first)."""
     from traceability.migrate import upgrade
+
+    from .serving import serve_app
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -53,7 +53,7 @@ def serve(
         from seeds.demo import banner as demo_banner
 
         typer.echo(demo_banner(f"http://{host}:{port}"))
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    serve_app("api.main:create_app", host=host, port=port, workers=workers)
 
 
 @seed_app.command("demo")

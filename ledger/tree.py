@@ -15,6 +15,7 @@ Plans depend only on indices and sizes; ``root``, ``inclusion_proof`` and
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -24,6 +25,7 @@ __all__ = [
     "NodeID",
     "NodeReader",
     "append_leaf",
+    "append_leaves",
     "consistency_plan",
     "consistency_proof",
     "frontier_root",
@@ -71,6 +73,40 @@ def append_leaf(frontier: Sequence[bytes], size: int, leaf: bytes) -> tuple[list
         created.append(((level, index), current))
     stack.append(current)
     return stack, created
+
+
+def append_leaves(
+    frontier: Sequence[bytes], size: int, leaves: Sequence[bytes]
+) -> tuple[list[bytes], list[list[bytes]]]:
+    """Append the leaf hashes ``leaves`` to a tree of ``size`` leaves, level by level.
+
+    Requires ``frontier`` as for ``append_leaf``. Returns the frontier for
+    ``size + len(leaves)`` and the newly completed nodes by level: element ``L``
+    holds the hashes of nodes ``(L, j)`` for ``j`` in
+    ``[size >> L, (size + len(leaves)) >> L)``, in order (level 0 is ``leaves``);
+    levels with no new node are left off the end. The same nodes as
+    ``append_leaf`` leaf by leaf, with one pass per level.
+    """
+    if size < 0 or len(frontier) != size.bit_count():
+        raise ValueError(f"frontier has {len(frontier)} hashes, size {size} needs {size.bit_count()}")
+    if any(len(h) != HASH_SIZE for h in leaves):
+        raise ValueError(f"leaf hashes must be {HASH_SIZE} bytes")
+    new_size, sha256 = size + len(leaves), hashlib.sha256  # node_hash, inlined: a bulk load's hot loop
+    # frontier[k] is the perfect subtree at the k-th highest set bit of size
+    old = dict(zip([lv for lv in reversed(range(size.bit_length())) if size >> lv & 1], frontier, strict=True))
+    created: list[list[bytes]] = []
+    row, level = list(leaves), 0
+    while row:
+        created.append(row)
+        pairs = iter([old[level], *row] if size >> level & 1 else row)  # the left sibling may be old
+        row = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+        level += 1
+    top = []
+    for lv in reversed(range(new_size.bit_length())):
+        if new_size >> lv & 1:
+            new = lv < len(created) and (new_size >> lv) - 1 >= size >> lv
+            top.append(created[lv][-1] if new else old[lv])
+    return top, created
 
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:

@@ -17,32 +17,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def live_server(
-    args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path, timeout: float = 30
-) -> Iterator[str]:
-    """Start ``args`` (a server listening on ``port``), wait until it answers, yield its base URL, stop it."""
-    url = f"http://127.0.0.1:{port}"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+def wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 30) -> None:
+    """Wait until the server at ``url`` answers (fail the test if it exits or takes too long)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
-                try:
-                    if httpx.get(f"{url}/ledger/checkpoint", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start within {timeout} s: {log.read_text()[-2000:]}")
-                time.sleep(0.1)
-            yield url
+            if httpx.get(f"{url}/ledger/checkpoint", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server did not start within {timeout} s: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def live_process(
+    args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path, timeout: float = 30
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start ``args`` (a server listening on ``port``), wait until it answers, yield it and its base URL, stop it."""
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "a") as out:
+        # A session of its own: a test may kill the server with all its worker processes (os.killpg).
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_until_serving(proc, url, log, timeout)
+            yield proc, url
         finally:
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def live_server(
+    args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path, timeout: float = 30
+) -> Iterator[str]:
+    """Start ``args`` (a server listening on ``port``), wait until it answers, yield its base URL, stop it."""
+    with live_process(args, port=port, env=env, cwd=cwd, log=log, timeout=timeout) as (_proc, url):
+        yield url

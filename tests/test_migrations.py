@@ -1,9 +1,18 @@
 """The migrations build exactly the tables the models describe, on each database."""
 
+import random
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from ledger import MemoryStore, append_leaf, consistency_proof, inclusion_proof, leaf_hash, read_tile, tile_width
+from traceability.anchoring import SqlLog
+from traceability.db import make_engine, unit_of_work
+from traceability.migrate import alembic_config, upgrade
 from traceability.models import metadata
 
 
@@ -12,3 +21,104 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+LEVEL_1 = 256 * 256  # leaves under one full level-1 tile
+
+
+def leaves(start: int, end: int) -> list[bytes]:
+    return [b"entry %d" % i for i in range(start, end)]
+
+
+def old_log(url: str, size: int) -> set[tuple[int, int, bytes]]:
+    """A database at revision 0006 holding ``size`` entries in the old layout (a row per complete
+    node, as 0006's code wrote them); returns those node rows."""
+    upgrade(url, revision="0006")
+    frontier: list[bytes] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    for i, data in enumerate(leaves(0, size)):
+        frontier, created = append_leaf(frontier, i, leaf_hash(data))
+        nodes.extend((level, idx, h) for (level, idx), h in created)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        entries = [(i, "t", f"R{i}", data) for i, data in enumerate(leaves(0, size))]
+        conn.exec_driver_sql("INSERT INTO ledger_entry (idx, type, record_id, leaf_data) VALUES (?, ?, ?, ?)", entries)
+        conn.exec_driver_sql("INSERT INTO ledger_node (level, idx, hash) VALUES (?, ?, ?)", nodes)
+        conn.exec_driver_sql("UPDATE ledger_head SET size = ?, frontier = ?", (size, b"".join(frontier)))
+    engine.dispose()
+    return set(nodes)
+
+
+def table(engine: Engine, sql: str) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql))]
+
+
+TILES = "SELECT level, idx, hashes, interior FROM ledger_tile ORDER BY level, idx"
+EDGE = "SELECT level, idx, hash FROM ledger_edge ORDER BY level, idx"
+
+
+class TestLedgerTilesMigration:
+    """0007 turns the node rows into tiles and the right edge, and back."""
+
+    @pytest.mark.parametrize("size", [700, LEVEL_1 + 300])
+    def test_roots_proofs_and_tiles_are_unchanged(self, tmp_path: Path, size: int) -> None:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        old_log(url, size)
+        upgrade(url)
+        reference = MemoryStore()
+        reference.append(leaves(0, size))
+        rng = random.Random(size)
+        sizes = range(1, size + 1) if size < 1000 else [rng.randrange(1, size + 1) for _ in range(200)]
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            log = SqlLog(conn)
+            assert log.size() == size and log.root() == reference.root()
+            for n in sizes:
+                index, first = rng.randrange(n), rng.randrange(1, n + 1)
+                assert log.root(n) == reference.root(n)
+                assert inclusion_proof(log, index, n) == reference.inclusion_proof(index, n)
+                assert consistency_proof(log, first, n) == reference.consistency_proof(first, n)
+            for level in range(3):
+                for index in range(-(-(size >> (8 * level)) // 256)):
+                    width = tile_width(level, index, size)
+                    body = b"".join(log.nodes_at(8 * level, index * 256, index * 256 + width))
+                    assert body == read_tile(reference, level, index, width)
+        # exactly the rows the new code writes for the same leaves
+        fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        upgrade(str(fresh.url), fresh)
+        with unit_of_work(fresh) as session:
+            SqlLog(session.connection()).append(leaves(0, size))
+        assert table(engine, TILES) == table(fresh, TILES) and table(engine, EDGE) == table(fresh, EDGE)
+        engine.dispose()
+        fresh.dispose()
+
+    @pytest.mark.parametrize("size", [700, LEVEL_1 + 300])
+    def test_downgrade_gives_back_the_node_rows(self, tmp_path: Path, size: int) -> None:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        nodes = old_log(url, size)
+        upgrade(url)
+        command.downgrade(alembic_config(url), "0006")
+        engine = make_engine(url)
+        assert set(table(engine, "SELECT level, idx, hash FROM ledger_node")) == nodes
+        engine.dispose()
+        upgrade(url)  # and up again: the log goes on growing
+        engine = make_engine(url)
+        with unit_of_work(engine) as session:
+            SqlLog(session.connection()).append(leaves(size, size + 300))
+        reference = MemoryStore()
+        reference.append(leaves(0, size + 300))
+        with engine.connect() as conn:
+            assert SqlLog(conn).root() == reference.root()
+            assert inclusion_proof(SqlLog(conn), 123, size + 300) == reference.inclusion_proof(123)
+        engine.dispose()
+
+    def test_a_damaged_log_is_not_migrated(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        old_log(url, 300)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM ledger_node WHERE level = 0 AND idx = 17"))
+        engine.dispose()
+        with pytest.raises(RuntimeError, match=r"lacks node \(0, 17\)"):
+            upgrade(url)

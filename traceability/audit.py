@@ -6,8 +6,9 @@ It streams the log in index order, so memory stays flat however long the log:
    (a record changed, deleted or given another entry behind the application's back);
 2. every anchored record has exactly the entry its ``ledger_index`` names (a record added
    without one);
-3. every stored node is recomputed from the leaves, and the root from the nodes, and
-   compared with the latest signed checkpoint (a rewritten hash or tile);
+3. every stored hash (each full tile, its interior hashes, each node of the right edge) is
+   recomputed from the leaves, and the root at each checkpoint from the stored hashes, and
+   compared with the signed one (a rewritten hash, a deleted or rewritten tile);
 4. each stored checkpoint verifies and is consistent with the next, and the latest covers
    the whole log (a removed or rewritten checkpoint).
 """
@@ -23,12 +24,13 @@ from sqlmodel import Session, col
 from ledger.checkpoint import InvalidNote, Verifier, verify_checkpoint
 from ledger.entry import canonical_json
 from ledger.hashing import leaf_hash
-from ledger.tree import append_leaf, consistency_proof
+from ledger.tree import consistency_proof
 from ledger.verify import InvalidProof, verify_consistency
 
 from . import models as all_tables  # every table registered, whoever runs the audit
 from .alerts import AlertKind, raise_alert
-from .anchoring import Anchored, SqlLog
+from .anchoring import Anchored, LedgerCorrupted, SqlLog
+from .anchoring.integrity import Finding, StoredHashes
 from .anchoring.models import LedgerCheckpoint, LedgerEntry
 from .db import open_session
 
@@ -83,9 +85,8 @@ def _entries(session: Session) -> Iterator[list[LedgerEntry]]:
 
 
 def _check_entries(session: Session, report: AuditReport, models: dict[str, type[Anchored]]) -> None:
-    """Steps 1 and 3: records against leaves, nodes against the leaves, streaming."""
-    log = SqlLog(session.connection())
-    frontier: list[bytes] = []
+    """Steps 1 and 3: records against leaves, and every stored hash against the leaves, streaming."""
+    stored = StoredHashes(SqlLog(session.connection()))
     expected_index = 0
     for rows in _entries(session):
         by_type: dict[str, list[str]] = {}
@@ -97,7 +98,6 @@ def _check_entries(session: Session, report: AuditReport, models: dict[str, type
             if t in models
             for r in session.scalars(select(models[t]).where(col(models[t].id).in_(ids)))
         }
-        created: list[tuple[tuple[int, int], bytes]] = []
         for row in rows:
             if row.idx != expected_index:
                 report.problems.append(
@@ -105,25 +105,18 @@ def _check_entries(session: Session, report: AuditReport, models: dict[str, type
                         expected_index, None, None, f"entries {expected_index}–{row.idx - 1} are missing from the log"
                     )
                 )
+                stored.skip(expected_index, row.idx)
             expected_index = row.idx + 1
             report.entries += 1
             _check_record(report, row, records.get((row.type, row.record_id)), row.type in models)
-            frontier, nodes = append_leaf(frontier, row.idx, leaf_hash(bytes(row.leaf_data)))
-            created.extend(nodes)
-        stored = dict(zip([n for n, _ in created], log.stored_nodes([n for n, _ in created]), strict=True))
-        for (level, idx), digest in created:
-            if stored[(level, idx)] != digest:
-                first = idx << level
-                report.problems.append(
-                    Problem(
-                        first,
-                        "ledger_node",
-                        f"{level}/{idx}",
-                        f"stored hash of node (level {level}, index {idx}) "
-                        f"is not the hash of leaves {first}–{((idx + 1) << level) - 1}",
-                    )
-                )
-    _check_head(session, report, frontier, expected_index)
+            stored.add(leaf_hash(bytes(row.leaf_data)))
+        _report(report, stored.check_filled())
+    _report(report, stored.check_edge())
+    _check_head(session, report, stored.tiles.frontier(), expected_index)
+
+
+def _report(report: AuditReport, findings: list[Finding]) -> None:
+    report.problems.extend(Problem(f.ledger_index, f.table, f.name, f.problem) for f in findings)
 
 
 def _check_record(report: AuditReport, row: LedgerEntry, record: Anchored | None, known: bool) -> None:
@@ -216,6 +209,7 @@ def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier
     """Step 4: signatures, roots, consistency of each checkpoint with the next, coverage of the log."""
     log = SqlLog(session.connection())
     previous: LedgerCheckpoint | None = None
+    readable = True
     for checkpoint in _checkpoints(session):
         report.checkpoints += 1
         at = checkpoint.size - 1 if checkpoint.size else None
@@ -228,26 +222,14 @@ def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier
             report.problems.append(
                 Problem(at, "checkpoint", str(checkpoint.size), "the stored row differs from its signed note")
             )
-        elif checkpoint.size <= size and checkpoint.size and log.root(checkpoint.size) != signed.root_hash:
-            report.problems.append(
-                Problem(at, "checkpoint", str(checkpoint.size), "the log's root at this size is not the signed one")
-            )
-        if previous is not None and 0 < previous.size < checkpoint.size <= size:
+        elif readable and 0 < checkpoint.size <= size:
             try:
-                verify_consistency(
-                    previous.size,
-                    checkpoint.size,
-                    consistency_proof(log, previous.size, checkpoint.size),
-                    bytes(previous.root_hash),
-                    signed.root_hash,
-                )
-            except InvalidProof as exc:
+                _check_against_log(log, report, previous, checkpoint, signed.root_hash)
+            except LedgerCorrupted as exc:  # a hash is gone (step 3 names it): no later root can be computed
+                readable = False
                 report.problems.append(
                     Problem(
-                        at,
-                        "checkpoint",
-                        str(checkpoint.size),
-                        f"not consistent with the checkpoint at size {previous.size}: {exc}",
+                        at, "checkpoint", str(checkpoint.size), f"this and later checkpoints cannot be checked: {exc}"
                     )
                 )
         previous = checkpoint
@@ -261,6 +243,35 @@ def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier
                 f"entries {covered}–{size - 1} are covered by no stored checkpoint (one was removed?)",
             )
         )
+
+
+def _check_against_log(
+    log: SqlLog, report: AuditReport, previous: LedgerCheckpoint | None, checkpoint: LedgerCheckpoint, root: bytes
+) -> None:
+    """The log's root at a checkpoint's size, and its consistency with the previous checkpoint."""
+    at = checkpoint.size - 1
+    if log.root(checkpoint.size) != root:
+        report.problems.append(
+            Problem(at, "checkpoint", str(checkpoint.size), "the log's root at this size is not the signed one")
+        )
+    if previous is not None and 0 < previous.size < checkpoint.size:
+        try:
+            verify_consistency(
+                previous.size,
+                checkpoint.size,
+                consistency_proof(log, previous.size, checkpoint.size),
+                bytes(previous.root_hash),
+                root,
+            )
+        except InvalidProof as exc:
+            report.problems.append(
+                Problem(
+                    at,
+                    "checkpoint",
+                    str(checkpoint.size),
+                    f"not consistent with the checkpoint at size {previous.size}: {exc}",
+                )
+            )
 
 
 def run_audit(session: Session, *, verifier: Verifier) -> AuditReport:

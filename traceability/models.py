@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from .alerts.models import Alert
-from .anchoring.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from .anchoring.models import LedgerCheckpoint, LedgerEdge, LedgerEntry, LedgerHead, LedgerTile
 from .corrections.models import Correction
 from .idempotency.models import IdempotencyRecord
 from .labels.models import Label, TradeItem
@@ -43,9 +43,10 @@ __all__ = [
     "Transfer",
     "TransferCancel",
     "LedgerCheckpoint",
+    "LedgerEdge",
     "LedgerEntry",
     "LedgerHead",
-    "LedgerNode",
+    "LedgerTile",
     "Lot",
     "LotOrigin",
     "LotParent",

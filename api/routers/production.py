@@ -58,7 +58,7 @@ def export_farm(farm_id: str, session: SessionDep, party: CurrentParty) -> GeoJS
 @router.post("/harvests", status_code=201, response_model=HarvestRead)
 def log_harvest(harvest_in: HarvestCreate, write: FarmerWrite) -> JSONResponse:
     harvest, _lot, warnings = harvests.record_harvest(write.session, farmer=write.party, harvest_in=harvest_in)
-    return write.respond(reads.harvest_read(write.session, harvest, warnings))
+    return write.respond(reads.harvest_read(write.session, harvest, warnings, new=True))
 
 
 @router.get("/harvests/{harvest_id}", response_model=HarvestRead)

@@ -4,6 +4,7 @@ by direct SQL on SQLite and PostgreSQL, is reported by ledger index, record type
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ from sqlalchemy import Engine, text
 
 from tests.conftest import ROOT
 from tests.factories import deliver, farm_lot, make_party, ok
+from traceability.anchoring import SqlLog, load_or_create_signer
+from traceability.db import unit_of_work
+from traceability.settings import Settings
 
 
 @pytest.fixture
@@ -91,8 +95,10 @@ class TestAudit:
         (problem,) = audit(client, story)["problems"]
         assert (problem["record_type"], problem["record_id"]) == ("farm_input", "FI-FORGED")
 
-    def test_an_overwritten_tile_hash(self, client: TestClient, engine: Engine, story: dict[str, Any]) -> None:
-        tamper(engine, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 2", h=b"\0" * 32)
+    def test_an_overwritten_hash_of_the_partial_tile(
+        self, client: TestClient, engine: Engine, story: dict[str, Any]
+    ) -> None:
+        tamper(engine, "UPDATE ledger_edge SET hash = :h WHERE level = 0 AND idx = 2", h=b"\0" * 32)
         problems = audit(client, story)["problems"]
         assert problems[0]["ledger_index"] == 2 and problems[0]["record_type"] == "ledger_node"
         assert problems[0]["record_id"] == "0/2"
@@ -107,6 +113,69 @@ class TestAudit:
             response = client.post("/api/v1/oversight/audits", headers=party["headers"])
             assert response.status_code == 403 and response.json()["error"] == "forbidden"
         assert client.post("/api/v1/oversight/audits").status_code == 401
+
+
+FILLER = 300  # entries with no record of their own, so that the log has a full tile
+
+
+@pytest.fixture
+def filled(story: dict[str, Any], engine: Engine, settings: Settings) -> dict[str, Any]:
+    """The story's log grown past one full level-0 tile, with a checkpoint covering it."""
+    signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    with unit_of_work(engine) as session:
+        log = SqlLog(session.connection())
+        log.append([b"filler %d" % i for i in range(FILLER)])
+        log.sign(signer, datetime.now(UTC))
+    return story
+
+
+def rewrite_tile(engine: Engine, column: str, at: int) -> None:
+    """Zero the 32 bytes at hash position ``at`` of tile 0/000's ``column``."""
+    with engine.begin() as conn:
+        body = bytearray(
+            conn.execute(text(f"SELECT {column} FROM ledger_tile WHERE level = 0 AND idx = 0")).scalar_one()
+        )
+        body[at * 32 : (at + 1) * 32] = bytes(32)
+        conn.execute(text(f"UPDATE ledger_tile SET {column} = :b WHERE level = 0 AND idx = 0"), {"b": bytes(body)})
+
+
+class TestAuditOfTiles:
+    def test_a_full_log_is_clean(self, client: TestClient, filled: dict[str, Any]) -> None:
+        report = audit(client, filled)
+        assert report["problems"] == [] and report["entries"] == report["records"] + FILLER
+
+    def test_a_rewritten_hash_of_a_full_tile(self, client: TestClient, engine: Engine, filled: dict[str, Any]) -> None:
+        rewrite_tile(engine, "hashes", 5)
+        first, *rest = audit(client, filled)["problems"]
+        assert (first["ledger_index"], first["record_type"], first["record_id"]) == (5, "ledger_tile", "tile/0/000")
+        assert "hash 5 of tile/0/000 " in first["problem"]
+        # the checkpoints signed while the tile was partial no longer have their root
+        assert rest and {p["record_type"] for p in rest} == {"checkpoint"}
+
+    def test_rewritten_interior_hashes_of_a_full_tile(
+        self, client: TestClient, engine: Engine, filled: dict[str, Any]
+    ) -> None:
+        rewrite_tile(engine, "interior", 29)
+        first, *_ = audit(client, filled)["problems"]
+        assert (first["record_type"], first["record_id"]) == ("ledger_tile", "tile/0/000")
+        assert "interior hashes" in first["problem"]
+
+    def test_a_deleted_tile(self, client: TestClient, engine: Engine, filled: dict[str, Any]) -> None:
+        tamper(engine, "DELETE FROM ledger_tile WHERE level = 0 AND idx = 0")
+        first, *rest = audit(client, filled)["problems"]
+        assert (first["ledger_index"], first["record_type"], first["record_id"]) == (0, "ledger_tile", "tile/0/000")
+        assert "missing" in first["problem"]
+        assert [p["record_type"] for p in rest] == ["checkpoint"] and "cannot be checked" in rest[0]["problem"]
+
+    def test_a_tile_stored_beyond_the_log(self, client: TestClient, engine: Engine, filled: dict[str, Any]) -> None:
+        tamper(
+            engine,
+            "INSERT INTO ledger_tile (level, idx, hashes, interior) VALUES (0, 7, :h, :i)",
+            h=bytes(8192),
+            i=bytes(960),
+        )
+        (problem,) = audit(client, filled)["problems"]
+        assert (problem["record_type"], problem["record_id"]) == ("ledger_tile", "tile/0/007")
 
 
 class TestAuditCommand:

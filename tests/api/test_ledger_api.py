@@ -3,15 +3,19 @@
 import base64
 import os
 import stat
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from ledger import MemoryStore, read_tile, tile_path
 from ledger.checkpoint import Checkpoint, Verifier, verify_checkpoint
 from ledger.entry import entry_leaf_hash
 from ledger.hashing import leaf_hash
 from ledger.verify import verify_consistency, verify_inclusion
 from tests.factories import Party, log_harvest, make_farm, make_party
+from traceability.anchoring import SqlLog, load_or_create_signer
+from traceability.db import unit_of_work
 from traceability.settings import Settings
 
 
@@ -128,6 +132,36 @@ class TestTiles:
             leaves = [session.get_one(LedgerEntry, i).leaf_data for i in range(size)]
         assert tile.content == b"".join(leaf_hash(bytes(d)) for d in leaves)
         assert leaf_hash(bytes(leaves[0])) == entry_leaf_hash(__import__("json").loads(leaves[0]))
+
+    def test_full_and_partial_tiles_at_every_tile_level(
+        self, client: TestClient, engine: Engine, settings: Settings
+    ) -> None:
+        grow(client, 2)
+        signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+        with unit_of_work(engine) as session:  # entries without records of their own, in bulk
+            log = SqlLog(session.connection())
+            log.append([b"entry %d" % i for i in range(70_000 - log.size())])
+            log.sign(signer, datetime.now(UTC))
+        assert signed(client).size == 70_000
+        reference = MemoryStore()
+        with engine.connect() as conn:
+            reference.append(
+                [bytes(d) for (d,) in conn.execute(text("SELECT leaf_data FROM ledger_entry ORDER BY idx"))]
+            )
+        for level, index, width in [
+            (0, 0, 256),
+            (0, 272, 256),
+            (0, 273, 112),
+            (0, 5, 7),
+            (1, 0, 256),
+            (1, 1, 17),
+            (2, 0, 1),
+        ]:
+            response = client.get(f"/ledger/{tile_path(level, index, width)}")
+            assert response.status_code == 200, (level, index, width)
+            assert response.content == read_tile(reference, level, index, width), (level, index, width)
+        for path in ("tile/0/273", "tile/0/273.p/113", "tile/1/001.p/18", "tile/2/000.p/2", "tile/3/000.p/1"):
+            assert client.get(f"/ledger/{path}").status_code == 404, path
 
     def test_tiles_not_yet_in_the_log_are_404(self, client: TestClient) -> None:
         grow(client, 1)

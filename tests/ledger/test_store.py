@@ -10,6 +10,7 @@ from ledger import (
     EMPTY_ROOT,
     MemoryStore,
     append_leaf,
+    append_leaves,
     consistency_plan,
     consistency_proof,
     frontier_root,
@@ -112,6 +113,30 @@ class TestMemoryStore:
             append_leaf([], 1, leaf_hash(b"x"))
         with pytest.raises(ValueError):
             append_leaf([], 0, b"short")
+
+
+class TestAppendLeaves:
+    @pytest.mark.parametrize(
+        ("size", "count"), [(0, 0), (0, 1), (0, 700), (1, 1), (5, 3), (255, 1), (256, 256), (300, 1000), (1023, 2)]
+    )
+    def test_same_nodes_and_frontier_as_leaf_by_leaf(self, size: int, count: int) -> None:
+        hashes = [leaf_hash(b"%d" % i) for i in range(size + count)]
+        frontier: list[bytes] = []
+        for i in range(size):
+            frontier, _ = append_leaf(frontier, i, hashes[i])
+        one_by_one, expected = frontier, dict[NodeID, bytes]()
+        for i in range(size, size + count):
+            one_by_one, created = append_leaf(one_by_one, i, hashes[i])
+            expected.update(created)
+        batch, levels = append_leaves(frontier, size, hashes[size:])
+        assert batch == one_by_one
+        assert {(lv, (size >> lv) + j): h for lv, row in enumerate(levels) for j, h in enumerate(row)} == expected
+
+    def test_rejects_a_wrong_frontier_or_hash(self) -> None:
+        with pytest.raises(ValueError):
+            append_leaves([], 1, [leaf_hash(b"x")])
+        with pytest.raises(ValueError):
+            append_leaves([], 0, [b"short"])
 
 
 class TestPlans:

@@ -15,7 +15,17 @@ from ledger import (
     tile_path,
     tile_width,
 )
-from ledger.tiles import TILE_HEIGHT, TILE_WIDTH
+from ledger.tiles import (
+    INTERIOR_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileBuilder,
+    node_tile,
+    tile_interior,
+    tile_levels,
+    tile_node,
+)
+from ledger.tree import frontier_root
 
 
 class TestIndexEncoding:
@@ -138,3 +148,59 @@ class TestTileCoordinates:
         full = read_tile(store, 0, 0, tile_width(0, 0, store.size()))
         assert len(full) == 32 * TILE_WIDTH
         assert read_tile(store, 1, 0, tile_width(1, 0, store.size())) == store.root(TILE_WIDTH)
+
+
+def full_tiles(count: int) -> MemoryStore:
+    store = MemoryStore()
+    store.append([i.to_bytes(4, "big") for i in range(count * TILE_WIDTH)])
+    return store
+
+
+class TestNodesFromATile:
+    def test_every_node_inside_a_tile(self) -> None:
+        store = full_tiles(3)
+        for n in range(3):
+            body = read_tile(store, 0, n, TILE_WIDTH)
+            interior = tile_interior(body)
+            assert len(interior) == INTERIOR_SIZE == 30 * 32
+            for level in range(TILE_HEIGHT):
+                for index in range((n * TILE_WIDTH) >> level, ((n + 1) * TILE_WIDTH) >> level):
+                    assert node_tile(level, index) == (0, n)
+                    assert tile_node(body, interior, level, index) == store.get_nodes([(level, index)])[0]
+            assert tile_levels(body)[TILE_HEIGHT] == store.get_nodes([(TILE_HEIGHT, n)])
+
+    def test_node_tile_above_level_zero(self) -> None:
+        assert node_tile(8, 255) == (1, 0) and node_tile(8, 256) == (1, 1)
+        assert (
+            node_tile(15, 1) == (1, 0)
+            and node_tile(15, 2) == (1, 1)
+            and node_tile(16, 3) == (2, 0)
+            and node_tile(23, 0) == (2, 0)
+        )
+
+    def test_a_damaged_tile_is_refused(self) -> None:
+        body = read_tile(full_tiles(1), 0, 0, TILE_WIDTH)
+        with pytest.raises(ValueError):
+            tile_node(body[:-1], tile_interior(body), 1, 0)
+        with pytest.raises(ValueError):
+            tile_interior(body + b"x")
+
+
+class TestTileBuilder:
+    @pytest.mark.parametrize("size", [0, 1, 255, 256, 257, 3 * TILE_WIDTH + 77, TILE_WIDTH * TILE_WIDTH + 3])
+    def test_tiles_edge_and_frontier_of_a_streamed_log(self, size: int) -> None:
+        store = MemoryStore()
+        store.append([b"%d" % i for i in range(size)])
+        builder, filled = TileBuilder(), []
+        for i in range(size):
+            filled.extend(builder.add(leaf_hash(store.leaf_data(i))))
+        full = [(level, n) for level in range(3) for n in range((size >> (8 * level)) // TILE_WIDTH)]
+        assert sorted((level, n) for level, n, _, _ in filled) == full
+        for level, n, body, interior in filled:
+            assert body == read_tile(store, level, n, TILE_WIDTH) and interior == tile_interior(body)
+            assert builder.full_tiles(level) > n
+        edge = builder.edge()
+        complete = {(lv, i) for lv in range(size.bit_length()) for i in range(size >> lv)}
+        assert set(edge) == {node for node in complete if node_tile(*node) not in set(full)}
+        assert all(store.get_nodes([node]) == [h] for node, h in edge.items())
+        assert frontier_root(builder.frontier()) == store.root()

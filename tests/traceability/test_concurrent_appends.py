@@ -28,6 +28,7 @@ from traceability.production.service import record_farm
 from traceability.settings import Settings
 
 PROCESSES = 4
+THREADS = 3  # per process: their writes share write groups, the processes' groups take turns
 EACH = 30
 
 
@@ -56,7 +57,9 @@ def setup_farms(engine: Engine, settings: Settings) -> tuple[str, list[str]]:
         return farmer.id, farms
 
 
-def spawn(settings: Settings, farmer_id: str, farm_id: str, count: int) -> subprocess.Popen[str]:
+def spawn(
+    settings: Settings, farmer_id: str, farm_id: str, count: int, threads: int = THREADS
+) -> subprocess.Popen[str]:
     args = [
         sys.executable,
         "-m",
@@ -67,6 +70,7 @@ def spawn(settings: Settings, farmer_id: str, farm_id: str, count: int) -> subpr
         farmer_id,
         farm_id,
         str(count),
+        str(threads),
     ]
     return subprocess.Popen(
         args,
@@ -132,7 +136,7 @@ class TestConcurrentAppends:
     def test_a_writer_killed_mid_append_leaves_a_consistent_log(self, engine: Engine, settings: Settings) -> None:
         settings.log_key_file.parent.mkdir(parents=True, exist_ok=True)
         farmer_id, farms = setup_farms(engine, settings)
-        victim = spawn(settings, farmer_id, farms[0], 10_000)
+        victim = spawn(settings, farmer_id, farms[0], 10_000, threads=1)
         others = [spawn(settings, farmer_id, farm, 15) for farm in farms[1:]]
         assert victim.stdout is not None
         for line in victim.stdout:  # let it write a few, then kill it mid-stream

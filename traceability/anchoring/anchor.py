@@ -1,15 +1,18 @@
 """The one mechanism that anchors records: whoever adds an ``Anchored`` record to a
-session, its ledger entry is appended by the same flush, in the same transaction.
+write session, its ledger entry is appended in the same database transaction.
 
 Services never call the ledger. They add records; ``before_flush`` turns every new
-``Anchored`` object into its SPEC §5.2 entry (in the order the objects were added),
-appends the leaves under the sequencing lock and writes each index back onto its
-record. ``before_commit`` then signs a checkpoint covering the new entries, so a
-proof is available as soon as the write is acknowledged.
+``Anchored`` object into its SPEC §5.2 entry (in the order the objects were added) and
+gives it the next index of the write group it belongs to (``traceability.db``). The
+group took the sequencing lock and read the log's size once when it began; when it
+commits, the entries of all its members are appended in one go and one checkpoint
+covering them is signed, in the same transaction, so a proof is available as soon as
+any of its writes is acknowledged. A member that fails takes its entries with it.
 """
 
 import base64
 import hashlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,11 +24,12 @@ from ledger.checkpoint import Signer
 from ledger.entry import canonical_json, entry_leaf_hash, make_entry
 
 from .. import clock, ids
+from ..db import GROUP, GROUP_HOOKS, Group
 from ..types import UtcDateTime
-from .store import SqlLog
+from .store import LedgerCorrupted, SqlLog
 
 QUEUE = "cashew_anchor_queue"
-APPENDED = "cashew_anchor_appended"
+PENDING = "cashew_ledger_pending"
 SIGNER = "cashew_signer"
 
 
@@ -73,6 +77,22 @@ def _queue(session: OrmSession, obj: object) -> None:
         session.info.setdefault(QUEUE, []).append(obj)
 
 
+@dataclass
+class _Pending:
+    """A group's entries, appended to the log once, when the group commits."""
+
+    start: int  # the log's size when the group began (read once, under the sequencing lock)
+    log: SqlLog  # the view that read it, and appends and signs when the group commits
+    leaves: list[bytes] = field(default_factory=list)
+    kinds: list[tuple[str, str]] = field(default_factory=list)
+    signer: Signer | None = None
+    mark: int = 0  # len(leaves) when the running member began
+
+    @property
+    def next_index(self) -> int:
+        return self.start + len(self.leaves)
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _anchor(session: OrmSession, _context: Any, _instances: Any) -> None:
     queue = session.info.pop(QUEUE, [])
@@ -80,33 +100,54 @@ def _anchor(session: OrmSession, _context: Any, _instances: Any) -> None:
     pending = [o for o in queue if o in new and o.ledger_index is None]
     if not pending:
         return
-    leaves, kinds = [], []
-    for obj in pending:
-        obj.recorded_at = obj.recorded_at or clock.now()
-        obj.entry_nonce = obj.entry_nonce or ids.new_nonce()
-        leaves.append(canonical_json(obj.to_entry()))
-        kinds.append((obj.entry_type, obj.entry_id()))
-    indices = SqlLog(session.connection()).append(leaves, kinds)
-    for obj, index in zip(pending, indices, strict=True):
-        obj.ledger_index = index
-    session.info[APPENDED] = True
-
-
-@event.listens_for(OrmSession, "before_commit")
-def _sign(session: OrmSession) -> None:
-    session.flush()
-    if not session.info.pop(APPENDED, False):
-        return
+    group: Group | None = session.info.get(GROUP)
+    if group is None:
+        raise RuntimeError("anchored records are written in a write session (open_session(write=True))")
+    log: _Pending = group.state[PENDING]
     signer: Signer | None = session.info.get(SIGNER)
     if signer is None:
         raise RuntimeError("a session that appends ledger entries needs a signer in session.info")
-    SqlLog(session.connection()).sign(signer, clock.now())
+    log.signer = log.signer or signer
+    for obj in pending:
+        obj.recorded_at = obj.recorded_at or clock.now()
+        obj.entry_nonce = obj.entry_nonce or ids.new_nonce()
+        obj.ledger_index = log.next_index
+        log.leaves.append(canonical_json(obj.to_entry()))
+        log.kinds.append((obj.entry_type, obj.entry_id()))
 
 
 @event.listens_for(OrmSession, "after_rollback")
 def _forget(session: OrmSession) -> None:
     session.info.pop(QUEUE, None)
-    session.info.pop(APPENDED, None)
+
+
+class _LedgerHooks:
+    """The ledger's part in a write group: one sequencing lock, one append, one checkpoint."""
+
+    def opened(self, group: Group) -> None:
+        log = SqlLog(group.conn)  # the group's one view of the log: the head is read once, here
+        size, _frontier = log.lock()  # PostgreSQL: the head row; SQLite holds the write lock
+        group.state[PENDING] = _Pending(start=size, log=log)
+
+    def left(self, group: Group, session: OrmSession, ok: bool) -> None:
+        log: _Pending = group.state[PENDING]
+        if not ok:  # the member's savepoint is gone: so are its entries (no gap: members run one at a time)
+            del log.leaves[log.mark :], log.kinds[log.mark :]
+        log.mark = len(log.leaves)
+
+    def committing(self, group: Group) -> None:
+        log: _Pending = group.state[PENDING]
+        if not log.leaves:
+            return
+        sql = log.log
+        indices = sql.append(log.leaves, log.kinds)
+        if indices != list(range(log.start, log.next_index)):
+            raise LedgerCorrupted(f"the group's entries got indices {indices[:1]}…, expected from {log.start}")
+        assert log.signer is not None
+        sql.sign(log.signer, clock.now())
+
+
+GROUP_HOOKS.append(_LedgerHooks())
 
 
 def anchoring_info(signer: Signer) -> dict[str, Any]:

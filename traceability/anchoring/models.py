@@ -1,9 +1,13 @@
-"""Ledger tables: entries, complete-subtree nodes, the head (size and frontier), checkpoints.
+"""Ledger tables: entries, hash tiles and the right edge, the head (size and frontier), checkpoints.
 
-``ledger_node`` holds every *complete* subtree of the RFC 9162 tree as
-(level, index): node (L, i) covers leaves [i·2^L, (i+1)·2^L). Any root or proof
-is therefore O(log n) point reads. The rows at levels 0, 8, 16… are exactly the
-hashes of C2SP tlog-tiles, so a tile is one range read.
+Node (L, i) of the RFC 9162 tree is the perfect subtree over leaves
+[i·2^L, (i+1)·2^L). ``ledger_tile`` holds each *full* C2SP tlog-tile as one row:
+the 256 hashes of nodes (8T, 256N … 256N + 255), plus the tile's nodes at heights
+4–7, so that every node at tree levels 8T … 8T + 7 inside it costs one row and at
+most 7 hashes. ``ledger_edge`` holds, one row each, the complete nodes that no full
+tile holds yet (the partial tile of each tile level and the subtrees over it); when
+a tile fills, its edge rows become one tile row. Any root or proof is therefore
+O(log n) rows, and a bulk load writes one row per 256 hashes.
 """
 
 from datetime import datetime
@@ -32,10 +36,21 @@ class LedgerEntry(SQLModel, table=True):
     leaf_data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class LedgerNode(SQLModel, table=True):
-    __tablename__ = "ledger_node"
+class LedgerTile(SQLModel, table=True):
+    __tablename__ = "ledger_tile"
 
-    level: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    level: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))  # tile level T
+    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))  # tile index N
+    # The C2SP tile body: 256 concatenated 32-byte hashes, exactly what GET /ledger/tile/T/N serves.
+    hashes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The tile's nodes at heights 4, 5, 6 and 7 (16 + 8 + 4 + 2 hashes), derived from ``hashes``.
+    interior: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class LedgerEdge(SQLModel, table=True):
+    __tablename__ = "ledger_edge"
+
+    level: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))  # tree level
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 

@@ -6,23 +6,26 @@ rewritten since; a buyer repeats the check offline with the provenance bundle.
 """
 
 import base64
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ledger.entry import entry_leaf_hash
-from ledger.tree import inclusion_proof
+from ledger.tree import inclusion_proofs
 from ledger.verify import InvalidProof, verify_inclusion
 
 from ..anchoring import Anchored
+from ..anchoring.models import LedgerCheckpoint
 from ..anchoring.store import SqlLog
 from ..labels.models import Label
 from ..lots.models import Lot
 from ..processing.models import Batch, Import, Split
 from ..production.models import Harvest
-from .schemas import LedgerRecord
+from .schemas import LedgerCheck, LedgerRecord
 
 CREATORS: dict[str, type[Anchored]] = {"harvest": Harvest, "import": Import, "split": Split, "batch": Batch}
+CHECKED: dict[str, type[Anchored]] = CREATORS | {"label": Label}  # every kind of record the check covers
 
 
 def creating_record(session: Session, lot: Lot) -> Anchored | None:
@@ -36,45 +39,63 @@ def label_of(session: Session, lot_id: str) -> Label | None:
     return session.scalars(stmt).first()
 
 
-def check_inclusion(session: Session, records: list[Anchored]) -> tuple[str | None, int | None, list[LedgerRecord]]:
-    """(what failed, or None when every record is included; checkpoint size; the records' indices)
-    against the latest checkpoint."""
-    refs = [LedgerRecord(type=r.entry_type, index=r.ledger_index) for r in records if r.ledger_index is not None]
-    log = SqlLog(session.connection())
-    checkpoint = log.latest_checkpoint()
+def reload(session: Session, checked: Sequence[tuple[str, str]]) -> list[Anchored | None]:
+    """The records named by (entry type, record id), read again as stored now (None: gone)."""
+    return [session.get(CHECKED[entry_type], record_id) for entry_type, record_id in checked]
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
+    return SqlLog(session.connection()).latest_checkpoint()
+
+
+def check_inclusion(
+    session: Session, records: Sequence[Anchored | None], checkpoint: LedgerCheckpoint | None
+) -> tuple[str | None, list[LedgerRecord]]:
+    """(what failed, or None when every record is included in ``checkpoint``; the records' indices).
+
+    The proofs of all the records are read in one node lookup. A None record (one that was
+    deleted behind the application's back) fails the check.
+    """
+    present = [r for r in records if r is not None]
+    refs = [LedgerRecord(type=r.entry_type, index=r.ledger_index) for r in present if r.ledger_index is not None]
     if checkpoint is None:
-        return "the log has no signed checkpoint yet", None, refs
+        return "the log has no signed checkpoint yet", refs
     if not records or len(refs) < len(records):
-        return "a record of this lot has no ledger entry", checkpoint.size, refs
-    for record in records:
-        index = record.ledger_index
-        assert index is not None
-        if index >= checkpoint.size:
-            return (
-                f"{record.entry_type} {record.entry_id()} is not yet covered by a signed checkpoint",
-                checkpoint.size,
-                refs,
-            )
+        return "a record of this lot has no ledger entry", refs
+    size = checkpoint.size
+    late = next((r for r in present if r.ledger_index is None or r.ledger_index >= size), None)
+    if late is not None:
+        return f"{late.entry_type} {late.entry_id()} is not yet covered by a signed checkpoint", refs
+    indices = [r.ledger_index for r in present if r.ledger_index is not None]
+    proofs = inclusion_proofs(SqlLog(session.connection()), indices, size)
+    for record, index in zip(present, indices, strict=True):
         try:
             verify_inclusion(
-                entry_leaf_hash(record.to_entry()),
-                index,
-                checkpoint.size,
-                inclusion_proof(log, index, checkpoint.size),
-                bytes(checkpoint.root_hash),
+                entry_leaf_hash(record.to_entry()), index, size, proofs[index], bytes(checkpoint.root_hash)
             )
         except InvalidProof:
-            return (
-                f"{record.entry_type} {record.entry_id()} as stored is not the entry logged at index {index}",
-                checkpoint.size,
-                refs,
-            )
-    return None, checkpoint.size, refs
+            return f"{record.entry_type} {record.entry_id()} as stored is not the entry logged at index {index}", refs
+    return None, refs
 
 
-def checkpoint_key_id(session: Session) -> str | None:
-    """The key id (8 hex digits) in the latest checkpoint's signature line."""
-    checkpoint = SqlLog(session.connection()).latest_checkpoint()
+def ledger_check(
+    session: Session, records: Sequence[Anchored | None], checkpoint: LedgerCheckpoint | None, links: LedgerCheck
+) -> LedgerCheck:
+    """The page's ledger check of ``records`` against ``checkpoint``, with the links of ``links``."""
+    failure, refs = check_inclusion(session, records, checkpoint)
+    return links.model_copy(
+        update={
+            "verified": failure is None,
+            "problem": failure,
+            "checkpoint_size": None if checkpoint is None else checkpoint.size,
+            "key_id": key_id(checkpoint),
+            "records": refs,
+        }
+    )
+
+
+def key_id(checkpoint: LedgerCheckpoint | None) -> str | None:
+    """The key id (8 hex digits) in the checkpoint's signature line."""
     if checkpoint is None:
         return None
     signature = checkpoint.note.rstrip("\n").rsplit("\n", 1)[-1].rsplit(" ", 1)[-1]

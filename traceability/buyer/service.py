@@ -8,6 +8,8 @@ never tells who the farmers are, which farms, communes or phones, nor prices.
 
 from collections import defaultdict
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ..anchoring import Anchored
+from ..anchoring.models import LedgerCheckpoint
 from ..corrections.service import corrected, corrections_for
 from ..countries import country_name
 from ..errors import NotFound
@@ -27,7 +30,7 @@ from ..processing.models import Batch
 from ..processing.quality import kernel_recovery, raw_nut_figures
 from ..production.models import Harvest
 from ..trade.models import Shipment, ShipmentLot
-from .ledger_check import check_inclusion, checkpoint_key_id, creating_record, label_of
+from .ledger_check import creating_record, label_of, latest_checkpoint, ledger_check, reload
 from .schemas import (
     BuyerView,
     Company,
@@ -54,11 +57,34 @@ def normalise_gtin(gtin: str) -> str:
     return gtin.zfill(14)
 
 
+@dataclass(frozen=True)
+class BuyerPage:
+    """A buyer's view with what it depends on, so that a cache can tell whether it still holds.
+
+    Every write that changes what the view says appends an entry naming one of ``watched``
+    (a lot of the lineage, or a record a correction would name: SPEC §5.2's data keys);
+    ``checked`` are the records the ledger check covers, to check them again against a newer
+    checkpoint.
+    """
+
+    view: BuyerView
+    watched: frozenset[str]
+    checked: tuple[tuple[str, str], ...]  # (entry type, record id)
+
+
 def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") -> BuyerView:
     """The public view of the lot a scanned (GTIN, lot) pair names; NotFound for an unknown pair.
 
     ``base_url`` prefixes the links (the ledger, the provenance bundle) given in the view.
+    The ledger check is against the latest signed checkpoint.
     """
+    return buyer_page(session, gtin=gtin, lot_id=lot_id, base_url=base_url, checkpoint=latest_checkpoint(session)).view
+
+
+def buyer_page(
+    session: Session, *, gtin: str, lot_id: str, base_url: str, checkpoint: LedgerCheckpoint | None
+) -> BuyerPage:
+    """``buyer_view`` with its dependencies, the ledger check done against ``checkpoint``."""
     gtin = normalise_gtin(gtin)
     lot, item = lot_for_gtin(session, gtin=gtin, lot_id=lot_id)
     record = creating_record(session, lot)
@@ -69,11 +95,11 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
     if item.party_id not in labellers:  # someone else's GTIN for the same product and grade
         raise NotFound(f"no product {gtin} with lot {lot_id}")
     checked = list({id(r): r for r in (record, batch, label) if r is not None}.values())  # what made and labelled it
-    failure, size, refs = check_inclusion(session, checked)
     base = base_url.rstrip("/")
     provenance_url = f"{base}/api/v1/lots/{lot.lot_id}/provenance"
     origin = _origin(session, lot.lot_id)
-    return BuyerView(
+    lots = list(lineage.lots())
+    view = BuyerView(
         gtin=gtin,
         lot_id=lot.lot_id,
         element_string=element_string(gtin, lot.lot_id),
@@ -89,18 +115,30 @@ def buyer_view(session: Session, *, gtin: str, lot_id: str, base_url: str = "") 
         certifications=list(lot.certifications),
         raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
-        shipment=_shipment(session, [lot.lot_id for lot in lineage.lots()]),
-        ledger=LedgerCheck(
-            verified=failure is None,
-            problem=failure,
-            checkpoint_size=size,
-            key_id=checkpoint_key_id(session),
-            records=refs,
-            checkpoint_url=f"{base}/ledger/checkpoint",
-            provenance_url=provenance_url,
-            verify_command=f"cashew verify {provenance_url}",
+        shipment=_shipment(session, [lot.lot_id for lot in lots]),
+        ledger=ledger_check(
+            session,
+            checked,
+            checkpoint,
+            LedgerCheck(
+                verified=False,
+                checkpoint_size=None,
+                records=[],
+                checkpoint_url=f"{base}/ledger/checkpoint",
+                provenance_url=provenance_url,
+                verify_command=f"cashew verify {provenance_url}",
+            ),
         ),
     )
+    watched = frozenset({lot.lot_id for lot in lots} | {lot.created_by_id for lot in lots})
+    return BuyerPage(view, watched, tuple((r.entry_type, r.entry_id()) for r in checked))
+
+
+def rechecked(session: Session, page: BuyerPage, checkpoint: LedgerCheckpoint | None) -> BuyerPage:
+    """The same page with its ledger check done again against ``checkpoint``: the checked records
+    are read again as stored now, and their proofs taken in the tree that checkpoint signs."""
+    ledger = ledger_check(session, reload(session, page.checked), checkpoint, page.view.ledger)
+    return replace(page, view=page.view.model_copy(update={"ledger": ledger}))
 
 
 def _shipment(session: Session, lot_ids: list[str]) -> ShipmentInfo | None:
@@ -197,13 +235,16 @@ def _harvest_dates(session: Session, lineage: Lineage) -> HarvestDates | None:
     ids = [r.lot.created_by_id for r in lineage.roots if r.lot.created_by_type == "harvest"]
     if not ids:
         return None
-    harvests: list[Harvest] = []
+    harvests: list[tuple[str, date]] = []
     for start in range(0, len(ids), IN_CHUNK):
-        stmt = select(Harvest).where(col(Harvest.id).in_(ids[start : start + IN_CHUNK]))
-        harvests += session.scalars(stmt).all()
-    fixes = corrections_for(session, [h.id for h in harvests])
+        stmt = select(col(Harvest.id), col(Harvest.harvested_on)).where(
+            col(Harvest.id).in_(ids[start : start + IN_CHUNK])
+        )
+        harvests += [(harvest_id, day) for harvest_id, day in session.execute(stmt)]
+    fixes = corrections_for(session, [harvest_id for harvest_id, _ in harvests])
     days = sorted(
-        corrected({"harvested_on": h.harvested_on.isoformat()}, fixes.get(h.id, []))["harvested_on"] for h in harvests
+        corrected({"harvested_on": day.isoformat()}, fixes.get(harvest_id, []))["harvested_on"]
+        for harvest_id, day in harvests
     )
     return HarvestDates(first_on=days[0], last_on=days[-1], harvests=len(days))
 
@@ -241,4 +282,4 @@ def _company(session: Session, party_id: str) -> Company | None:
     return Company(name=party.name, role=party.role, district=district, country=party.country)
 
 
-__all__ = ["buyer_view", "country_name", "normalise_gtin", "tenths"]
+__all__ = ["BuyerPage", "buyer_page", "buyer_view", "country_name", "normalise_gtin", "rechecked", "tenths"]

@@ -155,16 +155,18 @@ _CORRECTABLE: dict[str, tuple[type[Anchored], type[_Changes], _Apply]] = {
 
 def correct_record(session: Session, *, party: Party, correction_in: CorrectionCreate) -> Correction:
     """Record a correction of one of the caller's own records, after re-checking the rules."""
-    entry_type = session.scalars(
-        select(col(LedgerEntry.type)).where(col(LedgerEntry.record_id) == correction_in.entry_id).limit(1)
-    ).one_or_none()
-    if entry_type is None:
-        raise NotFound(f"no record {correction_in.entry_id!r} in the ledger")
-    if entry_type not in _CORRECTABLE:
+    # The record itself, not its ledger entry: a write's entries reach the ledger's tables when
+    # its group commits, and a record written earlier in the same group is correctable too.
+    found = [(t, r) for t, (m, _, _) in _CORRECTABLE.items() if (r := session.get(m, correction_in.entry_id))]
+    if not found:
+        entry_type = session.scalars(
+            select(col(LedgerEntry.type)).where(col(LedgerEntry.record_id) == correction_in.entry_id).limit(1)
+        ).one_or_none()
+        if entry_type is None:
+            raise NotFound(f"no record {correction_in.entry_id!r} in the ledger")
         raise RuleViolation(f"a {entry_type} record cannot be corrected here", code="not_correctable")
-    model, changes_model, apply = _CORRECTABLE[entry_type]
-    record = session.get(model, correction_in.entry_id)
-    assert record is not None, "every entry has its record"
+    entry_type, record = found[0]
+    _model, changes_model, apply = _CORRECTABLE[entry_type]
     given = _parse(changes_model, correction_in.changes)
     before = corrected(record.entry_data(), corrections_for(session, [record.id]).get(record.id, []))
     changes = apply(session, party, record, before, given)

@@ -3,19 +3,20 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import extract, select
+from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
 from .. import clock, ids, rules
 from ..alerts.models import AlertKind
 from ..alerts.service import raise_alert
 from ..clock import not_in_future
+from ..corrections.models import Correction
 from ..corrections.service import corrected, corrections_for
 from ..errors import NotFound, RuleViolation
 from ..lots.models import Lot, LotOrigin, Product
 from ..parties.models import Party
 from ..units import decimal_text, grams
-from .models import Farm, Harvest
+from .models import Certification, Farm, Harvest
 from .schemas import HarvestCreate
 from .service import certifications, effective_area_ha, get_farm, owned_farm
 
@@ -38,17 +39,30 @@ def check_quantity(quantity_g: int) -> None:
 
 
 def season_total_g(session: Session, farm_id: str, season: int, *, excluding: str | None = None) -> int:
-    """Sum of the season's harvests on a farm, with corrections applied."""
-    harvests = list(
-        session.scalars(
-            select(Harvest).where(col(Harvest.farm_id) == farm_id, extract("year", col(Harvest.harvested_on)) == season)
+    """Sum of the season's harvests on a farm, with corrections applied.
+
+    The sum of the uncorrected harvests is one aggregate over the farm's index; the few
+    corrected ones (a correction may move a harvest into or out of the season) are read
+    and corrected one by one.
+    """
+    corrected_ids = select(col(Correction.corrects))
+    in_season = (col(Harvest.harvested_on) >= date(season, 1, 1), col(Harvest.harvested_on) <= date(season, 12, 31))
+    others = col(Harvest.id) != excluding if excluding is not None else true()
+    plain = session.scalar(
+        select(func.coalesce(func.sum(col(Harvest.quantity_g)), 0)).where(
+            col(Harvest.farm_id) == farm_id, *in_season, others, col(Harvest.id).not_in(corrected_ids)
         )
     )
-    fixes = corrections_for(session, [h.id for h in harvests])
-    total = 0
-    for harvest in harvests:
+    fixed = list(
+        session.scalars(
+            select(Harvest).where(col(Harvest.farm_id) == farm_id, others, col(Harvest.id).in_(corrected_ids))
+        )
+    )
+    total = int(plain or 0)
+    fixes = corrections_for(session, [h.id for h in fixed])
+    for harvest in fixed:
         values = corrected(harvest.entry_data(), fixes.get(harvest.id, []))
-        if harvest.id != excluding and int(values["harvested_on"][:4]) == season:
+        if int(values["harvested_on"][:4]) == season:
             total += values["quantity_g"]
     return total
 
@@ -112,8 +126,9 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
         notes=harvest_in.notes,
     )
     session.add(harvest)
-    claims = valid_schemes(session, farm.id, harvest_in.harvested_on)
-    warnings += check_expired_certificates(session, farm, harvest_in.harvested_on, claims)
+    certificates = certifications(session, farm.id)
+    claims = valid_schemes(certificates, harvest_in.harvested_on)
+    warnings += check_expired_certificates(session, farm, harvest_in.harvested_on, certificates, claims)
     lot = Lot(
         lot_id=harvest.lot_id,
         product=Product.rcn.value,
@@ -132,16 +147,18 @@ def record_harvest(session: Session, *, farmer: Party, harvest_in: HarvestCreate
     return harvest, lot, warnings
 
 
-def valid_schemes(session: Session, farm_id: str, day: date) -> list[str]:
-    """Certification schemes of a farm valid on a day (a lot's claims)."""
-    return sorted({c.scheme for c in certifications(session, farm_id) if c.valid_from <= day <= c.valid_to})
+def valid_schemes(certificates: list[Certification], day: date) -> list[str]:
+    """Certification schemes of a farm's certificates valid on a day (a lot's claims)."""
+    return sorted({c.scheme for c in certificates if c.valid_from <= day <= c.valid_to})
 
 
-def check_expired_certificates(session: Session, farm: Farm, day: date, claims: list[str]) -> list[str]:
+def check_expired_certificates(
+    session: Session, farm: Farm, day: date, certificates: list[Certification], claims: list[str]
+) -> list[str]:
     """A farm harvesting after a certificate lapsed, with no renewal: the lot loses that claim
     and regulators are told (a lapsed certificate is where false claims start)."""
     warnings = []
-    for cert in certifications(session, farm.id):
+    for cert in certificates:
         if cert.valid_to < day and cert.scheme not in claims:
             raise_alert(
                 session,

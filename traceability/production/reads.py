@@ -63,8 +63,11 @@ def farm_read(session: Session, farm: Farm, warnings: list[str] | None = None) -
     )
 
 
-def harvest_read(session: Session, harvest: Harvest, warnings: list[str] | None = None) -> HarvestRead:
-    history = _history(session, harvest.id)
+def harvest_read(
+    session: Session, harvest: Harvest, warnings: list[str] | None = None, *, new: bool = False
+) -> HarvestRead:
+    """A harvest as read back; ``new``: just recorded (it has no corrections to look up)."""
+    history = [] if new else _history(session, harvest.id)
     values = corrected(harvest.entry_data(), history)
     harvested_on = date.fromisoformat(values["harvested_on"])
     return HarvestRead(
