@@ -2,9 +2,9 @@
 
 Run from the project root::
 
-    .venv/bin/python -m bench.summary                  # demo + a 100,000-harvest season (~4 min here)
-    .venv/bin/python -m bench.summary --quick          # demo + 5,000 harvests, 5 runs: a smoke run
-    .venv/bin/python -m bench.summary --harvests 200000 --farms 40000 --runs 50
+    .venv/bin/python -m bench.summary                  # demo + a 40,000-farm season (~100,000 harvests)
+    .venv/bin/python -m bench.summary --quick          # demo + 2,000 farms, 5 runs: a smoke run
+    .venv/bin/python -m bench.summary --farms 75000 --runs 50
 
 What it measures, on SQLite *files* in a fresh temporary directory (schema
 from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine``):
@@ -13,13 +13,12 @@ from ``traceability.migrate.upgrade``, engine from ``traceability.db.make_engine
    - **demo**: ``cashew db upgrade`` then ``cashew seed demo``, i.e.
      ``seeds.demo.load_demo`` with the CLI's ``Settings`` (database URL and key
      file pointed into the temporary directory, no ``.env``);
-   - **season**: ``--harvests`` harvests of the 2026 season (January–June) on
-     ``--farms`` farms spread over the 11 legacy districts of
-     ``traceability.places.DISTRICTS``, with 30% of the harvests
-     dispatched to 40 processors and received, imports, cutting tests,
-     processing batches and shipments in proportion; built by
-     ``bench.audit``'s ``Sector`` (ORM, every record anchored by the
-     normal flush hook);
+   - **season**: the 2026 season of ``--farms`` farms as ``cashew seed
+     season`` writes it (``seeds.season``: farms over the 11 legacy
+     districts, 1–4 pickings each, every lot sold through collectors or to a
+     factory, imports making 70% of what factories take in, cutting tests,
+     factory runs, labels, the exchange and shipments), through the domain
+     services, every record anchored by the normal hook;
 2. in a fresh process per database, after evicting it from the OS page
    cache: the first call, then ``--runs`` calls each (one read session per
    call, as an API request opens one) of ``summary(session, season)``, of
@@ -46,7 +45,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.audit import Plan
+from bench.audit import SEED
 from bench.harness import (
     command_line,
     evict,
@@ -72,25 +71,6 @@ def _figures_line(label: str, f: dict[str, Any]) -> str:
     return (
         f"{label}: {f['harvest_kg']:,} kg harvested in {f['districts']} districts by {f['harvesting_farms']:,} farms, "
         f"{f['domestic_received_kg']:,} kg received, {f['kernel_kg']:,} kg kernel, {f['shipments']:,} shipments"
-    )
-
-
-def season_plan(harvests: int, farms: int) -> Plan:
-    """One season's records: 30% of the harvests delivered to a processor, and in proportion
-    to the harvests: imports (1 per 66), cutting tests (1 per 33), batches (1 per 50), shipments (1 per 125)."""
-    moved = harvests * 3 // 10
-    return Plan(
-        farm=farms,
-        harvest=harvests,
-        dispatch=moved,
-        receipt=moved,
-        imports=harvests // 66,
-        test=harvests // 33,
-        batch=harvests // 50,
-        shipment=harvests // 125,
-        seasons=[SEASON],
-        processors=40,
-        farms_first=True,
     )
 
 
@@ -124,7 +104,7 @@ def w_demo(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def w_season(task: dict[str, Any]) -> dict[str, Any]:
-    from bench.audit import Sector
+    from seeds.season import SeasonSize, generate_season
     from traceability.anchoring import load_or_create_signer
     from traceability.db import make_engine
     from traceability.migrate import upgrade
@@ -136,14 +116,15 @@ def w_season(task: dict[str, Any]) -> dict[str, Any]:
     engine = make_engine(settings.database_url)
     signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     t = now()
-    made = Sector(engine, signer, Plan(**task["plan"])).build()
+    size = SeasonSize(farms=task["farms"], season=SEASON, seed=SEED)
+    made = generate_season(engine, signer, size, base_url=settings.public_base_url)
     seed_s = now() - t
     engine.dispose()
     return {
         "upgrade_s": upgrade_s,
         "seed_s": seed_s,
         "build_s": upgrade_s + seed_s,
-        "made": made["made"],
+        "made": made.tally,
         **_counts(task["path"]),
         "db_mb": db_mb(task["path"]),
         "peak_rss_mb": peak_rss_mb(),
@@ -282,27 +263,25 @@ WORKERS = {"demo": w_demo, "season": w_season, "time": w_time}
 
 # -- the driver -----------------------------------------------------------------------------------
 def drive(args: argparse.Namespace) -> None:
-    harvests = args.harvests or (5_000 if args.quick else 100_000)
-    farms = args.farms or (1_000 if args.quick else 20_000)
+    farms = args.farms or (2_000 if args.quick else 40_000)
     runs = args.runs or (5 if args.quick else 20)
-    plan = season_plan(harvests, farms)
     started = time.time()
     with scratch("summary") as folder:
         workdir = str(folder)
         info = machine("sqlalchemy")
         info["fsync_median_ms"] = fsync_ms(workdir)
-        print(f"summary benchmark in {workdir}: {harvests:,} harvests on {farms:,} farms, {runs} runs", file=sys.stderr)
+        print(f"summary benchmark in {workdir}: a season of {farms:,} farms, {runs} runs", file=sys.stderr)
         results: dict[str, Any] = {
             "command": command_line(),
             "machine": info,
             "season": SEASON,
             "runs": runs,
-            "plan": plan.counts(),
+            "farms": farms,
             "databases": {},
         }
         for label in ("demo", "season"):
             path, key = f"{workdir}/{label}.db", f"{workdir}/{label}.key"
-            task: dict[str, Any] = {"worker": label, "label": label, "path": path, "key": key, "plan": plan.__dict__}
+            task: dict[str, Any] = {"worker": label, "label": label, "path": path, "key": key, "farms": farms}
             db: dict[str, Any] = {"build": in_process("summary", task, label)}
             db["cold"] = not args.warm and evict(path)
             task = {"worker": "time", "label": label, "path": path, "season": SEASON, "runs": runs}
@@ -313,8 +292,9 @@ def drive(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     ap = options("summary", __doc__)
-    ap.add_argument("--harvests", type=int, help="harvests in the season database (default 100000; --quick 5000)")
-    ap.add_argument("--farms", type=int, help="farms in the season database (default 20000; --quick 1000)")
+    ap.add_argument(
+        "--farms", type=int, help="farms in the season database (default 40000: ~100,000 harvests; --quick 2000)"
+    )
     ap.add_argument("--runs", type=int, help="timed calls of each read (default 20; --quick 5)")
     ap.add_argument("--warm", action="store_true", help="do not evict the databases from the OS page cache first")
     return ap

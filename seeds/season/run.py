@@ -25,7 +25,7 @@ Progress = Callable[[date, int, int, Mapping[str, int]], None]  # (day, calls ma
 
 
 class SeasonError(Exception):
-    """The season cannot be generated here (the database is not empty, the season is not over)."""
+    """The season cannot be generated here (the database is not empty, the season is not over, too many processors)."""
 
 
 @dataclass(frozen=True)
