@@ -5,6 +5,7 @@ Run from the project root (wrk must be installed: ``apt-get install wrk``)::
     .venv/bin/python -m bench.api                          # SQLite and PostgreSQL, 1 and 2 workers (~10 min)
     .venv/bin/python -m bench.api --quick                  # SQLite, 4 s a load: a smoke run
     .venv/bin/python -m bench.api --databases sqlite --workers 2 --duration 30
+    .venv/bin/python -m bench.api --databases sqlite --season DIR   # on a generated season (see below)
 
 For each database and worker count, on a fresh copy of one prepared database:
 
@@ -21,7 +22,10 @@ p50/p99 latency, answers with a status ≥ 400, socket errors, the ratio to the 
 the peak RSS of the server's processes.
 
 The database is prepared once: ``cashew db upgrade`` and ``cashew seed demo`` (the real
-commands), then ``--farmers`` farmers with 4 farms each through the library. SQLite runs on
+commands), then ``--farmers`` farmers with 4 farms each through the library; with ``--season
+DIR`` (SQLite only), a copy of the database ``cashew seed season`` wrote instead of the demo
+(``DIR/season.db`` and its key file ``DIR/log.key``), with the same farmers added, and the
+buyer's page of a carton from the middle of its season. SQLite runs on
 files in a scratch directory; PostgreSQL on a database of the benchmark's own,
 ``cashew_bench`` (and copies of it), on ``--postgres`` (default
 postgresql://postgres@127.0.0.1:5432), never the test suite's databases.
@@ -100,7 +104,11 @@ def w_prepare(task: Task) -> dict[str, Any]:
 
     env = task["env"]
     started = time.perf_counter()
-    for args in (["db", "upgrade"], ["seed", "demo"]):
+    season = task.get("season")
+    if season:  # a generated season instead of the demo: its database and the key that signed it
+        shutil.copyfile(Path(season) / "season.db", env["CASHEW_DATABASE_URL"].removeprefix("sqlite:///"))
+        shutil.copyfile(Path(season) / "log.key", env["CASHEW_LOG_KEY_FILE"])
+    for args in (["db", "upgrade"], *([] if season else [["seed", "demo"]])):
         subprocess.run([str(BIN / "cashew"), *args], env={**os.environ, **env}, check=True, capture_output=True)
     seeded = time.perf_counter() - started
     settings = Settings(
@@ -133,7 +141,11 @@ def w_prepare(task: Task) -> dict[str, Any]:
                 )
                 farms.append([key, farm.id])
     with engine.connect() as c:
-        gtin, lot_id = c.execute(text("SELECT gtin, lot_id FROM label ORDER BY ledger_index LIMIT 1")).one()
+        labels = c.execute(text("SELECT count(*) FROM label")).scalar_one()
+        gtin, lot_id = c.execute(  # the demo's first carton; a season's from the middle of it
+            text("SELECT gtin, lot_id FROM label ORDER BY ledger_index LIMIT 1 OFFSET :n"),
+            {"n": labels // 2 if season else 0},
+        ).one()
         entries = c.execute(text("SELECT size FROM ledger_head")).scalar_one()
     engine.dispose()
     return {
@@ -165,8 +177,8 @@ def fresh_pg(server: str, name: str, template: str | None = None) -> str:
 class Databases:
     """The prepared database (once per kind) and a fresh copy of it for each measurement."""
 
-    def __init__(self, folder: Path, farmers: int, postgres: str) -> None:
-        self.folder, self.farmers, self.postgres = folder, farmers, postgres
+    def __init__(self, folder: Path, farmers: int, postgres: str, season: Path | None = None) -> None:
+        self.folder, self.farmers, self.postgres, self.season = folder, farmers, postgres, season
         self.prepared: dict[str, dict[str, Any]] = {}
 
     def template(self, kind: str) -> dict[str, Any]:
@@ -175,6 +187,8 @@ class Databases:
             home.mkdir()
             url = sqlite_url(home / "cashew.db") if kind == "sqlite" else fresh_pg(self.postgres, PG_TEMPLATE)
             task = {"worker": "prepare", "env": cashew_env(url, home), "farmers": self.farmers}
+            if self.season is not None:
+                task["season"] = str(self.season)
             self.prepared[kind] = {**in_process("api", task, kind), "home": str(home)}
         return self.prepared[kind]
 
@@ -322,6 +336,10 @@ def drive(args: argparse.Namespace) -> None:
         args.databases.split(",") if args.databases else (["sqlite"] if args.quick else ["sqlite", "postgresql"])
     )
     workers = [int(w) for w in args.workers.split(",")]
+    if args.season is not None and databases != ["sqlite"]:
+        raise SystemExit("--season runs on SQLite only: add --databases sqlite")
+    if args.season is not None and not (args.season / "season.db").is_file():
+        raise SystemExit(f"--season {args.season}: no season.db there (cashew seed season writes it)")
     duration = args.duration or (4 if args.quick else 15)
     warmup = 1 if args.quick else 2
     started = time.time()
@@ -331,12 +349,13 @@ def drive(args: argparse.Namespace) -> None:
         "load_average": os.getloadavg(),
         "duration_s": duration,
         "farmers": args.farmers,
+        "season": None if args.season is None else str(args.season),
         "rows": [],
     }
     with scratch("api", keep=args.keep) as folder:
         logs = folder / "logs"
         logs.mkdir()
-        dbs = Databases(folder, args.farmers, args.postgres)
+        dbs = Databases(folder, args.farmers, args.postgres, args.season)
         try:
             for kind in databases:
                 for n in workers:
@@ -408,6 +427,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--farmers", type=int, default=64, help=f"farmers with {FARMS_PER_FARMER} farms each (default 64)")
     ap.add_argument("--postgres", default=PG_DEFAULT, help=f"PostgreSQL server (default {PG_DEFAULT})")
     ap.add_argument("--rounds", type=int, default=1, help="rounds of every configuration; the median is kept")
+    ap.add_argument("--season", type=Path, help="a folder with a generated season.db and its log.key (SQLite)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (databases, server logs)")
     return ap
 
