@@ -1,4 +1,5 @@
-"""A lot's lineage: every lot it was made from, through any depth of splits and batches.
+"""A lot's lineage: every lot it was made from, through any depth of splits and batches;
+and its descent: every lot made from it.
 
 The walk reads ``lot_parent`` one *generation* at a time (one query for all the
 lots of a generation, not one per lot), so a kernel lot made from hundreds of
@@ -153,6 +154,56 @@ def _parents(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, _LotR
             yield Link(child, parent_id, int(quantity_g)), tuple(parent)
 
 
+@dataclass(frozen=True)
+class Descent:
+    """Every lot made from ``lot`` (any part of it), through any depth: one step forward, and the next."""
+
+    lot: LineageLot
+    descendants: dict[str, LineageLot]  # by id (the lot itself excluded); ``generation`` counts steps
+    links: list[Link]  # ``lot_id`` was made from ``quantity_g`` of ``parent_lot_id``
+
+    def lots(self) -> Iterator[LineageLot]:
+        """The lot, then its descendants by generation."""
+        yield self.lot
+        yield from sorted(self.descendants.values(), key=lambda d: (d.generation, d.lot_id))
+
+
+def descent(session: Session, lot_id: str) -> Descent:
+    """The lot and every lot made from it, with the links between them.
+
+    Raises NotFound for an unknown lot. Costs one query for the lot and one per generation
+    (``lot_parent`` read by its parent index), like ``ancestry``.
+    """
+    row: _LotRow | None = session.execute(select(*_COLUMNS).where(col(Lot.lot_id) == lot_id)).first()
+    if row is None:
+        raise NotFound(f"no lot {lot_id!r}")
+    found: dict[str, LineageLot] = {}
+    links: list[Link] = []
+    frontier, generation = [lot_id], 0
+    while frontier:
+        generation += 1
+        next_frontier = []
+        for link, child in _children(session, frontier):
+            links.append(link)
+            if link.lot_id != lot_id and link.lot_id not in found:
+                found[link.lot_id] = LineageLot(*child, generation=generation)
+                next_frontier.append(link.lot_id)
+        frontier = next_frontier
+    return Descent(lot=LineageLot(*row, generation=0), descendants=found, links=links)
+
+
+def _children(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, _LotRow]]:
+    for start in range(0, len(lot_ids), IN_CHUNK):
+        chunk = lot_ids[start : start + IN_CHUNK]
+        stmt = (
+            select(col(LotParent.lot_id), col(LotParent.parent_lot_id), col(LotParent.quantity_g), *_COLUMNS)
+            .join(Lot, col(Lot.lot_id) == col(LotParent.lot_id))
+            .where(col(LotParent.parent_lot_id).in_(chunk))
+        )
+        for child_id, parent_id, quantity_g, *child in session.execute(stmt).all():
+            yield Link(child_id, parent_id, int(quantity_g)), tuple(child)
+
+
 def _shares(lot_id: str, links: list[Link]) -> dict[str, float]:
     """Share of the lot coming from each lineage lot, children before parents (Kahn's order).
 
@@ -198,4 +249,4 @@ def _roots(lot: LineageLot, ancestors: dict[str, LineageLot], links: list[Link])
     return sorted(roots, key=lambda r: (-r.share, r.lot.lot_id))
 
 
-__all__ = ["Lineage", "LineageLot", "Link", "Root", "ancestry"]
+__all__ = ["Descent", "Lineage", "LineageLot", "Link", "Root", "ancestry", "descent"]

@@ -9,7 +9,7 @@ editing history. Origin shares are kept per farm or country so that mixing
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Float
+from sqlalchemy import JSON, BigInteger, Column, Float, Index
 from sqlmodel import Field, SQLModel
 
 from ..types import UtcDateTime
@@ -61,6 +61,8 @@ class LotOrigin(SQLModel, table=True):
 
 class LotParent(SQLModel, table=True):
     __tablename__ = "lot_parent"
+    # Forward (what a lot went into: its children) reads by parent; the primary key serves backward.
+    __table_args__ = (Index("ix_lot_parent_parent_lot_id", "parent_lot_id", "lot_id"),)
 
     lot_id: str = Field(foreign_key="lot.lot_id", primary_key=True, max_length=20)
     parent_lot_id: str = Field(foreign_key="lot.lot_id", primary_key=True, max_length=20)
