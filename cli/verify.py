@@ -18,7 +18,7 @@ import typer
 
 from ledger.bundle import BundleReport, Failure, check_consistency, open_saved_checkpoint
 from ledger.note import Verifier
-from traceability.provenance.bundle_rules import verify_provenance_bundle
+from traceability.provenance.bundle_rules import bundle_recalls, verify_provenance_bundle
 
 VALID, INVALID, USAGE_ERROR = 0, 1, 2
 TIMEOUT_S = 30.0
@@ -34,19 +34,22 @@ def run_verify(source: str, *, vkey: str | None, since: Path | None, as_json: bo
     Prints the report (human or JSON) on stdout; usage and I/O errors on stderr.
     """
     try:
-        report, since_info = _verify(source, vkey=vkey, since=since)
+        report, since_info, recalls = _verify(source, vkey=vkey, since=since)
     except _Refused as exc:
         typer.echo(f"error: {exc}", err=True)
         return USAGE_ERROR
     if as_json:
-        out = report.to_dict() | ({"since": since_info} if since_info else {})
+        out = report.to_dict() | {"recalled": bool(recalls), "recalls": recalls}
+        out |= {"since": since_info} if since_info else {}
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        typer.echo(_human(report, since_info))
+        typer.echo(_human(report, since_info, recalls))
     return VALID if report.valid else INVALID
 
 
-def _verify(source: str, *, vkey: str | None, since: Path | None) -> tuple[BundleReport, dict[str, Any] | None]:
+def _verify(
+    source: str, *, vkey: str | None, since: Path | None
+) -> tuple[BundleReport, dict[str, Any] | None, list[dict[str, Any]]]:
     is_url = source.lower().startswith(("http://", "https://"))
     if vkey is not None:
         try:
@@ -64,9 +67,10 @@ def _verify(source: str, *, vkey: str | None, since: Path | None) -> tuple[Bundl
     else:
         bundle, base = _parse(_read(Path(source)), source), None
     report = verify_provenance_bundle(bundle, vkey=vkey)
+    recalls = bundle_recalls(bundle) if isinstance(bundle, dict) else []
     if saved_note is None or since is None or base is None:
-        return report, None
-    return _since(report, saved_note, since, base)
+        return report, None, recalls
+    return (*_since(report, saved_note, since, base), recalls)
 
 
 def _since(report: BundleReport, saved_note: str, since: Path, base: str) -> tuple[BundleReport, dict[str, Any]]:
@@ -85,7 +89,7 @@ def _since(report: BundleReport, saved_note: str, since: Path, base: str) -> tup
     return dataclasses.replace(report, failures=[*report.failures, *problems]), info
 
 
-def _human(report: BundleReport, since_info: dict[str, Any] | None) -> str:
+def _human(report: BundleReport, since_info: dict[str, Any] | None, recalls: list[dict[str, Any]]) -> str:
     cp = report.checkpoint
     lines = [
         "VALID" if report.valid else "INVALID",
@@ -93,6 +97,10 @@ def _human(report: BundleReport, since_info: dict[str, Any] | None) -> str:
         f"checkpoint: {f'{cp.origin}, size {cp.size}' if cp else '(unreadable)'}, key id {report.key_id or '(none)'}",
         f"records:    {report.records}",
     ]
+    lines.extend(
+        f"RECALLED:   recall {r['recall_id']} of lot {r['lot_id']} at {r['at']} by party {r['by']} (entry {r['index']})"
+        for r in recalls
+    )
     if since_info is not None:
         verdict = "consistent with" if since_info["consistent"] else "NOT shown consistent with"
         lines.append(f"since:      {verdict} the checkpoint you saved (size {since_info['size']})")

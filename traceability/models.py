@@ -8,7 +8,7 @@ from .corrections.models import Correction
 from .idempotency.models import IdempotencyRecord
 from .labels.models import Label, TradeItem
 from .lots.models import Lot, LotOrigin, LotParent
-from .oversight.models import Acknowledgement, Inspection
+from .oversight.models import Acknowledgement, Inspection, Recall, RecallLot
 from .parties.models import ApiKey, Party
 from .processing.models import Batch, Import, OriginClaim, QualityTest, Receipt, Split, Transfer, TransferCancel
 from .production.models import Certification, Farm, FarmInput, Harvest
@@ -20,6 +20,8 @@ __all__ = [
     "Acknowledgement",
     "Alert",
     "Inspection",
+    "Recall",
+    "RecallLot",
     "OriginClaim",
     "ApiKey",
     "Certification",

@@ -78,6 +78,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "lot": "Số lô",
         "gtin": "GTIN",
         "element_string": "Chuỗi mã GS1",
+        "recall_title": "THU HỒI SẢN PHẨM",
+        "recall_text": "Lô này đã bị thu hồi ngày {date} bởi {party}. Không ăn, không bán tiếp và không sử "
+        "dụng sản phẩm; hãy liên hệ người bán.",
+        "recall_source": "Lô bị phát hiện có vấn đề: {lot} (lô này hoặc nguyên liệu của nó). Mã thu hồi {recall}.",
         "ledger": "Sổ cái công khai",
         "ledger_ok": "Máy chủ đã đối chiếu: các bản ghi dưới đây của lô có trong sổ cái đã ký "
         "tại checkpoint {size}, không bị sửa từ khi được ghi.",
@@ -171,6 +175,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "lot": "Lot",
         "gtin": "GTIN",
         "element_string": "GS1 element string",
+        "recall_title": "PRODUCT RECALL",
+        "recall_text": "This lot was recalled on {date} by {party}. Do not eat, sell or use it; contact the seller.",
+        "recall_source": "The lot found unsafe: {lot} (this lot or one it was made from). Recall {recall}.",
         "ledger": "Public ledger",
         "ledger_ok": "Checked by the server: this lot's records below are in the ledger signed "
         "at checkpoint {size}, unchanged since they were recorded.",
@@ -322,6 +329,11 @@ class Texts:
     @property
     def other(self) -> str:
         return "en" if self.lang == "vi" else "vi"
+
+    @property
+    def also(self) -> "Texts":
+        """The other language's texts (a recall is told in both)."""
+        return Texts(self.other)
 
     def number(self, value: float, decimals: int = 0) -> str:
         text = f"{value:,.{decimals}f}"

@@ -1,7 +1,9 @@
-"""State oversight (SPEC §6.4): alerts, inspections, the integrity audit, sector figures, reports.
+"""State oversight (SPEC §6.4): alerts, inspections, the integrity audit, sector figures, reports;
+and recalls (§6.5).
 
-Every endpoint is for regulators only; they write nothing but inspections,
-acknowledgements and audits.
+Every endpoint is for regulators only, but recalls: a processor recalls a lot it holds or
+made, and every party reads the recalls that reach its lots. Regulators write nothing but
+inspections, acknowledgements, audits and recalls.
 """
 
 from typing import Annotated, Any
@@ -12,19 +14,27 @@ from fastapi.responses import JSONResponse
 from ledger.checkpoint import Verifier
 from traceability import clock
 from traceability.audit import audit_database
-from traceability.oversight import service
+from traceability.oversight import recalls, service
 from traceability.oversight.reports import report_csv
-from traceability.oversight.schemas import AcknowledgementCreate, AlertRead, InspectionCreate, InspectionRead
+from traceability.oversight.schemas import (
+    AcknowledgementCreate,
+    AlertRead,
+    InspectionCreate,
+    InspectionRead,
+    RecallCreate,
+    RecallRead,
+)
 from traceability.oversight.summary import summary
 from traceability.parties.models import Party, Role
 from traceability.units import Moment
 
-from ..deps import PageParams, PartyWrite, RequireRole, SessionDep, State, Writer
+from ..deps import CurrentParty, PageParams, PartyWrite, RequireRole, SessionDep, State, Writer
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1/oversight", tags=["oversight"])
 Regulator = Annotated[Party, RequireRole(Role.regulator)]
 RegulatorWrite = Annotated[PartyWrite, Writer(Role.regulator)]
+RecallWrite = Annotated[PartyWrite, Writer(Role.regulator, Role.processor)]
 Season = Annotated[
     int | None,
     Query(ge=2000, le=2100, description="a calendar year; the harvest runs January–June (default: this year)"),
@@ -107,3 +117,20 @@ def inspections(party_id: str, session: SessionDep, _: Regulator, page: PagePara
     """A party's inspections."""
     result = service.inspections_of(session, party_id=party_id, **page)
     return {"items": [service.inspection_read(i) for i in result.items], "next_cursor": result.next_cursor}
+
+
+@router.post("/recalls", status_code=201, response_model=RecallRead)
+def recall(recall_in: RecallCreate, write: RecallWrite) -> JSONResponse:
+    """Recall a lot and everything made from it (a regulator, or the processor that holds or made the lot):
+    one ``recall`` entry; every lot of its forward trace becomes ``recalled`` (no further dispatch, batch,
+    listing, sale or shipment: 409 ``lot_recalled``); each holder gets an alert of kind ``recall``."""
+    record = recalls.record_recall(write.session, party=write.party, recall_in=recall_in)
+    return write.respond(recalls.recall_reads(write.session, [record], party=write.party)[0])
+
+
+@router.get("/recalls")
+def recall_list(session: SessionDep, party: CurrentParty, page: PageParams) -> dict[str, Any]:
+    """Recalls, oldest first, with the lots and shipments they reach: all of them for regulators; for
+    anyone else those it made or that reach a lot it holds (then only its own lots and shipments)."""
+    result = recalls.list_recalls(session, party=party, **page)
+    return {"items": recalls.recall_reads(session, result.items, party=party), "next_cursor": result.next_cursor}

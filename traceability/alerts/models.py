@@ -19,6 +19,7 @@ class AlertKind(StrEnum):
     origin_claim_exceeds_input = "origin_claim_exceeds_input"
     certificate_expired = "certificate_expired"
     ledger_integrity = "ledger_integrity"
+    recall = "recall"  # a lot the party holds was recalled
 
 
 class Alert(SQLModel, table=True):

@@ -83,6 +83,16 @@ class ShipmentInfo(BaseModel):
     shipped_on: date
 
 
+class RecallNotice(BaseModel):
+    """The lot was recalled (SPEC §6.5): a buyer is told first, in both languages, when and by whom."""
+
+    recall_id: str
+    recalled_lot_id: str  # the lot found unsafe: this one, or one it was made from
+    recalled_on: date  # Vietnam's date
+    recalled_by: str  # the recalling party's name (a regulator or a processor: never a person)
+    recalled_by_role: str
+
+
 class BuyerView(BaseModel):
     gtin: str
     lot_id: str
@@ -100,4 +110,5 @@ class BuyerView(BaseModel):
     raw_nuts: RawNutQuality | None  # None: not tested
     kernel_yield_pct: float | None  # kernel out of raw nuts in the batch that made the lot
     shipment: ShipmentInfo | None = None  # the container that carried the lot out of Vietnam
+    recall: RecallNotice | None = None  # set when a recall reached the lot: the page says so before anything else
     ledger: LedgerCheck

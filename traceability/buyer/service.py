@@ -16,6 +16,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from .. import clock
 from ..anchoring import Anchored
 from ..anchoring.models import LedgerCheckpoint
 from ..corrections.service import corrected, corrections_for
@@ -24,6 +25,7 @@ from ..errors import NotFound
 from ..labels.gtin import digital_link, element_string, lot_for_gtin
 from ..lots.lineage import Lineage, ancestry
 from ..lots.models import Lot, LotOrigin
+from ..oversight.models import Recall, RecallLot
 from ..parties.models import Party, Role
 from ..places import CURRENT_PROVINCE, DISTRICTS, LEGACY_PROVINCE
 from ..processing.models import Batch
@@ -40,6 +42,7 @@ from .schemas import (
     LedgerCheck,
     Origin,
     RawNutQuality,
+    RecallNotice,
     ShipmentInfo,
     VietnamOrigin,
 )
@@ -116,6 +119,7 @@ def buyer_page(
         raw_nuts=_raw_nuts(session, lineage),
         kernel_yield_pct=_kernel_yield_pct(lineage, batch),
         shipment=_shipment(session, [lot.lot_id for lot in lots]),
+        recall=_recall(session, lot.lot_id),
         ledger=ledger_check(
             session,
             checked,
@@ -158,6 +162,30 @@ def _shipment(session: Session, lot_ids: list[str]) -> ShipmentInfo | None:
         destination_name=country_name(shipment.destination_country),
         port_of_loading=shipment.port_of_loading,
         shipped_on=shipment.shipped_on,
+    )
+
+
+def _recall(session: Session, lot_id: str) -> RecallNotice | None:
+    """The first recall that reached the lot (a lot is recalled once; later recalls change nothing)."""
+    stmt = (
+        select(Recall, Party)
+        .join(RecallLot, col(RecallLot.recall_id) == col(Recall.id))
+        .join(Party, col(Party.id) == col(Recall.party_id))
+        .where(col(RecallLot.lot_id) == lot_id)
+        .order_by(col(Recall.ledger_index))
+        .limit(1)
+    )
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    recall, party = found
+    assert recall.recorded_at is not None, "a recall is anchored"
+    return RecallNotice(
+        recall_id=recall.id,
+        recalled_lot_id=recall.lot_id,
+        recalled_on=recall.recorded_at.astimezone(clock.VIETNAM_TIME).date(),
+        recalled_by=party.name,
+        recalled_by_role=party.role,
     )
 
 

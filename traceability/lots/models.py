@@ -28,6 +28,7 @@ class LotStatus(StrEnum):
     in_transit = "in_transit"
     consumed = "consumed"
     shipped = "shipped"
+    recalled = "recalled"  # reached by a recall (SPEC §6.5): it moves no further; ``recall_lot`` keeps what it was
 
 
 class Lot(SQLModel, table=True):

@@ -18,13 +18,20 @@ OriginKey = tuple[str, str | None, str | None]  # (country, district, farm_id)
 PRODUCT_CODES = {"rcn": "RCN", "kernel": "KRN", "shell": "SHL", "testa": "TST", "reject": "REJ"}
 
 
-def held_lot(session: Session, *, party: Party, lot_id: str, for_update: bool = True) -> Lot:
-    """A lot the caller holds now: 404 unknown, 403 someone else's, 409 in transit or used up."""
+def held_lot(session: Session, *, party: Party, lot_id: str, for_update: bool = True, recalled_ok: bool = False) -> Lot:
+    """A lot the caller holds now: 404 unknown, 403 someone else's, 409 in transit or used up, and 409
+    ``lot_recalled`` once a recall reached it (unless ``recalled_ok``: testing recalled nuts is allowed)."""
     lot = session.get(Lot, lot_id, with_for_update=for_update)
     if lot is None:
         raise NotFound(f"no lot {lot_id!r}")
     if lot.owner_id != party.id:
         raise Forbidden(f"lot {lot_id} is held by another party")
+    if lot.status == LotStatus.recalled:
+        raise Conflict(
+            f"lot {lot_id} is recalled: it may not be dispatched, processed, listed, sold or shipped "
+            "(GET /api/v1/oversight/recalls says why and by whom)",
+            code="lot_recalled",
+        )
     if lot.status != LotStatus.held:
         raise Conflict(
             f"lot {lot_id} is {lot.status.replace('_', ' ')}; only a held lot can be used", code="lot_not_held"

@@ -93,6 +93,12 @@ def _in_transit(transfer: Transfer) -> None:
         raise Conflict(f"transfer {transfer.id} is already {transfer.status}", code=f"transfer_{transfer.status}")
 
 
+def _arrived(lot: Lot) -> str:
+    """A lot's status once its transfer ends: held again, unless a recall reached it on the road
+    (the recipient still weighs it in, or the sender takes it back: recalled nuts must be somewhere)."""
+    return lot.status if lot.status == LotStatus.recalled else LotStatus.held.value
+
+
 def receive(
     session: Session, *, recipient: Party, transfer_id: str, receive_in: ReceiveCreate
 ) -> tuple[Transfer, list[str]]:
@@ -111,7 +117,7 @@ def receive(
         )
     lot = session.get(Lot, transfer.lot_id, with_for_update=True)
     assert lot is not None
-    lot.owner_id, lot.quantity_g, lot.status = recipient.id, received_g, LotStatus.held.value
+    lot.owner_id, lot.quantity_g, lot.status = recipient.id, received_g, _arrived(lot)
     transfer.status, transfer.received_g = "received", received_g
     session.add(
         Receipt(
@@ -151,7 +157,7 @@ def cancel(session: Session, *, sender: Party, transfer_id: str) -> Transfer:
     _in_transit(transfer)
     lot = session.get(Lot, transfer.lot_id, with_for_update=True)
     assert lot is not None
-    lot.status = LotStatus.held.value
+    lot.status = _arrived(lot)
     transfer.status = "cancelled"
     session.add(TransferCancel(id=ids.new_id("TC"), transfer_id=transfer.id, lot_id=lot.lot_id, party_id=sender.id))
     session.flush()

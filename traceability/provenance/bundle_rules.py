@@ -20,6 +20,7 @@ from .lineage import check_lineage
 __all__ = [
     "LOT",
     "PRIVATE_TYPES",
+    "bundle_recalls",
     "check_lot_lineage",
     "refuse_private",
     "verify_provenance_bundle",
@@ -73,3 +74,32 @@ def verify_provenance_bundle(bundle: Mapping[str, Any], *, vkey: str | None = No
     malformed; anything wrong with ``bundle`` is a failure.
     """
     return verify_bundle(bundle, vkey=vkey, subject=LOT, record_rules=(refuse_private,), rules=(check_lot_lineage,))
+
+
+def bundle_recalls(bundle: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ``recall`` entries a bundle carries (SPEC §6.5): each means the lot was recalled.
+
+    A recall is still a valid bundle, and these are what ``cashew verify`` reports about it:
+    the recall's id, the lot found unsafe, when (the entry's ``at``), by whom (a party id) and
+    the reason's SHA-256, with the record's index. Whether each is included in the log is
+    checked with every other record.
+    """
+    records = bundle.get("records")
+    found = []
+    for record in records if isinstance(records, list) else []:
+        entry = record.get("entry") if isinstance(record, Mapping) else None
+        if not isinstance(entry, Mapping) or entry.get("type") != "recall":
+            continue
+        data = entry.get("data")
+        data = data if isinstance(data, Mapping) else {}
+        found.append(
+            {
+                "recall_id": data.get("recall_id"),
+                "lot_id": data.get("lot_id"),
+                "at": entry.get("at"),
+                "by": entry.get("by"),
+                "reason_sha256": data.get("reason_sha256"),
+                "index": record.get("index"),
+            }
+        )
+    return found

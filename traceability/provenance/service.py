@@ -17,6 +17,7 @@ from ..anchoring.store import SqlLog
 from ..corrections.models import Correction
 from ..labels.models import Label
 from ..lots.lineage import ancestry
+from ..oversight.models import RecallLot
 from ..processing.models import QualityTest, Receipt, Transfer, TransferCancel
 from ..trade.models import ShipmentLot
 from .bundle_rules import PRIVATE_TYPES
@@ -33,7 +34,7 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 def lineage_record_ids(session: Session, lot_id: str) -> set[str]:
     """Ids of every record on the lot's lineage: what created each lot, what moved, tested,
-    labelled or shipped it, and the corrections of those records."""
+    labelled, shipped or recalled it, and the corrections of those records."""
     lineage = ancestry(session, lot_id)
     lot_ids = [lot.lot_id for lot in lineage.lots()]
     ids = {record_id for _, record_id in lineage.records()}
@@ -43,6 +44,7 @@ def lineage_record_ids(session: Session, lot_id: str) -> set[str]:
     for chunk in _chunks(lot_ids):
         stmt = select(col(ShipmentLot.shipment_id)).where(col(ShipmentLot.lot_id).in_(chunk))
         ids.update(session.scalars(stmt).all())
+        ids.update(session.scalars(select(col(RecallLot.recall_id)).where(col(RecallLot.lot_id).in_(chunk))).all())
     for chunk in _chunks(sorted(ids)):
         ids.update(session.scalars(select(col(Correction.id)).where(col(Correction.corrects).in_(chunk))).all())
     return ids
