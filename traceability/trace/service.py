@@ -11,8 +11,8 @@ no lot: each transfer of a lot of the graph is an edge from the lot to itself, w
 transfer, its parties and its status.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -101,53 +101,76 @@ def _lineage_edges(lots: list[LineageLot], links: Iterable[Link], direction: Dir
     ]
 
 
+_TRANSFER = (
+    col(Transfer.id),
+    col(Transfer.lot_id),
+    col(Transfer.from_party_id),
+    col(Transfer.to_party_id),
+    col(Transfer.quantity_g),
+    col(Transfer.received_g),
+    col(Transfer.status),
+    col(Transfer.ledger_index),
+)
+
+
 def _dispatch_edges(session: Session, lot_ids: list[str], view: View) -> list[TraceEdge]:
-    transfers: list[Transfer] = []
-    for chunk in _chunks(lot_ids):
-        transfers += session.scalars(select(Transfer).where(col(Transfer.lot_id).in_(chunk)))
+    rows: list[Any] = []
+    for chunk in _chunks(lot_ids):  # columns, not ORM objects: a wide trace moves hundreds of lots
+        rows += session.execute(select(*_TRANSFER).where(col(Transfer.lot_id).in_(chunk))).all()
     edges: list[TraceEdge] = []
-    for t in sorted(transfers, key=lambda t: (t.ledger_index is None, t.ledger_index or 0, t.id)):
-        shown = view.farmer is None or view.farmer in (t.from_party_id, t.to_party_id)
+    for transfer_id, lot_id, sender, recipient, quantity_g, received_g, status, _ in sorted(
+        rows, key=lambda row: (row.ledger_index is None, row.ledger_index or 0, row.id)
+    ):
+        shown = view.farmer is None or view.farmer in (sender, recipient)
         edges.append(
             DispatchEdge(
-                from_=t.lot_id,
-                to=t.lot_id,
+                from_=lot_id,
+                to=lot_id,
                 kind="dispatch",
-                quantity_kg=kilograms(t.quantity_g),
-                received_kg=None if t.received_g is None else kilograms(t.received_g),
-                transfer_id=t.id,
-                from_party_id=t.from_party_id if shown else None,
-                to_party_id=t.to_party_id if shown else None,
-                status=t.status,
+                quantity_kg=kilograms(quantity_g),
+                received_kg=None if received_g is None else kilograms(received_g),
+                transfer_id=transfer_id,
+                from_party_id=sender if shown else None,
+                to_party_id=recipient if shown else None,
+                status=status,
             )
         )
     return edges
 
 
+_SHIPMENT = (
+    col(Shipment.id),
+    col(Shipment.shipped_on),
+    col(Shipment.container_no),
+    col(Shipment.port_of_loading),
+    col(Shipment.destination_country),
+    col(Shipment.party_id),
+)
+
+
 def _shipments(session: Session, lot_ids: list[str], view: View) -> list[TraceShipment]:
-    found: dict[str, Shipment] = {}
-    carried: dict[str, list[str]] = defaultdict(list)
+    found: dict[str, TraceShipment] = {}
     for chunk in _chunks(lot_ids):
         stmt = (
-            select(Shipment, col(ShipmentLot.lot_id))
-            .join(ShipmentLot, col(ShipmentLot.shipment_id) == col(Shipment.id))
+            select(col(ShipmentLot.lot_id), *_SHIPMENT)
+            .join(Shipment, col(Shipment.id) == col(ShipmentLot.shipment_id))
             .where(col(ShipmentLot.lot_id).in_(chunk))
         )
-        for shipment, lot_id in session.execute(stmt).all():
-            found[shipment.id] = shipment
-            carried[shipment.id].append(lot_id)
-    return [
-        TraceShipment(
-            id=s.id,
-            shipped_on=s.shipped_on,
-            container_no=s.container_no,
-            port_of_loading=s.port_of_loading,
-            destination_country=s.destination_country,
-            lot_ids=sorted(carried[s.id]),
-            shipper_id=view.party(s.party_id),
-        )
-        for s in sorted(found.values(), key=lambda s: (s.shipped_on, s.id))
-    ]
+        for lot_id, shipment_id, shipped_on, container_no, port, country, shipper_id in session.execute(stmt):
+            if shipment_id not in found:
+                found[shipment_id] = TraceShipment(
+                    id=shipment_id,
+                    shipped_on=shipped_on,
+                    container_no=container_no,
+                    port_of_loading=port,
+                    destination_country=country,
+                    lot_ids=[],
+                    shipper_id=view.party(shipper_id),
+                )
+            found[shipment_id].lot_ids.append(lot_id)
+    for shipment in found.values():
+        shipment.lot_ids.sort()
+    return sorted(found.values(), key=lambda s: (s.shipped_on, s.id))
 
 
 def _labels(session: Session, lot_ids: list[str]) -> list[TraceLabel]:
