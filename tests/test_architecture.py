@@ -3,8 +3,8 @@
 Packages point one way, ``api → traceability → ledger`` (SPEC §2), and inside
 ``traceability/`` every module sits on one floor: the shared parts at the bottom,
 then the pillars in the order production → processing → trade → labels →
-provenance and oversight → the buyer's page, and the registry of every table on
-top. A module imports only from the floors below its own, or from its own
+trace → provenance and oversight → the buyer's page, and the registry of every
+table on top. A module imports only from the floors below its own, or from its own
 package; never sideways, never up, and never from inside a function, where an
 import could hide a cycle. And ``ledger/`` knows nothing of cashew.
 """
@@ -47,6 +47,7 @@ FLOORS: list[set[str]] = [
     {"processing"},
     {"trade"},
     {"labels"},
+    {"trace"},
     {"provenance", "oversight"},
     {"buyer"},
     {"models"},
