@@ -3,7 +3,7 @@
 Packages point one way, ``api → traceability → ledger`` (SPEC §2), and inside
 ``traceability/`` every module sits on one floor: the shared parts at the bottom,
 then the pillars in the order production → processing → trade → labels →
-trace → provenance and oversight → the buyer's page, and the registry of every
+trace → oversight (recalls among it) → provenance → the buyer's page, and the registry of every
 table on top. A module imports only from the floors below its own, or from its own
 package; never sideways, never up, and never from inside a function, where an
 import could hide a cycle. And ``ledger/`` knows nothing of cashew.
@@ -48,7 +48,8 @@ FLOORS: list[set[str]] = [
     {"trade"},
     {"labels"},
     {"trace"},
-    {"provenance", "oversight"},
+    {"oversight"},
+    {"provenance"},
     {"buyer"},
     {"models"},
     {"audit", "migrate", "migrations"},

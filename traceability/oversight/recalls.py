@@ -20,12 +20,12 @@ from .. import ids
 from ..alerts.models import AlertKind
 from ..alerts.service import raise_alert
 from ..anchoring.schemas import LedgerRef
-from ..buyer.ledger_check import creating_record
 from ..errors import Conflict, Forbidden, NotFound
 from ..lots.lineage import IN_CHUNK, descent
 from ..lots.models import Lot, LotStatus
 from ..pagination import Page, paginate
 from ..parties.models import Party, Role
+from ..trace.access import maker
 from ..trade.models import Shipment, ShipmentLot
 from ..units import kilograms
 from .models import Recall, RecallLot
@@ -45,10 +45,7 @@ def may_recall(session: Session, party: Party, lot: Lot) -> bool:
         return True
     if party.role != Role.processor:
         return False
-    if lot.owner_id == party.id:
-        return True
-    record = creating_record(session, lot)
-    return record is not None and record.entry_by() == party.id
+    return lot.owner_id == party.id or maker(session, lot.created_by_type, lot.created_by_id) == party.id
 
 
 def record_recall(session: Session, *, party: Party, recall_in: RecallCreate) -> Recall:

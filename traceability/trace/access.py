@@ -60,22 +60,23 @@ def view_of(session: Session, *, party: Party, lot_id: str, direction: Direction
                 "a farmer follows the lots of their own harvests forward, to see where the nuts went: "
                 "ask for direction=forward"
             )
-        if _maker(session, made_by_type, made_by_id) != party.id:
+        if maker(session, made_by_type, made_by_id) != party.id:
             raise Forbidden(
                 f"lot {lot_id} did not come from your harvests; a farmer follows only the lots of their own harvests"
             )
         return View(farmer=party.id)
-    if owner_id == party.id or _maker(session, made_by_type, made_by_id) == party.id or _moved(session, lot_id, party):
+    if owner_id == party.id or maker(session, made_by_type, made_by_id) == party.id or _moved(session, lot_id, party):
         return View()
     raise Forbidden(f"you never held lot {lot_id}; processors and traders follow the lots they hold or held")
 
 
-def _maker(session: Session, made_by_type: str, made_by_id: str) -> str | None:
+def maker(session: Session, made_by_type: str, made_by_id: str) -> str | None:
+    """The party whose record (harvest, import, split or batch) made a lot, from the lot's ``created_by``."""
     if made_by_type not in MAKERS:
         return None
     id_column, party_column = MAKERS[made_by_type]
-    maker: str | None = session.execute(select(party_column).where(id_column == made_by_id)).scalar()
-    return maker
+    found: str | None = session.execute(select(party_column).where(id_column == made_by_id)).scalar()
+    return found
 
 
 def _moved(session: Session, lot_id: str, party: Party) -> bool:

@@ -46,7 +46,7 @@ class ShipmentLot(SQLModel, table=True):
     __tablename__ = "shipment_lot"
 
     shipment_id: str = Field(foreign_key="shipment.id", primary_key=True, max_length=32)
-    lot_id: str = Field(foreign_key="lot.lot_id", primary_key=True, max_length=20)
+    lot_id: str = Field(foreign_key="lot.lot_id", primary_key=True, index=True, max_length=20)  # a lot's shipments
 
 
 class Listing(Anchored, table=True):

@@ -1,4 +1,4 @@
-"""recalls: the recall record and the lots each reached
+"""recalls: the recall record and the lots each reached; shipment_lot by lot
 
 Revision ID: 0009
 Revises: 0008
@@ -49,9 +49,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("recall_lot", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_recall_lot_lot_id"), ["lot_id"], unique=False)
+    # A lot's shipments (trace, recalls, the buyer's page) read shipment_lot by its second key column.
+    with op.batch_alter_table("shipment_lot", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_shipment_lot_lot_id"), ["lot_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("shipment_lot", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shipment_lot_lot_id"))
     with op.batch_alter_table("recall_lot", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recall_lot_lot_id"))
     op.drop_table("recall_lot")
