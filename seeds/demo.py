@@ -24,6 +24,7 @@ from traceability.anchoring import SqlLog, anchoring_info, load_or_create_signer
 from traceability.corrections.models import Correction
 from traceability.db import make_engine, open_session, unit_of_work
 from traceability.labels.models import Label
+from traceability.oversight.models import RecallLot
 from traceability.parties.models import ApiKey, Party
 from traceability.parties.schemas import PartyCreate
 from traceability.parties.service import create_party, hash_key
@@ -246,6 +247,7 @@ class _DemoLinks:
     kernel_lot_id: str | None
     buyer_page: str | None
     shipped_lot_id: str | None
+    recalled_page: str | None  # the buyer's page of a carton the demo's recall reached
 
 
 def _demo_links(engine: Engine) -> _DemoLinks | None:
@@ -269,7 +271,13 @@ def _demo_links(engine: Engine) -> _DemoLinks | None:
     with open_session(engine) as session:
         label = session.scalars(select(Label).where(col(Label.lot_id) == kernel)).first() if kernel else None
         shipped = session.scalars(select(col(ShipmentLot.lot_id)).order_by(col(ShipmentLot.lot_id)).limit(1)).first()
-    return _DemoLinks(harvest.id, harvest.farm_id, kernel, label.uri if label else None, shipped)
+        recalled = session.scalars(
+            select(col(Label.uri))
+            .join(RecallLot, col(RecallLot.lot_id) == col(Label.lot_id))
+            .order_by(col(Label.ledger_index))
+            .limit(1)
+        ).first()
+    return _DemoLinks(harvest.id, harvest.farm_id, kernel, label.uri if label else None, shipped, recalled)
 
 
 def _curl(*parts: str) -> str:
@@ -342,12 +350,18 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
                 f"  Shipped to the NL  {base_url}/api/v1/lots/{links.shipped_lot_id}/provenance  "
                 "(bought on the exchange, container from Cát Lái)"
             ]
+        if links.recalled_page:
+            lines += [
+                f"  A recalled carton  {links.recalled_page}   (aflatoxin in a Lộc Ninh raw-nut lot, found after "
+                "it was processed: the page says so first)"
+            ]
     if links is not None:
         regulator = next(p for p in DEMO_PARTIES if p.role.value == "regulator")
         lines += [
             "",
             f"State oversight (key of {regulator.name}):",
             _curl(f"{base_url}/api/v1/oversight/alerts", "-H", f"Authorization: Bearer {regulator.key}"),
+            _curl(f"{base_url}/api/v1/oversight/recalls", "-H", f"Authorization: Bearer {regulator.key}"),
             f"  Season figures     {base_url}/api/v1/oversight/summary?season=2026",
             f"  CSV reports        {base_url}/api/v1/oversight/reports/production_by_district.csv "
             "(also processing_by_party, exports)",

@@ -7,7 +7,10 @@ so the labels call 44 % of it Vietnamese: more than Tâm's nuts can give at thei
 tested outturn (``origin_claim_exceeds_input``). A Cambodian lot run on its own
 yields above the usual band (``batch_yield_high``). Cartons go to the United States
 and China. The department then inspects both factories and notes what it found on
-an alert. (The ``ledger_integrity`` alert comes from the audit ``load_demo`` runs
+an alert. Last, a retained sample of one of Tâm's raw-nut lots fails an aflatoxin
+test after the lot was processed: the department recalls it, and with it every
+kernel, shell and testa lot of the blend, the cartons already on their way to the
+United States among them. (The ``ledger_integrity`` alert comes from the audit ``load_demo`` runs
 after altering one record behind the application's back.)
 """
 
@@ -18,7 +21,8 @@ from functools import partial
 from traceability.alerts.models import Alert, AlertKind
 from traceability.labels.service import labels_data
 from traceability.oversight.models import InspectionResult
-from traceability.oversight.schemas import AcknowledgementCreate, InspectionCreate
+from traceability.oversight.recalls import record_recall
+from traceability.oversight.schemas import AcknowledgementCreate, InspectionCreate, RecallCreate
 from traceability.oversight.service import acknowledge, record_inspection
 from traceability.processing import custody, imports
 from traceability.processing.schemas import ImportCreate, ReceiveCreate
@@ -183,6 +187,21 @@ def _acknowledge_transit_loss(story: Story) -> None:
     )
 
 
+RECALL_REASON = (
+    "Mẫu lưu của lô hạt điều thô nhiễm aflatoxin B1 12 µg/kg (giới hạn 5 µg/kg), phát hiện sau khi lô đã "
+    "được chế biến; thu hồi lô và mọi sản phẩm làm từ lô."
+)
+
+
+def _recall(story: Story) -> None:
+    """The department recalls Tâm's first delivery to Lộc Ninh, processed into the blend a fortnight before."""
+    record_recall(
+        story.session,
+        party=story.parties[REGULATOR],
+        recall_in=RecallCreate(lot_id=story.lots["ln_received"][0], reason=RECALL_REASON),
+    )
+
+
 def schedule_oversight(story: Story, base_url: str) -> None:
     """Add the oversight chapter; Tâm's farms must already be in the story."""
     for n, code in enumerate(TAM_FARMS):
@@ -199,3 +218,4 @@ def schedule_oversight(story: Story, base_url: str) -> None:
     story.at(_local(date(2026, 6, 22), 10), partial(_ship, story, date(2026, 6, 22)))
     story.at(_local(date(2026, 6, 23), 9), partial(_acknowledge_transit_loss, story))
     story.at(_local(date(2026, 6, 25), 14), partial(_inspect, story, date(2026, 6, 25)))
+    story.at(_local(date(2026, 6, 27), 10), partial(_recall, story))

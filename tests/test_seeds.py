@@ -88,10 +88,12 @@ class TestLoadDemo:
         # contract, receipt); one shipment
         processing = 2 * cooperative + 1 + (len(DEMO_FARMS) + 1) + 2 + 10 + 2 * 5 + 1
         # Lộc Ninh: Tâm's lots delivered and each cut-tested, two imports (tested), two batches, ten labels,
-        # two shipments; the department: one acknowledgement, two inspections
-        oversight = 2 * tam + 2 + (tam + 2) + 2 + 10 + 2 + 1 + 2
+        # two shipments; the department: one acknowledgement, two inspections, one recall
+        oversight = 2 * tam + 2 + (tam + 2) + 2 + 10 + 2 + 1 + 2 + 1
         assert ledger_size(client) == len(ALL_FARMS) + certificates + harvests + inputs + 1 + processing + oversight
-        assert (counts["inspection"], counts["alert_acknowledgement"]) == (2, 1)
+        assert (counts["inspection"], counts["alert_acknowledgement"], counts["recall"]) == (2, 1, 1)
+        # The recall reaches Tâm's delivered lot and the blend's seven outputs (five kernel grades, shell, testa).
+        assert counts["recall_lot"] == 1 + 7
 
     def test_the_alerts_show_every_kind_regulators_watch(self, settings: Settings, client: TestClient) -> None:
         load_demo(settings)
@@ -106,6 +108,7 @@ class TestLoadDemo:
                 "origin_claim_exceeds_input",
                 "certificate_expired",
                 "ledger_integrity",
+                "recall",
             ]
         )
         assert [a["kind"] for a in alerts if a["acknowledgement"]] == ["transit_loss"]
@@ -174,7 +177,7 @@ class TestBanner:
             assert f"http://127.0.0.1:8000{path}" in text
         for party in DEMO_PARTIES:
             assert party.name in text and party.key in text
-        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 4 and "Idempotency-Key" in text
+        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 5 and "Idempotency-Key" in text
         assert "/api/v1/oversight/alerts" in text and "cashew audit" in text
         harvest_url = next(w for w in text.split() if "/api/v1/harvests/" in w)
         harvest = client.get(harvest_url.removeprefix("http://127.0.0.1:8000"), headers=auth(FARMERS[0].key))
@@ -188,6 +191,13 @@ class TestBanner:
         page = client.get(page_url.removeprefix(settings.public_base_url), headers={"Accept": "application/json"})
         assert page.status_code == 200, page.text
         assert page.json()["lot_id"] == lot.json()["lot_id"] and page.json()["ledger"]["verified"] is True
+        assert page.json()["recall"] is None
+        recalled_url = next(w for w in text.split()[text.split().index("recalled") :] if "/01/" in w)
+        recalled = client.get(
+            recalled_url.removeprefix(settings.public_base_url), headers={"Accept": "application/json"}
+        )
+        assert recalled.status_code == 200 and recalled.json()["recall"]["recalled_by_role"] == "regulator"
+        assert "/api/v1/oversight/recalls" in text
 
     def test_banner_without_demo_says_how_to_load_it(self, settings: Settings, client: TestClient) -> None:
         text = banner("http://127.0.0.1:8000", settings)
