@@ -18,12 +18,19 @@ services (as the seeds do) and names the lot to trace:
 For each row and direction a fresh Python process opens the database and times
 ``GET /api/v1/lots/{lot}/trace`` as a regulator through the app in-process (the first call
 reported apart, then ``--repeat`` calls: median and p95), the service call alone (the same
-without HTTP and JSON), and counts the SQL statements of one request. A new row (a recall
-reaching 1,000 lots, say) is one more function in ``ROWS``. Results in
-``bench/results/trace.json``.
+without HTTP and JSON), and counts the SQL statements of one request. A new row is one more
+function in ``ROWS``.
+
+A recall (SPEC §10: ≤ 1 s reaching 1,000 lots) writes, so it is timed once per fresh copy
+of its database: ``recall_reach`` is ``harvest_into_batches`` with enough batches that the
+harvest's forward trace holds ``--recall-lots`` lots (the harvest's lot, and per batch the
+part split off, its kernel and its shell); each of ``--recall-runs`` copies gets a fresh
+process that sends ``POST /api/v1/oversight/recalls`` for the harvest's lot as a regulator
+through the app in-process, and counts its statements. Results in ``bench/results/trace.json``.
 """
 
 import argparse
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -194,6 +201,14 @@ ROWS = [
 ]
 
 
+def recall_reach(folder: Path, lots: int) -> str:
+    """A harvest whose forward trace holds ``lots`` lots (three per batch: the part, its kernel, its shell)."""
+    return harvest_into_batches(folder, max(1, (lots - 1) // 3))
+
+
+RECALL = Row("recall", "a recall of a harvest that fed {batches} batches", recall_reach, 1000, 31)
+
+
 # -- the worker: one row, one direction, in a fresh process ------------------------------------------
 def count_statements(engine: Engine, work: Callable[[], Any]) -> int:
     statements = 0
@@ -250,6 +265,29 @@ def measure(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def measure_recall(task: dict[str, Any]) -> dict[str, Any]:
+    """One recall on a fresh copy of the database, timed through the app, with its statements."""
+    settings = settings_for(Path(task["folder"]))
+    engine = make_engine(settings.database_url)
+    headers = {"Authorization": f"Bearer {REGULATOR_KEY}"}
+    body = {"lot_id": task["lot_id"], "reason": "Aflatoxin B1 above the limit in the retained sample"}
+    with TestClient(create_app(settings, engine)) as client:
+        client.get("/ledger/checkpoint")  # the app's first request (startup, caches) is not the recall's
+        elapsed: list[float] = []
+
+        def post() -> None:
+            t = now()
+            answer = client.post("/api/v1/oversight/recalls", json=body, headers=headers)
+            elapsed.append(now() - t)
+            assert answer.status_code == 201, answer.text
+            result.update(lots=len(answer.json()["lots"]), shipments=len(answer.json()["shipments"]))
+
+        result: dict[str, Any] = {}
+        result["statements"] = count_statements(engine, post)
+    engine.dispose()
+    return result | {"ms": elapsed[0] * 1e3}
+
+
 # -- the driver -------------------------------------------------------------------------------------
 def drive(args: argparse.Namespace) -> None:
     repeat = 5 if args.quick else args.repeat
@@ -278,8 +316,45 @@ def drive(args: argparse.Namespace) -> None:
                     | {"size": size, "build_s": build_s}
                     | result
                 )
-    results = {"command": command_line(), "machine": machine("sqlalchemy", "fastapi"), "repeat": repeat, "rows": rows}
+        recalls = recall_runs(
+            folder, RECALL.quick if args.quick else args.recall_lots, 3 if args.quick else args.recall_runs
+        )
+    results = {
+        "command": command_line(),
+        "machine": machine("sqlalchemy", "fastapi"),
+        "repeat": repeat,
+        "rows": rows,
+        "recall": recalls,
+    }
     save(results, args.json, report, started)
+
+
+def recall_runs(folder: Path, lots: int, runs: int) -> dict[str, Any]:
+    """Build the recall's database once, then recall on ``runs`` fresh copies, each in a fresh process."""
+    built = folder / "recall"
+    built.mkdir()
+    t = now()
+    lot_id = RECALL.build(built, lots)
+    build_s = now() - t
+    measured = []
+    for n in range(runs):
+        copy = folder / f"recall-{n}"
+        shutil.copytree(built, copy)
+        task = {"worker": "recall", "folder": str(copy), "lot_id": lot_id}
+        measured.append(in_process("trace", task, f"recall {n + 1}/{runs}"))
+        shutil.rmtree(copy)
+    times = sorted(m["ms"] for m in measured)
+    return {
+        "what": RECALL.what.format(batches=max(1, (lots - 1) // 3)),
+        "build_s": build_s,
+        "runs": measured,
+        "lots": measured[0]["lots"],
+        "shipments": measured[0]["shipments"],
+        "statements": measured[0]["statements"],
+        "median_ms": times[len(times) // 2],
+        "max_ms": times[-1],
+        "peak_rss_mb": max(m["process_peak_rss_mb"] for m in measured),
+    }
 
 
 def report(r: dict[str, Any]) -> str:
@@ -296,6 +371,17 @@ def report(r: dict[str, Any]) -> str:
             f"{x['statements']} | {x['first_ms']:.1f} | {x['http']['median_ms']:.1f} | {x['http']['p95_ms']:.1f} | "
             f"{x['service']['median_ms']:.1f} |"
         )
+    c = r["recall"]
+    lines += [
+        "",
+        f"Recall, once on each of {len(c['runs'])} fresh copies, each in a fresh process (SPEC §10: ≤ 1 s "
+        "reaching 1,000 lots)",
+        "",
+        "| recall | lots reached | shipments | statements | median ms | max ms | peak RSS MiB |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+        f"| {c['what']} | {c['lots']:,} | {c['shipments']} | {c['statements']} | {c['median_ms']:.0f} | "
+        f"{c['max_ms']:.0f} | {c['peak_rss_mb']:.0f} |",
+    ]
     return "\n".join(lines)
 
 
@@ -304,8 +390,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--harvests", type=int, default=200, help="harvests in the kernel lot (default 200; --quick 20)")
     ap.add_argument("--batches", type=int, default=50, help="batches fed by the harvest (default 50; --quick 5)")
     ap.add_argument("--repeat", type=int, default=50, help="timed requests per row and direction (default 50)")
+    ap.add_argument("--recall-lots", type=int, default=1000, help="lots the recall reaches (default 1000; --quick 31)")
+    ap.add_argument("--recall-runs", type=int, default=5, help="recalls, each on a fresh copy (default 5; --quick 3)")
     return ap
 
 
 if __name__ == "__main__":
-    run(parser(), drive, {"trace": measure})
+    run(parser(), drive, {"trace": measure, "recall": measure_recall})

@@ -3,7 +3,7 @@ page at phone width, the dashboard at desktop width on the demo data.
 
 Skipped when Chromium is not installed (``.ci/run`` installs it). To refresh the committed
 screenshots: ``CASHEW_BUYER_SCREENSHOT=docs/buyer-page.png CASHEW_DASHBOARD_SCREENSHOT=docs/dashboard.png
-.venv/bin/pytest tests/test_buyer_page_browser.py``.
+CASHEW_RECALL_SCREENSHOT=docs/buyer-page-recalled.png .venv/bin/pytest tests/test_buyer_page_browser.py``.
 """
 
 import os
@@ -32,6 +32,7 @@ ADMIN = {"Authorization": "Bearer browser-test-admin"}
 PHONE_WIDTH = 390
 SCREENSHOT_ENV = "CASHEW_BUYER_SCREENSHOT"
 DASHBOARD_SCREENSHOT_ENV = "CASHEW_DASHBOARD_SCREENSHOT"
+RECALL_SCREENSHOT_ENV = "CASHEW_RECALL_SCREENSHOT"
 DESKTOP_WIDTH = 1200
 
 
@@ -162,6 +163,12 @@ def delivered_raw_nuts(http: httpx.Client, processor: dict[str, Any]) -> list[di
 
 def demo_kernel_lot(server: Server) -> tuple[str, str]:
     """A W320 lot of VietGAP kernels from five farms in four legacy districts; (gtin, lot_id)."""
+    gtin, lot_id, _inputs = kernel_lot_and_inputs(server)
+    return gtin, lot_id
+
+
+def kernel_lot_and_inputs(server: Server) -> tuple[str, str, list[dict[str, Any]]]:
+    """``demo_kernel_lot`` with the raw-nut lots the batch took."""
     with httpx.Client(base_url=server.url, timeout=30) as http:
         processor = post(
             http,
@@ -187,7 +194,7 @@ def demo_kernel_lot(server: Server) -> tuple[str, str]:
         with unit_of_work(engine) as session:
             party = session.get(Party, processor["id"])
             assert party is not None
-            return gtin_for(session, party=party, product="kernel", grade="W320"), lot_id
+            return gtin_for(session, party=party, product="kernel", grade="W320"), lot_id, inputs
     finally:
         engine.dispose()
 
@@ -241,6 +248,31 @@ def test_the_page_renders_on_a_phone(browser: str, server: Server, tmp_path: Pat
         assert text in dom, text
 
     if target := os.environ.get(SCREENSHOT_ENV):
+        save_whole_page(browser, tmp_path, url, ROOT / target)
+
+
+def test_a_recalled_cartons_page_says_so_first_in_both_languages(browser: str, server: Server, tmp_path: Path) -> None:
+    gtin, lot_id, inputs = kernel_lot_and_inputs(server)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        regulator = post(
+            http, "/api/v1/parties", {"name": "Sở Nông nghiệp và Môi trường Đồng Nai", "role": "regulator"}
+        )
+        reason = "Aflatoxin B1 12 µg/kg in the retained sample of the raw nuts (limit 5 µg/kg)"
+        post(http, "/api/v1/oversight/recalls", {"lot_id": inputs[0]["lot_id"], "reason": reason}, regulator["api_key"])
+    url = f"{server.url}/01/{gtin}/10/{lot_id}"
+    shot = tmp_path / "recalled.png"
+    done = run_chromium(browser, tmp_path / "profile", f"--window-size={PHONE_WIDTH},900", f"--screenshot={shot}", url)
+    assert shot.exists(), done.stderr[-2000:]
+    with Image.open(shot) as image:
+        rgb = image.convert("RGB")
+        # The first card under the top bar is the recall's: its red border, where the product card was.
+        reds = {rgb.getpixel((x, y)) for x in range(0, PHONE_WIDTH, 4) for y in range(60, 200)}
+    assert (0xB9, 0x47, 0x2F) in reds, "no recall banner at the top of the page"
+    dom = run_chromium(browser, tmp_path / "profile-dom", "--dump-dom", url).stdout
+    main = dom[dom.index("<main") :]
+    assert main.index("THU HỒI SẢN PHẨM") < main.index("PRODUCT RECALL") < main.index("Hạt điều nhân")
+    assert "Sở Nông nghiệp và Môi trường Đồng Nai" in main
+    if target := os.environ.get(RECALL_SCREENSHOT_ENV):
         save_whole_page(browser, tmp_path, url, ROOT / target)
 
 
