@@ -37,6 +37,8 @@ ID_QUERIES = {
     "listing_id": "SELECT id FROM listing ORDER BY id",
     "offer_id": "SELECT id FROM offer ORDER BY id",
     "harvest_id": "SELECT id FROM harvest ORDER BY id",
+    "batch_id": "SELECT id FROM batch ORDER BY id",
+    "shipment_id": "SELECT id FROM shipment ORDER BY id",
     "input_id": "SELECT id FROM farm_input ORDER BY id",
     "alert_id": "SELECT id FROM alert ORDER BY id",
     "party_id": "SELECT id FROM party ORDER BY id",

@@ -7,9 +7,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, inspect, text
 
 from ledger import MemoryStore, append_leaf, consistency_proof, inclusion_proof, leaf_hash, read_tile, tile_width
+from tests.factories import import_lot, make_party, ok
 from traceability.anchoring import SqlLog
 from traceability.db import make_engine, unit_of_work
 from traceability.migrate import alembic_config, upgrade
@@ -122,3 +124,28 @@ class TestLedgerTilesMigration:
         engine.dispose()
         with pytest.raises(RuntimeError, match=r"lacks node \(0, 17\)"):
             upgrade(url)
+
+
+class TestListIndexesMigration:
+    """0010 keeps each offer's seller beside its buyer, filled in from the listings, and goes back."""
+
+    def test_offers_take_their_listings_seller_down_and_up(
+        self, client: TestClient, engine: Engine, database_url: str
+    ) -> None:
+        seller, buyer = make_party(client, role="processor"), make_party(client, role="trader")
+        body = {"lot_id": import_lot(client, seller, 1000), "quantity_kg": 500, "price": "1.45", "currency": "USD"}
+        body |= {"unit": "lb", "incoterm": "FOB", "port": "VNSGN"}
+        listing = ok(client.post("/api/v1/listings", json=body, headers=seller["headers"]))
+        offer = {"quantity_kg": 100, "price": "1.40"}
+        ok(client.post(f"/api/v1/listings/{listing['id']}/offers", json=offer, headers=buyer["headers"]))
+        command.downgrade(alembic_config(database_url, engine), "0009")
+        with engine.connect() as conn:
+            assert "seller_id" not in {c["name"] for c in inspect(conn).get_columns("offer")}
+            assert "ix_lot_status" in {i["name"] for i in inspect(conn).get_indexes("lot")}
+        upgrade(database_url, engine)
+        assert table(engine, "SELECT buyer_id, seller_id FROM offer") == [(buyer["id"], seller["id"])]
+        test_migrated_schema_matches_the_models(engine)
+        assert (
+            ok(client.get("/api/v1/offers?side=seller", headers=seller["headers"]), 200)["items"][0]["buyer_id"]
+            == (buyer["id"])
+        )

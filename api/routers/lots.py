@@ -1,15 +1,19 @@
-"""Lots (SPEC §6.2, §6.5): a lot, and its trace both ways."""
+"""Lots (SPEC §6.2, §6.5): the lots a party holds or held, one lot, and its trace both ways."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 
+from traceability.lots.models import LotStatus, Product
 from traceability.lots.schemas import LotRead
+from traceability.pagination import PageRead
 from traceability.processing.reads import get_lot, lot_read
+from traceability.processing.repository import list_lots
 from traceability.trace.schemas import Direction, TraceRead
 from traceability.trace.service import trace
+from traceability.units import IsoDate
 
-from ..deps import CurrentParty, SessionDep
+from ..deps import CurrentParty, PageParams, SessionDep
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1/lots", tags=["lots"])
@@ -30,6 +34,29 @@ Who sees what: regulators every lot; processors and traders both directions of a
 or held (hold now, sent, received, or made); farmers the forward trace of lots from their own
 harvests, with no other party's id (`holder_id`, the parties of moves between others and
 shipments' `shipper_id` are null). Anyone else: 403."""
+
+
+@router.get("", response_model=PageRead[LotRead])
+def lots(
+    session: SessionDep,
+    party: CurrentParty,
+    page: PageParams,
+    product: Product | None = None,
+    grade: str | None = None,
+    status: LotStatus | None = None,
+    held: bool | None = None,
+    since: IsoDate | None = None,
+) -> dict[str, Any]:
+    """Lots the caller holds or held (it dispatched them), oldest first; regulators: every lot.
+
+    ``held=true``: in the caller's custody now; ``held=false``: held before and passed on.
+    ``since``: created (harvested, imported, split off or made by a batch) on or after that
+    day, Vietnam's time.
+    """
+    result = list_lots(
+        session, party=party, product=product, grade=grade, status=status, held=held, since=since, **page
+    )
+    return {"items": [lot_read(session, lot) for lot in result.items], "next_cursor": result.next_cursor}
 
 
 @router.get("/{lot_id}", response_model=LotRead)

@@ -1,11 +1,12 @@
 """Processing pillar (SPEC §6.2): custody, imports, cutting tests, batches."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
 
+from traceability.pagination import PageRead
 from traceability.parties.models import Role
-from traceability.processing import batches, custody, imports, quality, reads
+from traceability.processing import batches, custody, imports, quality, reads, repository
 from traceability.processing.schemas import (
     BatchCreate,
     BatchRead,
@@ -18,7 +19,7 @@ from traceability.processing.schemas import (
     TransferRead,
 )
 
-from ..deps import CurrentParty, PartyWrite, SessionDep, Writer
+from ..deps import CurrentParty, PageParams, PartyWrite, SessionDep, Writer
 from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1", tags=["processing"])
@@ -74,3 +75,25 @@ def cutting_test(lot_id: str, test_in: QualityTestCreate, write: Holder) -> JSON
 def batch(batch_in: BatchCreate, write: Processor) -> JSONResponse:
     record, figures, warnings = batches.record_batch(write.session, processor=write.party, batch_in=batch_in)
     return write.respond(reads.batch_read(record, figures, warnings))
+
+
+@router.get("/batches", response_model=PageRead[BatchRead])
+def list_batches(session: SessionDep, party: CurrentParty, page: PageParams) -> dict[str, Any]:
+    """The caller's batches with inputs, outputs, yields and warnings (regulators: every party's), oldest first."""
+    result = repository.list_batches(session, party=party, **page)
+    return {"items": [reads.recorded_batch_read(session, b) for b in result.items], "next_cursor": result.next_cursor}
+
+
+@router.get("/batches/{batch_id}", response_model=BatchRead)
+def get_batch(batch_id: str, session: SessionDep, party: CurrentParty) -> BatchRead:
+    """A batch as ``POST /batches`` answered it."""
+    return reads.recorded_batch_read(session, repository.get_batch(session, party=party, batch_id=batch_id))
+
+
+@router.get("/quality-tests", response_model=PageRead[QualityTestRead])
+def list_quality_tests(
+    session: SessionDep, party: CurrentParty, page: PageParams, lot_id: str | None = None
+) -> dict[str, Any]:
+    """Cutting tests the caller made (regulators: every party's), oldest first; ``lot_id``: of one lot."""
+    result = repository.list_quality_tests(session, party=party, lot_id=lot_id, **page)
+    return {"items": [reads.quality_read(t) for t in result.items], "next_cursor": result.next_cursor}

@@ -2,8 +2,10 @@
 
 from typing import Annotated, Any
 
+from fastapi import Query
 from fastapi.responses import JSONResponse
 
+from traceability.pagination import PageRead
 from traceability.parties.models import Role
 from traceability.production import harvests, reads, service
 from traceability.production.corrections import CorrectionCreate, correct_record
@@ -21,6 +23,7 @@ from ..routing import strict_router
 
 router = strict_router(prefix="/api/v1", tags=["production"])
 FarmerWrite = Annotated[PartyWrite, Writer(Role.farmer)]
+Season = Annotated[int | None, Query(ge=2000, le=2100, description="a calendar year (the harvest runs January–June)")]
 
 
 @router.post("/farms", status_code=201, response_model=FarmRead)
@@ -59,6 +62,15 @@ def export_farm(farm_id: str, session: SessionDep, party: CurrentParty) -> GeoJS
 def log_harvest(harvest_in: HarvestCreate, write: FarmerWrite) -> JSONResponse:
     harvest, _lot, warnings = harvests.record_harvest(write.session, farmer=write.party, harvest_in=harvest_in)
     return write.respond(reads.harvest_read(write.session, harvest, warnings, new=True))
+
+
+@router.get("/harvests", response_model=PageRead[HarvestRead])
+def list_harvests(
+    session: SessionDep, party: CurrentParty, page: PageParams, farm_id: str | None = None, season: Season = None
+) -> dict[str, Any]:
+    """The caller's harvests (regulators: every farmer's), oldest first; ``farm_id``, ``season`` as corrected."""
+    result = harvests.list_harvests(session, party=party, farm_id=farm_id, season=season, **page)
+    return {"items": [reads.harvest_read(session, h) for h in result.items], "next_cursor": result.next_cursor}
 
 
 @router.get("/harvests/{harvest_id}", response_model=HarvestRead)

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 from fastapi.responses import JSONResponse
 
 from traceability.anchoring.schemas import LedgerRef
+from traceability.pagination import PageRead
 from traceability.parties.models import Role
 from traceability.processing.reads import transfer_read
-from traceability.trade import exchange
-from traceability.trade.models import Contract, Offer
+from traceability.trade import exchange, repository
+from traceability.trade.models import Contract, Offer, OfferStatus
 from traceability.trade.schemas import (
     ContractRead,
     ListingCreate,
@@ -34,6 +35,18 @@ Shipper = Trader
 def ship(shipment_in: ShipmentCreate, write: Shipper) -> JSONResponse:
     shipment = record_shipment(write.session, shipper=write.party, shipment_in=shipment_in)
     return write.respond(shipment_read(shipment))
+
+
+@router.get("/shipments", response_model=PageRead[ShipmentRead])
+def list_shipments(session: SessionDep, party: CurrentParty, page: PageParams) -> dict[str, Any]:
+    """The caller's shipments (regulators: every party's), oldest first."""
+    result = repository.list_shipments(session, party=party, **page)
+    return {"items": [shipment_read(s) for s in result.items], "next_cursor": result.next_cursor}
+
+
+@router.get("/shipments/{shipment_id}", response_model=ShipmentRead)
+def get_shipment(shipment_id: str, session: SessionDep, party: CurrentParty) -> ShipmentRead:
+    return shipment_read(repository.get_shipment(session, party=party, shipment_id=shipment_id))
 
 
 @router.post("/listings", status_code=201, response_model=ListingRead)
@@ -98,6 +111,27 @@ def reject(offer_id: str, write: Trader) -> JSONResponse:
     return write.respond(
         offer_read(exchange.reject(write.session, seller=write.party, offer_id=offer_id)), status_code=200
     )
+
+
+@router.get("/offers", response_model=PageRead[OfferRead])
+def list_offers(
+    session: SessionDep,
+    party: CurrentParty,
+    page: PageParams,
+    side: repository.Side | None = None,
+    status: OfferStatus | None = None,
+) -> dict[str, Any]:
+    """Offers the caller made (``side=buyer``) or received on its listings (``side=seller``), both by default,
+    oldest first; regulators: every offer."""
+    result = repository.list_offers(session, party=party, side=side, status=status, **page)
+    return {"items": [offer_read(o) for o in result.items], "next_cursor": result.next_cursor}
+
+
+@router.get("/contracts", response_model=PageRead[ContractRead])
+def list_contracts(session: SessionDep, party: CurrentParty, page: PageParams) -> dict[str, Any]:
+    """Contracts where the caller is buyer or seller (regulators: every contract), oldest first."""
+    result = repository.list_contracts(session, party=party, **page)
+    return {"items": [contract_read(c) for c in result.items], "next_cursor": result.next_cursor}
 
 
 def offer_read(offer: Offer) -> OfferRead:

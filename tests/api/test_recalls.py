@@ -302,6 +302,10 @@ class TestReadingRecalls:
         made = ok(recall(client, chain["regulator"], chain["raw"]))
         listed = ok(client.get("/api/v1/oversight/recalls", headers=chain["regulator"]["headers"]), 200)
         assert listed["items"] == [made] and listed["next_cursor"] is None
+        stopped = ok(client.get("/api/v1/lots?status=recalled&limit=100", headers=chain["regulator"]["headers"]), 200)
+        assert {x["lot_id"] for x in stopped["items"]} == downstream(chain)
+        mine = ok(client.get("/api/v1/lots?status=recalled", headers=chain["trader"]["headers"]), 200)
+        assert [x["lot_id"] for x in mine["items"]] == [chain["k1a"]]
 
     def test_holders_see_the_recalls_that_reach_them_and_only_their_own_lots(
         self, client: TestClient, chain: dict[str, Any]

@@ -33,13 +33,17 @@ class LotStatus(StrEnum):
 
 class Lot(SQLModel, table=True):
     __tablename__ = "lot"
+    __table_args__ = (  # GET /lots: a holder's lots, and every lot (regulators), in the order they were made
+        Index("ix_lot_owner_id_created_at", "owner_id", "created_at", "lot_id"),
+        Index("ix_lot_created_at", "created_at", "lot_id"),
+    )
 
     lot_id: str = Field(primary_key=True, max_length=20)
     product: str = Field(max_length=16)
     grade: str | None = Field(default=None, max_length=16)
     quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
-    owner_id: str = Field(foreign_key="party.id", index=True, max_length=32)
-    status: str = Field(default=LotStatus.held.value, max_length=16, index=True)
+    owner_id: str = Field(foreign_key="party.id", max_length=32)
+    status: str = Field(default=LotStatus.held.value, max_length=16)  # a few values: no index of its own
     created_by_type: str = Field(max_length=32)  # entry type that produced it: harvest, import, split, batch
     created_by_id: str = Field(max_length=64)
     produced_on: date

@@ -50,12 +50,13 @@ def _inputs(session: Session, processor: Party, batch_in: BatchCreate) -> list[t
     return lots
 
 
-def max_kernel_g(session: Session, raw: list[tuple[Lot, int]]) -> Decimal:
-    """The most kernel these raw nuts can give: tested recovery (+ tolerance) or 32 % if untested."""
-    tests = latest_tests(session, [lot.lot_id for lot, _ in raw])
+def max_kernel_g(session: Session, raw: list[tuple[str, int]], *, before: int | None = None) -> Decimal:
+    """The most kernel these raw nuts (lot id, grams) can give: tested recovery (+ tolerance) or 32 % if
+    untested; ``before``: by the tests recorded before that ledger index."""
+    tests = latest_tests(session, [lot_id for lot_id, _ in raw], before=before)
     limit = Decimal(0)
-    for lot, quantity_g in raw:
-        test = tests.get(lot.lot_id)
+    for lot_id, quantity_g in raw:
+        test = tests.get(lot_id)
         ratio = (
             kernel_recovery(Decimal(test.outturn_lbs)) + rules.TESTED_RECOVERY_TOLERANCE
             if test
@@ -65,11 +66,20 @@ def max_kernel_g(session: Session, raw: list[tuple[Lot, int]]) -> Decimal:
     return limit
 
 
+def yield_band_warning(ratio: Decimal | None) -> str | None:
+    """The warning of a kernel ratio outside the usual band (its alert's kind first), or None."""
+    if ratio is None or rules.KERNEL_RATIO_LOW <= ratio <= rules.KERNEL_RATIO_HIGH:
+        return None
+    kind = AlertKind.batch_yield_high if ratio > rules.KERNEL_RATIO_HIGH else AlertKind.batch_yield_low
+    band = f"{rules.KERNEL_RATIO_LOW:.0%}–{rules.KERNEL_RATIO_HIGH:.0%}"
+    return f"{kind}: kernel is {ratio:.1%} of the raw nuts, outside the usual {band}; regulators are told"
+
+
 def _check_yield(
     session: Session,
     processor: Party,
     batch_id: str,
-    raw: list[tuple[Lot, int]],
+    raw: list[tuple[str, int]],
     kernel_g: int,
 ) -> tuple[Decimal | None, Decimal | None, list[str]]:
     raw_g = sum(q for _, q in raw)
@@ -84,27 +94,19 @@ def _check_yield(
             code="yield_impossible",
         )
     ratio = Decimal(kernel_g) / raw_g
-    if rules.KERNEL_RATIO_LOW <= ratio <= rules.KERNEL_RATIO_HIGH:
+    warning = yield_band_warning(ratio)
+    if warning is None:
         return ratio, limit, []
-    high = ratio > rules.KERNEL_RATIO_HIGH
     raise_alert(
         session,
-        kind=AlertKind.batch_yield_high if high else AlertKind.batch_yield_low,
+        kind=AlertKind.batch_yield_high if ratio > rules.KERNEL_RATIO_HIGH else AlertKind.batch_yield_low,
         party_id=processor.id,
         subject_type="batch",
         subject_id=batch_id,
         dedupe_key=f"batch_yield:{batch_id}",
         detail={"batch_id": batch_id, "kernel_ratio": f"{ratio:.4f}", "raw_input_g": raw_g, "kernel_g": kernel_g},
     )
-    band = f"{rules.KERNEL_RATIO_LOW:.0%}–{rules.KERNEL_RATIO_HIGH:.0%}"
-    return (
-        ratio,
-        limit,
-        [
-            f"{'batch_yield_high' if high else 'batch_yield_low'}: kernel is {ratio:.1%} of the raw nuts, "
-            f"outside the usual {band}; regulators are told"
-        ],
-    )
+    return ratio, limit, [warning]
 
 
 def record_batch(
@@ -126,7 +128,7 @@ def record_batch(
         )
     batch_id = ids.new_id("B")
     kernel_g = sum(q for o, _, q in outputs if o.product == "kernel")
-    raw = [(lot, q) for lot, q in inputs if lot.product == "rcn"]
+    raw = [(lot.lot_id, q) for lot, q in inputs if lot.product == "rcn"]
     ratio, limit, warnings = _check_yield(session, processor, batch_id, raw, kernel_g)
     parts = [(lot.lot_id, q) for lot, q in inputs]
     origin = blend(session, parts)
@@ -159,10 +161,36 @@ def record_batch(
     batch.outputs = made
     session.add(batch)
     session.flush()
-    figures = {
+    return batch, _figures(raw, kernel_g, ratio, limit), warnings
+
+
+def _figures(
+    raw: list[tuple[str, int]], kernel_g: int, ratio: Decimal | None, limit: Decimal | None
+) -> dict[str, Decimal | None]:
+    return {
         "raw_input_g": Decimal(sum(q for _, q in raw)),
         "kernel_g": Decimal(kernel_g),
         "kernel_ratio": ratio,
         "max_kernel_g": limit,
     }
-    return batch, figures, warnings
+
+
+def recorded_figures(session: Session, batch: Batch) -> tuple[dict[str, Decimal | None], list[str]]:
+    """The yield figures and warnings ``record_batch`` answered for a stored batch: from its
+    inputs, outputs and the cutting tests recorded before it, so a batch reads the same later."""
+    input_ids = [i["lot_id"] for i in batch.inputs]
+    products = {
+        lot_id: product
+        for lot_id, product in session.execute(
+            select(col(Lot.lot_id), col(Lot.product)).where(col(Lot.lot_id).in_(input_ids))
+        )
+    }
+    raw = [(i["lot_id"], i["quantity_g"]) for i in batch.inputs if products.get(i["lot_id"]) == "rcn"]
+    kernel_g = sum(o["quantity_g"] for o in batch.outputs if o["product"] == "kernel")
+    raw_g = sum(q for _, q in raw)
+    if not raw_g or not kernel_g:
+        return _figures(raw, kernel_g, None, None), []
+    ratio = Decimal(kernel_g) / raw_g
+    limit = max_kernel_g(session, raw, before=batch.ledger_index)
+    warning = yield_band_warning(ratio)
+    return _figures(raw, kernel_g, ratio, limit), [] if warning is None else [warning]

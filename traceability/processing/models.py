@@ -8,7 +8,7 @@ reads, and every change of state is itself an anchored record (receipt, cancel).
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from ..anchoring import Anchored
@@ -131,6 +131,7 @@ class QualityTest(Anchored, table=True):
     """A cutting test on a raw-nut sample (DOMAIN.md, Raw cashew nuts)."""
 
     __tablename__ = "quality_test"
+    __table_args__ = (Index("ix_quality_test_party_id_ledger_index", "party_id", "ledger_index"),)
     entry_type: ClassVar[str] = "quality_test"
 
     id: str = Field(primary_key=True, max_length=32)
@@ -165,10 +166,11 @@ class Batch(Anchored, table=True):
     """Raw nuts (or kernels) turned into graded kernels and by-products."""
 
     __tablename__ = "batch"
+    __table_args__ = (Index("ix_batch_party_id_ledger_index", "party_id", "ledger_index"),)
     entry_type: ClassVar[str] = "batch"
 
     id: str = Field(primary_key=True, max_length=32)
-    party_id: str = Field(foreign_key="party.id", index=True, max_length=32)
+    party_id: str = Field(foreign_key="party.id", max_length=32)
     processed_on: date
     inputs: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))  # [{lot_id, quantity_g}]
     outputs: list[dict[str, Any]] = Field(

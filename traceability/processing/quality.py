@@ -97,11 +97,12 @@ def record_quality_test(
     return test, warnings
 
 
-def latest_tests(session: Session, lot_ids: list[str]) -> dict[str, QualityTest]:
+def latest_tests(session: Session, lot_ids: list[str], *, before: int | None = None) -> dict[str, QualityTest]:
     """The latest cutting test of each lot (a lot keeps all its tests; the latest is its outturn).
 
     A lot split off another carries the same nuts, so without a test of its own it
-    takes its parent's (through any number of splits).
+    takes its parent's (through any number of splits). ``before``: only the tests
+    recorded before that ledger index (what a record written then saw).
     """
     found: dict[str, QualityTest] = {}
     wanted = {lot_id: lot_id for lot_id in lot_ids}  # lot asked for -> lot whose test it takes
@@ -111,6 +112,8 @@ def latest_tests(session: Session, lot_ids: list[str]) -> dict[str, QualityTest]
             .where(col(QualityTest.lot_id).in_(set(wanted.values())))
             .order_by(col(QualityTest.ledger_index))
         )
+        if before is not None:
+            stmt = stmt.where(col(QualityTest.ledger_index) < before)
         tests = {t.lot_id: t for t in session.scalars(stmt)}
         for asked, source in list(wanted.items()):
             if source in tests:

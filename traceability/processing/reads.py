@@ -14,6 +14,7 @@ from ..lots.schemas import LotRead, OriginShare, ParentRead
 from ..parties.models import Party, Role
 from ..places import DISTRICTS
 from ..units import kilograms
+from .batches import recorded_figures
 from .models import Batch, Import, QualityTest, Transfer
 from .quality import kernel_recovery, latest_tests
 from .schemas import BatchOutputRead, BatchRead, ImportRead, QualityTestRead, TransferRead
@@ -91,6 +92,12 @@ def batch_read(batch: Batch, figures: dict[str, Any], warnings: list[str] | None
         warnings=warnings or [],
         ledger=LedgerRef(**batch.ledger_ref()),
     )
+
+
+def recorded_batch_read(session: Session, batch: Batch) -> BatchRead:
+    """A stored batch as ``POST /batches`` answered it: the same figures and warnings."""
+    figures, warnings = recorded_figures(session, batch)
+    return batch_read(batch, figures, warnings)
 
 
 def get_lot(session: Session, *, party: Party, lot_id: str) -> Lot:

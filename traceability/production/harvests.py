@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, true
+from sqlalchemy import extract, func, or_, select, true
 from sqlmodel import Session, col
 
 from .. import clock, ids, rules
@@ -14,7 +14,8 @@ from ..corrections.models import Correction
 from ..corrections.service import corrected, corrections_for
 from ..errors import NotFound, RuleViolation
 from ..lots.models import Lot, LotOrigin, Product
-from ..parties.models import Party
+from ..pagination import Page, index_of, paginate
+from ..parties.models import Party, Role
 from ..units import decimal_text, grams
 from .models import Certification, Farm, Harvest
 from .schemas import HarvestCreate
@@ -188,3 +189,30 @@ def get_harvest(session: Session, *, party: Party, harvest_id: str) -> Harvest:
         raise NotFound(f"no harvest {harvest_id!r}")
     get_farm(session, party=party, farm_id=harvest.farm_id)
     return harvest
+
+
+def list_harvests(
+    session: Session,
+    *,
+    party: Party,
+    farm_id: str | None = None,
+    season: int | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """The caller's harvests (regulators: every farmer's), in ledger order; ``farm_id``: on one farm,
+    ``season``: harvested that year, as corrected (a page may then hold fewer than ``limit``)."""
+    stmt = select(Harvest)
+    if party.role != Role.regulator:
+        stmt = stmt.where(col(Harvest.farmer_id) == party.id)
+    if farm_id is not None:
+        stmt = stmt.where(col(Harvest.farm_id) == farm_id)
+    if season is not None:  # the stored year (read, not sought: the list keeps to ledger order), or a correction
+        harvested = extract("year", col(Harvest.harvested_on)) == season
+        stmt = stmt.where(or_(harvested, col(Harvest.id).in_(select(col(Correction.corrects)))))
+    page = paginate(session, stmt, col(Harvest.ledger_index), limit=limit, cursor=cursor, parse=index_of)
+    if season is None:
+        return page
+    fixes = corrections_for(session, [h.id for h in page.items])
+    items = [h for h in page.items if corrected(h.entry_data(), fixes.get(h.id, []))["harvested_on"][:4] == str(season)]
+    return Page(items, page.next_cursor)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 import rfc8785
-from sqlalchemy import JSON, BigInteger, Column, Float, Text
+from sqlalchemy import JSON, BigInteger, Column, Float, Index, Text
 from sqlmodel import Field
 
 from ..anchoring import Anchored, text_sha256
@@ -83,6 +83,7 @@ class Certification(Anchored, table=True):
 
 class Harvest(Anchored, table=True):
     __tablename__ = "harvest"
+    __table_args__ = (Index("ix_harvest_farmer_id_ledger_index", "farmer_id", "ledger_index"),)
     entry_type: ClassVar[str] = "harvest"
 
     id: str = Field(primary_key=True, max_length=32)

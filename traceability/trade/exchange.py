@@ -176,6 +176,7 @@ def make_offer(session: Session, *, buyer: Party, listing_id: str, offer_in: Off
         id=ids.new_id("OF"),
         listing_id=listing.id,
         buyer_id=buyer.id,
+        seller_id=listing.seller_id,
         quantity_g=quantity_g,
         price=offer_in.price,
         created_at=clock.now(),

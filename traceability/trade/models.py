@@ -1,9 +1,10 @@
 """Trade records (SPEC §6.3): listings, offers and contracts on the exchange; shipments."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from ..anchoring import Anchored
@@ -14,10 +15,11 @@ class Shipment(Anchored, table=True):
     """A container leaving with held lots; the lots are then shipped and can no longer be used here."""
 
     __tablename__ = "shipment"
+    __table_args__ = (Index("ix_shipment_party_id_ledger_index", "party_id", "ledger_index"),)
     entry_type: ClassVar[str] = "shipment"
 
     id: str = Field(primary_key=True, max_length=32)
-    party_id: str = Field(foreign_key="party.id", index=True, max_length=32)
+    party_id: str = Field(foreign_key="party.id", max_length=32)
     lot_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
     container_no: str = Field(max_length=11)
     port_of_loading: str = Field(max_length=5)  # UN/LOCODE
@@ -84,17 +86,34 @@ class Listing(Anchored, table=True):
         }
 
 
+class OfferStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    lapsed = "lapsed"  # its listing was withdrawn
+
+
 class Offer(SQLModel, table=True):
-    """A buyer's offer on a listing; the seller accepts or rejects it (not a ledger record)."""
+    """A buyer's offer on a listing; the seller accepts or rejects it (not a ledger record).
+
+    ``seller_id`` is the listing's seller, kept on the offer so that the offers a seller
+    received are one range of an index, like the ones a buyer made.
+    """
 
     __tablename__ = "offer"
+    __table_args__ = (
+        Index("ix_offer_buyer_id_created_at", "buyer_id", "created_at", "id"),
+        Index("ix_offer_seller_id_created_at", "seller_id", "created_at", "id"),
+        Index("ix_offer_created_at", "created_at", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     listing_id: str = Field(foreign_key="listing.id", index=True, max_length=32)
-    buyer_id: str = Field(foreign_key="party.id", index=True, max_length=32)
+    buyer_id: str = Field(foreign_key="party.id", max_length=32)
+    seller_id: str = Field(foreign_key="party.id", max_length=32)
     quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
     price: str = Field(max_length=20)
-    status: str = Field(default="pending", max_length=12)
+    status: str = Field(default=OfferStatus.pending.value, max_length=12)
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
@@ -102,6 +121,10 @@ class Contract(Anchored, table=True):
     """An accepted offer: a sale of a quantity at a price. Never in a provenance bundle."""
 
     __tablename__ = "contract"
+    __table_args__ = (
+        Index("ix_contract_buyer_id_ledger_index", "buyer_id", "ledger_index"),
+        Index("ix_contract_seller_id_ledger_index", "seller_id", "ledger_index"),
+    )
     entry_type: ClassVar[str] = "contract"
 
     id: str = Field(primary_key=True, max_length=32)
