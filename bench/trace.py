@@ -81,7 +81,9 @@ from traceability.trade.shipments import record_shipment
 REGULATOR_KEY = "ck_bench_regulator"
 BASE_URL = "http://127.0.0.1:8000"
 PART_KG = 100  # one part of the harvest, one batch
+RECALL_PART_KG = 25
 CONTAINER = "CSQU3054383"
+SHIPMENT_LOTS = 200  # the most lots one shipment takes (ShipmentCreate)
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,17 @@ def add_regulator(session: Session) -> None:
 
 
 def label_and_ship(session: Session, processor: Party, lot_ids: list[str]) -> None:
+    """Every lot labelled, then shipped in containers of at most ``SHIPMENT_LOTS`` lots."""
     for lot_id in lot_ids:
         label_data(session, party=processor, lot_id=lot_id, base_url=BASE_URL)
-    shipment = ShipmentCreate(
-        lot_ids=lot_ids, container_no=CONTAINER, port_of_loading="VNCLI", destination_country="NL"
-    )
-    record_shipment(session, shipper=processor, shipment_in=shipment)
+    for start in range(0, len(lot_ids), SHIPMENT_LOTS):
+        shipment = ShipmentCreate(
+            lot_ids=lot_ids[start : start + SHIPMENT_LOTS],
+            container_no=CONTAINER,
+            port_of_loading="VNCLI",
+            destination_country="NL",
+        )
+        record_shipment(session, shipper=processor, shipment_in=shipment)
 
 
 def kernel_from_harvests(folder: Path, harvests: int) -> str:
@@ -143,8 +150,8 @@ def kernel_from_harvests(folder: Path, harvests: int) -> str:
     return lot_id
 
 
-def harvest_into_batches(folder: Path, batches: int) -> str:
-    """One harvest's lot, sent in ``batches`` parts, each processed on its own."""
+def harvest_into_batches(folder: Path, batches: int, part_kg: int = PART_KG) -> str:
+    """One harvest's lot, sent in ``batches`` parts of ``part_kg``, each processed on its own."""
     upgrade(sqlite_url(folder / "bench.db"))
     with writing(folder) as session:
         add_regulator(session)
@@ -163,28 +170,28 @@ def harvest_into_batches(folder: Path, batches: int) -> str:
         )
         farm, _ = record_farm(session, farmer=farmer, farm_in=farm_in)
         harvest_in = HarvestCreate(
-            farm_id=farm.id, harvested_on=date(2026, 3, 14), quantity_kg=Decimal(PART_KG * batches + PART_KG)
+            farm_id=farm.id, harvested_on=date(2026, 3, 14), quantity_kg=Decimal(part_kg * batches + part_kg)
         )
         _, harvest, _ = record_harvest(session, farmer=farmer, harvest_in=harvest_in)
         kernels = []
         for _ in range(batches):
-            sent = DispatchCreate(to_party_id=processor.id, quantity_kg=Decimal(PART_KG))
+            sent = DispatchCreate(to_party_id=processor.id, quantity_kg=Decimal(part_kg))
             transfer, _ = dispatch(session, sender=farmer, lot_id=harvest.lot_id, dispatch_in=sent)
             receive(
                 session,
                 recipient=processor,
                 transfer_id=transfer.id,
-                receive_in=ReceiveCreate(received_kg=Decimal(PART_KG)),
+                receive_in=ReceiveCreate(received_kg=Decimal(part_kg)),
             )
             made, _, _ = record_batch(
                 session,
                 processor=processor,
                 batch_in=BatchCreate.model_validate(
                     {
-                        "inputs": [{"lot_id": transfer.lot_id, "quantity_kg": PART_KG}],
+                        "inputs": [{"lot_id": transfer.lot_id, "quantity_kg": part_kg}],
                         "outputs": [
-                            {"product": "kernel", "grade": "W320", "quantity_kg": PART_KG * 0.23},
-                            {"product": "shell", "quantity_kg": PART_KG * 0.7},
+                            {"product": "kernel", "grade": "W320", "quantity_kg": part_kg * 0.23},
+                            {"product": "shell", "quantity_kg": part_kg * 0.7},
                         ],
                     }
                 ),
@@ -202,8 +209,9 @@ ROWS = [
 
 
 def recall_reach(folder: Path, lots: int) -> str:
-    """A harvest whose forward trace holds ``lots`` lots (three per batch: the part, its kernel, its shell)."""
-    return harvest_into_batches(folder, max(1, (lots - 1) // 3))
+    """A harvest whose forward trace holds ``lots`` lots (three per batch: the part, its kernel, its shell),
+    in parts of 25 kg so that the farm's season stays a plausible yield (8.3 t on 4 ha for 1,000 lots)."""
+    return harvest_into_batches(folder, max(1, (lots - 1) // 3), part_kg=RECALL_PART_KG)
 
 
 RECALL = Row("recall", "a recall of a harvest that fed {batches} batches", recall_reach, 1000, 31)
