@@ -16,7 +16,7 @@ from . import errors
 from .contract import contract
 from .deps import AppState
 from .input import StrictInput
-from .pages import dashboard, docs
+from .pages import app_shell, dashboard, docs
 from .pages import router as pages
 from .routers import labels, ledger, lots, oversight, parties, processing, production, provenance, reference, trade
 
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         pages,
         dashboard,
         docs,
+        app_shell,
     ):
         app.include_router(module.router)
     app.openapi = contract(app)  # type: ignore[method-assign]

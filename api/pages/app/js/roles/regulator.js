@@ -1,0 +1,13 @@
+// The regulator's screens (SPEC §6.6). See main.js for the contract: strings, screens, render(el, app).
+
+export const strings = { vi: { regulator_home: "Trang chính" }, en: { regulator_home: "Home" } };
+
+export const screens = [
+  {
+    id: "home",
+    label: "regulator_home",
+    render: async (el, app) => {
+      el.append(app.h("h1", {}, app.party.name));
+    },
+  },
+];

@@ -1,0 +1,13 @@
+// The trader's screens (SPEC §6.6). See main.js for the contract: strings, screens, render(el, app).
+
+export const strings = { vi: { trader_home: "Trang chính" }, en: { trader_home: "Home" } };
+
+export const screens = [
+  {
+    id: "home",
+    label: "trader_home",
+    render: async (el, app) => {
+      el.append(app.h("h1", {}, app.party.name));
+    },
+  },
+];
