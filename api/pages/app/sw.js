@@ -2,7 +2,7 @@
 // connection (a farmer in the orchard). Files are served from the cache and refreshed from the
 // network when it answers; API requests are never cached here (the screens keep what they need).
 
-const CACHE = "cashew-app-v1";
+const CACHE = "cashew-app-v2";
 const SHELL = [
   "/app/",
   "/app/manifest.webmanifest",
@@ -15,6 +15,7 @@ const SHELL = [
   "/app/js/api.js",
   "/app/js/i18n.js",
   "/app/js/ui.js",
+  "/app/js/outbox.js",
   "/app/js/roles/farmer.js",
   "/app/js/roles/processor.js",
   "/app/js/roles/trader.js",

@@ -124,12 +124,18 @@ async function signIn(event) {
     return;
   }
   saveKey(key);
+  localStorage.setItem("cashew.party", JSON.stringify(app.party));
   location.hash = "#/";
   await route();
 }
 
-function signOut() {
+// A role may keep work on the device (the farmer's outbox): its `beforeSignOut(app)` may ask
+// and refuse.
+async function signOut() {
+  const role = app.party && ROLES[app.party.role];
+  if (role && role.beforeSignOut && !(await role.beforeSignOut(app))) return;
   forgetKey();
+  localStorage.removeItem("cashew.party");
   app.party = null;
   location.hash = "#/";
   route();
