@@ -145,3 +145,62 @@ class TestHarvest:
         item.get_by_role("button", name="Bỏ").click()
         item.wait_for(state="detached")
         assert harvests(served, "12000", today(page)) == []
+
+
+class TestFarmsAndLots:
+    def test_each_farm_with_its_plot_drawn(self, page: Any, served: Served) -> None:
+        farms = as_farmer(served, "/api/v1/farms")["items"]
+        sign_in(page, served, FARMER.key)
+        page.get_by_role("link", name="Vườn của tôi").click()
+        for farm in farms:
+            card = page.locator(f'li[data-farm="{farm["id"]}"]')
+            card.get_by_text(farm["name"]).wait_for()
+            drawn = card.get_by_role("img")
+            if farm["geometry"]["type"] == "Point":
+                assert card.locator("path.plot-pin").count() == 1
+                assert "Vị trí vườn" in (drawn.get_attribute("aria-label") or "")
+            else:
+                outline = card.locator("path.plot-outline").get_attribute("d") or ""
+                corners = len(farm["geometry"]["coordinates"][0])
+                assert outline.startswith("M") and outline.count("L") == corners - 1
+                assert f"{farm['computed_area_ha']} ha" in (drawn.get_attribute("aria-label") or "")
+        assert {f["geometry"]["type"] for f in farms} == {"Point", "Polygon"}
+
+    def test_part_of_a_lot_is_sent_to_a_processor_and_traced(self, page: Any, served: Served) -> None:
+        farm_id = next(f["id"] for f in as_farmer(served, "/api/v1/farms")["items"] if f["name"] == SMALL_FARM)
+        logged = httpx.post(
+            f"{served.url}/api/v1/harvests",
+            headers={"Authorization": f"Bearer {FARMER.key}"},
+            json={"farm_id": farm_id, "harvested_on": "2026-03-02", "quantity_kg": 14.5},
+        )
+        assert logged.status_code == 201, logged.text
+        lot = logged.json()["lot_id"]
+        processor = httpx.get(
+            f"{served.url}/api/v1/parties/me", headers={"Authorization": f"Bearer {PROCESSOR.key}"}
+        ).json()["id"]
+
+        sign_in(page, served, FARMER.key)
+        page.get_by_role("link", name="Lô hàng", exact=True).click()
+        page.locator(f'.lots-held li[data-lot="{lot}"]').get_by_role("link", name="Gửi cho nhà chế biến").click()
+        page.get_by_label("Mã bên nhận").fill("P-NOBODY")
+        page.get_by_label("Khối lượng gửi (kg)").fill("5")
+        page.get_by_role("button", name="Gửi cho nhà chế biến").click()
+        page.get_by_role("alert").filter(has_text="P-NOBODY").wait_for()  # refused in words
+
+        page.get_by_label("Mã bên nhận").fill(processor)
+        page.get_by_role("button", name="Gửi cho nhà chế biến").click()
+        page.locator(".ok").filter(has_text="Đã gửi 5").wait_for()
+        trace = as_farmer(served, f"/api/v1/lots/{lot}/trace?direction=forward")
+        sent = [e for e in trace["edges"] if e["kind"] == "dispatch"]
+        # once, and the bad recipient recorded nothing
+        assert [(e["to_party_id"], Decimal(str(e["quantity_kg"]))) for e in sent] == [(processor, 5)]
+        assert Decimal(str(as_farmer(served, f"/api/v1/lots/{lot}")["quantity_kg"])) == Decimal("9.5")
+
+        page.get_by_role("link", name="Hạt đã đi đâu").click()
+        step = page.locator(".trace-steps li.dispatch")
+        step.first.wait_for()
+        assert f"Gửi 5 kg từ bạn cho {processor}: đang trên đường" in step.first.inner_text().replace("\xa0", " ")
+
+        page.get_by_role("link", name="← Lô hàng").click()  # the recipient is remembered for the next lot
+        page.locator(f'.lots-held li[data-lot="{lot}"]').get_by_role("link", name="Gửi cho nhà chế biến").click()
+        assert page.get_by_label("Mã bên nhận").input_value() == processor

@@ -59,6 +59,9 @@ export const strings = {
     farmer_send_kg: "Khối lượng gửi (kg)",
     farmer_send_kg_hint: "Gửi một phần: lô được tách, phần còn lại ở lại với bạn.",
     farmer_sent: "Đã gửi {kg} cho {to}: chuyến {transfer}, lô {lot}.",
+    farmer_err_no_party: "Không có bên nhận nào mang mã {id}: kiểm tra lại mã.",
+    farmer_err_invalid_recipient: "Lô chỉ gửi được cho nhà chế biến hoặc thương nhân.",
+    farmer_err_dispatch_to_self: "Không gửi lô cho chính mình được.",
     farmer_trace_title: "Hạt của lô {lot} đã đi đâu",
     farmer_trace_none: "Lô này chưa đi đâu: vẫn ở với bạn.",
     farmer_steps: "Các bước",
@@ -134,6 +137,9 @@ export const strings = {
     farmer_send_kg: "Quantity to send (kg)",
     farmer_send_kg_hint: "Sending part of it splits the lot; the rest stays with you.",
     farmer_sent: "Sent {kg} to {to}: transfer {transfer}, lot {lot}.",
+    farmer_err_no_party: "No recipient has the id {id}: check it.",
+    farmer_err_invalid_recipient: "Lots go to processors and traders only.",
+    farmer_err_dispatch_to_self: "A lot cannot be sent to yourself.",
     farmer_trace_title: "Where the nuts of lot {lot} went",
     farmer_trace_none: "This lot has gone nowhere yet: it is still with you.",
     farmer_steps: "Steps",
@@ -571,11 +577,19 @@ async function sendScreen(el, app, lotId) {
         h("a", { class: "secondary", href: `#/lots?trace=${encodeURIComponent(transfer.lot_id)}` }, t("farmer_where")),
       );
     } catch (err) {
-      answer.replaceChildren(problem(app.errorText(err)));
+      answer.replaceChildren(problem(refusal(app, err, body)));
     } finally {
       button.disabled = false;
     }
   }
+}
+
+// A dispatch's refusal: ours for the recipient's mistakes, else the shell's words.
+function refusal(app, err, body) {
+  if (err.status === 404) return app.t("farmer_err_no_party", { id: body.to_party_id });
+  const key = `farmer_err_${err.code}`;
+  const ours = app.t(key);
+  return ours === key ? app.errorText(err) : ours;
 }
 
 async function traceScreen(el, app, lotId) {
