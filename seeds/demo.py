@@ -325,6 +325,7 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
         engine.dispose()
     lines = [
         f"Cashew traceability demo — {base_url}",
+        f"  The app            {base_url}/app/  (phone-first; paste a key below, e.g. {_FARMER.key})",
         f"  API docs           {base_url}/docs",
         f"  Dashboard          {base_url}/dashboard  (public; ?lang=en for English)",
         f"  Ledger checkpoint  {base_url}/ledger/checkpoint",

@@ -173,8 +173,9 @@ class TestBanner:
     def test_banner_lists_urls_keys_and_a_lot_the_farmer_can_read(self, settings: Settings, client: TestClient) -> None:
         load_demo(settings)
         text = banner("http://127.0.0.1:8000/", settings)
-        for path in ("/docs", "/dashboard", "/ledger/checkpoint"):
+        for path in ("/app/", "/docs", "/dashboard", "/ledger/checkpoint"):
             assert f"http://127.0.0.1:8000{path}" in text
+        assert "ck_demo_farmer_hung" in next(line for line in text.splitlines() if "/app/" in line)
         for party in DEMO_PARTIES:
             assert party.name in text and party.key in text
         assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 5 and "Idempotency-Key" in text

@@ -193,7 +193,7 @@ class TestFarmsAndLots:
         trace = as_farmer(served, f"/api/v1/lots/{lot}/trace?direction=forward")
         sent = [e for e in trace["edges"] if e["kind"] == "dispatch"]
         # once, and the bad recipient recorded nothing
-        assert [(e["to_party_id"], Decimal(str(e["quantity_kg"]))) for e in sent] == [(processor, 5)]
+        assert [(e["to_party_id"], Decimal(str(e["quantity_kg"]))) for e in sent] == [(processor, Decimal(5))]
         assert Decimal(str(as_farmer(served, f"/api/v1/lots/{lot}")["quantity_kg"])) == Decimal("9.5")
 
         page.get_by_role("link", name="Hạt đã đi đâu").click()
