@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.app.api import call, items, ok
 from tests.app.conftest import ROOT, Served, sign_in
 from traceability.processing.quality import outturn_lbs
 
@@ -24,22 +25,13 @@ FARMER = "ck_demo_farmer_hung"
 SCREENSHOT_ENV = "CASHEW_APP_PROCESSOR_SCREENSHOT"
 
 
-def call(served: Served, key: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return httpx.request(method, f"{served.url}{path}", headers={"Authorization": f"Bearer {key}"}, **kwargs)
-
-
-def ok(answer: httpx.Response) -> Any:
-    assert answer.status_code < 300, answer.text
-    return answer.json()
-
-
 def ledger_size(served: Served) -> int:
     return int(httpx.get(f"{served.url}/ledger/checkpoint").text.splitlines()[1])
 
 
 def held(served: Served, **filters: str) -> list[dict[str, Any]]:
     query = "&".join(f"{k}={v}" for k, v in filters.items())
-    return ok(call(served, PROCESSOR, "GET", f"/api/v1/lots?held=true&status=held&limit=500&{query}"))["items"]
+    return items(served, PROCESSOR, f"/api/v1/lots?held=true&status=held&limit=500&{query}")
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from tests.app.api import call, items, ok
 from tests.app.conftest import ROOT, Served, sign_in
 
 REGULATOR = "ck_demo_regulator"
@@ -18,17 +17,8 @@ PROCESSOR = "ck_demo_processor"
 SCREENSHOT_ENV = "CASHEW_APP_REGULATOR_SCREENSHOT"
 
 
-def call(served: Served, key: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return httpx.request(method, f"{served.url}{path}", headers={"Authorization": f"Bearer {key}"}, **kwargs)
-
-
-def ok(answer: httpx.Response) -> Any:
-    assert answer.status_code < 300, answer.text
-    return answer.json()
-
-
 def waiting(served: Served) -> list[dict[str, Any]]:
-    return ok(call(served, REGULATOR, "GET", "/api/v1/oversight/alerts?acknowledged=false&limit=500"))["items"]
+    return items(served, REGULATOR, "/api/v1/oversight/alerts?acknowledged=false&limit=500")
 
 
 class TestAlerts:

@@ -3,22 +3,13 @@ and contracts; shipments."""
 
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.app.api import call, items, ok
 from tests.app.conftest import Served, sign_in
 
 TRADER = "ck_demo_trader"
 PROCESSOR = "ck_demo_processor"
-
-
-def call(served: Served, key: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return httpx.request(method, f"{served.url}{path}", headers={"Authorization": f"Bearer {key}"}, **kwargs)
-
-
-def ok(answer: httpx.Response) -> Any:
-    assert answer.status_code < 300, answer.text
-    return answer.json()
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +40,8 @@ def offer(served: Served, listing: dict[str, Any], kg: int, price: str) -> dict[
 
 
 def status_of(served: Served, offer_id: str) -> str:
-    offers = ok(call(served, TRADER, "GET", "/api/v1/offers?side=seller&limit=500"))["items"]
-    return next(o["status"] for o in offers if o["id"] == offer_id)
+    offers = items(served, TRADER, "/api/v1/offers?side=seller&limit=500")
+    return str(next(o["status"] for o in offers if o["id"] == offer_id))
 
 
 class TestOffers:
