@@ -20,6 +20,7 @@ const SHELL = [
   "/app/js/roles/processor.js",
   "/app/js/roles/trader.js",
   "/app/js/roles/regulator.js",
+  "/app/js/roles/desk.js",
   "/app/icons/icon-192.png",
 ];
 
