@@ -119,39 +119,11 @@ def ancestry(session: Session, lot_id: str) -> Lineage:
 
     Raises NotFound for an unknown lot. Costs one query for the lot and one per generation.
     """
-    row: _LotRow | None = session.execute(select(*_COLUMNS).where(col(Lot.lot_id) == lot_id)).first()
-    if row is None:
-        raise NotFound(f"no lot {lot_id!r}")
-    lot = LineageLot(*row, generation=0)
-    found: dict[str, LineageLot] = {}
-    links: list[Link] = []
-    frontier, generation = [lot_id], 0
-    while frontier:
-        generation += 1
-        next_frontier = []
-        for link, parent in _parents(session, frontier):
-            links.append(link)
-            parent_id = link.parent_lot_id
-            if parent_id != lot_id and parent_id not in found:
-                found[parent_id] = LineageLot(*parent, generation=generation)
-                next_frontier.append(parent_id)
-        frontier = next_frontier
+    lot, found, links = _walk(session, lot_id, forward=False)
     shares = _shares(lot_id, links)
     lot = _with_share(lot, shares)
     ancestors = {k: _with_share(v, shares) for k, v in found.items()}
     return Lineage(lot=lot, ancestors=ancestors, links=links, roots=_roots(lot, ancestors, links))
-
-
-def _parents(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, _LotRow]]:
-    for start in range(0, len(lot_ids), IN_CHUNK):
-        chunk = lot_ids[start : start + IN_CHUNK]
-        stmt = (
-            select(col(LotParent.lot_id), col(LotParent.parent_lot_id), col(LotParent.quantity_g), *_COLUMNS)
-            .join(Lot, col(Lot.lot_id) == col(LotParent.parent_lot_id))
-            .where(col(LotParent.lot_id).in_(chunk))
-        )
-        for child, parent_id, quantity_g, *parent in session.execute(stmt).all():
-            yield Link(child, parent_id, int(quantity_g)), tuple(parent)
 
 
 @dataclass(frozen=True)
@@ -174,6 +146,13 @@ def descent(session: Session, lot_id: str) -> Descent:
     Raises NotFound for an unknown lot. Costs one query for the lot and one per generation
     (``lot_parent`` read by its parent index), like ``ancestry``.
     """
+    lot, found, links = _walk(session, lot_id, forward=True)
+    return Descent(lot=lot, descendants=found, links=links)
+
+
+def _walk(session: Session, lot_id: str, *, forward: bool) -> tuple[LineageLot, dict[str, LineageLot], list[Link]]:
+    """The lot, the lots one generation at a time away from it (its children, or its parents), and
+    the links met on the way. NotFound for an unknown lot."""
     row: _LotRow | None = session.execute(select(*_COLUMNS).where(col(Lot.lot_id) == lot_id)).first()
     if row is None:
         raise NotFound(f"no lot {lot_id!r}")
@@ -183,25 +162,35 @@ def descent(session: Session, lot_id: str) -> Descent:
     while frontier:
         generation += 1
         next_frontier = []
-        for link, child in _children(session, frontier):
+        for link, other in _step(session, frontier, forward=forward):
             links.append(link)
-            if link.lot_id != lot_id and link.lot_id not in found:
-                found[link.lot_id] = LineageLot(*child, generation=generation)
-                next_frontier.append(link.lot_id)
+            reached = link.lot_id if forward else link.parent_lot_id
+            if reached != lot_id and reached not in found:
+                found[reached] = LineageLot(*other, generation=generation)
+                next_frontier.append(reached)
         frontier = next_frontier
-    return Descent(lot=LineageLot(*row, generation=0), descendants=found, links=links)
+    return LineageLot(*row, generation=0), found, links
 
 
-def _children(session: Session, lot_ids: list[str]) -> Iterable[tuple[Link, _LotRow]]:
+def _step(session: Session, lot_ids: list[str], *, forward: bool) -> Iterable[tuple[Link, _LotRow]]:
+    """The links from ``lot_ids`` to their children (``forward``) or parents, with the lot at the other end."""
+    near, far = (
+        (col(LotParent.parent_lot_id), col(LotParent.lot_id))
+        if forward
+        else (
+            col(LotParent.lot_id),
+            col(LotParent.parent_lot_id),
+        )
+    )
     for start in range(0, len(lot_ids), IN_CHUNK):
         chunk = lot_ids[start : start + IN_CHUNK]
         stmt = (
             select(col(LotParent.lot_id), col(LotParent.parent_lot_id), col(LotParent.quantity_g), *_COLUMNS)
-            .join(Lot, col(Lot.lot_id) == col(LotParent.lot_id))
-            .where(col(LotParent.parent_lot_id).in_(chunk))
+            .join(Lot, col(Lot.lot_id) == far)
+            .where(near.in_(chunk))
         )
-        for child_id, parent_id, quantity_g, *child in session.execute(stmt).all():
-            yield Link(child_id, parent_id, int(quantity_g)), tuple(child)
+        for child_id, parent_id, quantity_g, *other in session.execute(stmt).all():
+            yield Link(child_id, parent_id, int(quantity_g)), tuple(other)
 
 
 def _shares(lot_id: str, links: list[Link]) -> dict[str, float]:
