@@ -7,7 +7,6 @@ CASHEW_RECALL_SCREENSHOT=docs/buyer-page-recalled.png .venv/bin/pytest tests/tes
 """
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.browser import CHROMIUM_FLAGS, find_chromium
 from tests.factories import square
 from tests.live import free_port, live_server
 from traceability.db import make_engine, unit_of_work
@@ -34,11 +34,6 @@ SCREENSHOT_ENV = "CASHEW_BUYER_SCREENSHOT"
 DASHBOARD_SCREENSHOT_ENV = "CASHEW_DASHBOARD_SCREENSHOT"
 RECALL_SCREENSHOT_ENV = "CASHEW_RECALL_SCREENSHOT"
 DESKTOP_WIDTH = 1200
-
-
-def find_chromium() -> str | None:
-    candidates = ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
-    return next((p for p in candidates if p and Path(p).exists()), None)
 
 
 @pytest.fixture
@@ -202,14 +197,7 @@ def kernel_lot_and_inputs(server: Server) -> tuple[str, str, list[dict[str, Any]
 def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     flags = [
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
+        *CHROMIUM_FLAGS,
         "--hide-scrollbars",
         "--accept-lang=vi-VN,vi",
         f"--user-data-dir={profile}",

@@ -8,7 +8,6 @@ host but the server's fails the test when it ends.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,27 +17,13 @@ from typing import Any
 
 import pytest
 
+from tests.browser import CHROMIUM_FLAGS, find_chromium
 from tests.live import free_port, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CASHEW = str(Path(sys.executable).parent / "cashew")
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 ADMIN_TOKEN = "app-test-admin"
-
-
-def find_chromium() -> str | None:
-    candidates = ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
-    return next((p for p in candidates if p and Path(p).exists()), None)
 
 
 @dataclass

@@ -70,11 +70,12 @@ class TestOffers:
         item = page.locator(f"li[data-offer='{made['id']}']")
         item.wait_for()
         ok(call(served, TRADER, "POST", f"/api/v1/offers/{made['id']}/reject"))
+        before = ok(call(served, TRADER, "GET", "/api/v1/contracts"))["items"]
         item.get_by_role("button", name="Chấp nhận").click()
         item.get_by_role("alert").filter(has_text="Chào giá này đã bị từ chối").wait_for()
         assert status_of(served, made["id"]) == "rejected"
-        contracts = ok(call(served, TRADER, "GET", "/api/v1/contracts"))["items"]
-        assert [c["quantity_kg"] for c in contracts if c["listing_id"] == listing["id"]] == [30]
+        after = ok(call(served, TRADER, "GET", "/api/v1/contracts"))["items"]
+        assert after == before  # the refused acceptance made no contract
 
 
 class TestListingsAndShipments:

@@ -11,9 +11,10 @@ from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
 
 from .. import clock, rules
-from ..errors import Forbidden, NotFound, RuleViolation
+from ..errors import RuleViolation
 from ..lots.models import Lot, LotStatus, Product
 from ..pagination import Page, index_of, paginate, paginate_union, utc_of
+from ..parties.access import own, own_record
 from ..parties.models import Party, Role
 from .models import Batch, QualityTest, Transfer
 
@@ -84,20 +85,13 @@ def list_lots(
 
 def list_batches(session: Session, *, party: Party, limit: int, cursor: str | None) -> Page:
     """The caller's processing batches (regulators: every party's), in ledger order."""
-    stmt = select(Batch)
-    if party.role != Role.regulator:
-        stmt = stmt.where(col(Batch.party_id) == party.id)
+    stmt = own(select(Batch), col(Batch.party_id), party)
     return paginate(session, stmt, col(Batch.ledger_index), limit=limit, cursor=cursor, parse=index_of)
 
 
 def get_batch(session: Session, *, party: Party, batch_id: str) -> Batch:
     """A batch its processor (or a regulator) may see; 404 unknown, 403 someone else's."""
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFound(f"no batch {batch_id!r}; list your batches with GET /api/v1/batches")
-    if party.role != Role.regulator and batch.party_id != party.id:
-        raise Forbidden("this batch belongs to another party")
-    return batch
+    return own_record(session, Batch, batch_id, owner="party_id", party=party, what="batch", listed="/api/v1/batches")
 
 
 def list_quality_tests(

@@ -12,7 +12,8 @@ from ..alerts.service import raise_alert
 from ..corrections.service import corrected, corrections_for
 from ..errors import Forbidden, NotFound
 from ..pagination import Page, paginate
-from ..parties.models import Party, Role
+from ..parties.access import own, own_record
+from ..parties.models import Party
 from ..places import CURRENT_PROVINCE, LEGACY_PROVINCE
 from ..units import hectares, square_metres
 from . import geometry
@@ -92,12 +93,7 @@ def _flag_overlaps(session: Session, farm: Farm) -> bool:
 
 def get_farm(session: Session, *, party: Party, farm_id: str) -> Farm:
     """A farm its owner (or a regulator) may see; 404 unknown, 403 someone else's."""
-    farm = session.get(Farm, farm_id)
-    if farm is None:
-        raise NotFound(f"no farm {farm_id!r}; list your farms with GET /api/v1/farms")
-    if party.role != Role.regulator and farm.owner_id != party.id:
-        raise Forbidden("this farm belongs to another party")
-    return farm
+    return own_record(session, Farm, farm_id, owner="owner_id", party=party, what="farm", listed="/api/v1/farms")
 
 
 def owned_farm(session: Session, *, farmer: Party, farm_id: str) -> Farm:
@@ -109,10 +105,7 @@ def owned_farm(session: Session, *, farmer: Party, farm_id: str) -> Farm:
 
 
 def list_farms(session: Session, *, party: Party, limit: int, cursor: str | None) -> Page:
-    stmt = select(Farm)
-    if party.role != Role.regulator:
-        stmt = stmt.where(col(Farm.owner_id) == party.id)
-    return paginate(session, stmt, col(Farm.id), limit=limit, cursor=cursor)
+    return paginate(session, own(select(Farm), col(Farm.owner_id), party), col(Farm.id), limit=limit, cursor=cursor)
 
 
 def farm_values(session: Session, farm: Farm) -> dict[str, Any]:

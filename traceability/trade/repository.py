@@ -11,8 +11,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ..errors import Forbidden, NotFound
 from ..pagination import Page, index_of, paginate, paginate_union, utc_of
+from ..parties.access import own, own_record
 from ..parties.models import Party, Role
 from .models import Contract, Offer, OfferStatus, Shipment
 
@@ -22,20 +22,15 @@ OFFER_ORDER = (col(Offer.created_at), col(Offer.id))
 
 def list_shipments(session: Session, *, party: Party, limit: int, cursor: str | None) -> Page:
     """The caller's shipments (regulators: every party's), in ledger order."""
-    stmt = select(Shipment)
-    if party.role != Role.regulator:
-        stmt = stmt.where(col(Shipment.party_id) == party.id)
+    stmt = own(select(Shipment), col(Shipment.party_id), party)
     return paginate(session, stmt, col(Shipment.ledger_index), limit=limit, cursor=cursor, parse=index_of)
 
 
 def get_shipment(session: Session, *, party: Party, shipment_id: str) -> Shipment:
     """A shipment its shipper (or a regulator) may see; 404 unknown, 403 someone else's."""
-    shipment = session.get(Shipment, shipment_id)
-    if shipment is None:
-        raise NotFound(f"no shipment {shipment_id!r}; list your shipments with GET /api/v1/shipments")
-    if party.role != Role.regulator and shipment.party_id != party.id:
-        raise Forbidden("this shipment belongs to another party")
-    return shipment
+    return own_record(
+        session, Shipment, shipment_id, owner="party_id", party=party, what="shipment", listed="/api/v1/shipments"
+    )
 
 
 def list_offers(
