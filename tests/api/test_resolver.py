@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.api.test_buyer_page import BU_DANG, batch, farm, gtin, harvest
-from tests.factories import deliver, make_party
+from tests.api.test_buyer_page import batch, farm, gtin, harvest
+from tests.factories import BU_DANG, deliver, make_party
 from traceability.buyer.cache import pages_for
 
 BASE = "http://testserver"
