@@ -13,7 +13,8 @@ one place, from the shape of each operation:
 - a write (it takes ``Idempotency-Key``): 409 (a conflict of state, a reused key) and 404
   (its body names an unknown lot, farm or party).
 
-Each of them answers the ``Error`` schema as JSON, except the pages' 404, which is a page.
+Each of them answers the ``Error`` schema as JSON, except the pages' 404 and the
+400 a page documents (the buyer's page: not a GTIN), which are pages.
 """
 
 from collections.abc import Callable
@@ -65,7 +66,7 @@ def statuses(operation: dict[str, Any]) -> set[int]:
 
 def _error_response(status: int, page: bool, existing: dict[str, Any] | None) -> dict[str, Any]:
     content: dict[str, Any] = {"application/json": {"schema": {"$ref": ERROR_REF}}}
-    if page and status == 404:
+    if page and (status == 404 or status == 400 and existing is not None):  # a 400 the page itself documents
         content = {"text/html": {"schema": {"type": "string"}}, **content}
     described = (existing or {}).get("description")
     return {"description": described or DESCRIPTIONS[status], "content": content}

@@ -7,14 +7,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from traceability.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, Unauthorized
+from traceability.errors import BadRequest, Conflict, DomainError, Forbidden, NotFound, RuleViolation, Unauthorized
 from traceability.idempotency.service import StoredResponse
 
 from .input import Refused, error_body
 
 log = logging.getLogger("cashew.api")
 
-STATUS = {NotFound: 404, Unauthorized: 401, Forbidden: 403, Conflict: 409, RuleViolation: 422}
+STATUS = {BadRequest: 400, NotFound: 404, Unauthorized: 401, Forbidden: 403, Conflict: 409, RuleViolation: 422}
 NOT_AN_OBJECT = {"json_invalid", "model_attributes_type", "dict_type", "model_type", "missing"}
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
 

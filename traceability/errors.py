@@ -16,6 +16,12 @@ class DomainError(Exception):
         self.fields = fields
 
 
+class BadRequest(DomainError):
+    """Input that is not what it claims to be (a GTIN with a wrong check digit): 400."""
+
+    code = "bad_request"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

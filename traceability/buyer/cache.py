@@ -35,7 +35,7 @@ from sqlmodel import Session
 from ..anchoring.models import LedgerCheckpoint, LedgerEntry
 from ..anchoring.store import SqlLog
 from ..db import open_session
-from ..errors import NotFound
+from ..errors import DomainError
 from .schemas import BuyerView
 from .service import BuyerPage, buyer_page, normalise_gtin, rechecked
 
@@ -167,19 +167,23 @@ class BuyerPages:
                     self._pages.popitem(last=False)
             return fresh
 
-    def rendered(self, engine: Engine, *, gtin: str, lot_id: str, base_url: str, name: str) -> tuple[bytes, str] | None:
-        """The rendition ``name`` of the page, if it was already rendered at the log's state now; else None.
+    def rendered(
+        self, engine: Engine, *, gtin: str, lot_id: str, base_url: str, names: Sequence[str]
+    ) -> list[tuple[bytes, str]] | None:
+        """The renditions ``names`` of the page, if all were already rendered at the log's state now; else None.
 
         Never waits: the state is read on a connection of the cache's own (given up, None, when another
         caller has it or it fails), so this is cheap enough for an event loop on SQLite.
         """
         try:
             key = (normalise_gtin(gtin), lot_id, base_url)
-        except NotFound:
+        except DomainError:
             return None
         cached = self._lookup(key)
-        found = None if cached is None else cached.renditions.get(name)
-        if cached is None or found is None or not self._own.acquire(blocking=False):
+        if cached is None or any(name not in cached.renditions for name in names):
+            return None
+        found = [cached.renditions[name] for name in names]
+        if not self._own.acquire(blocking=False):
             return None
         try:
             if self._conn is None:  # taken from the pool once and kept: never waits for the pool again

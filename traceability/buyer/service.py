@@ -21,8 +21,8 @@ from ..anchoring import Anchored
 from ..anchoring.models import LedgerCheckpoint
 from ..corrections.service import corrected, corrections_for
 from ..countries import country_name
-from ..errors import NotFound
-from ..labels.gtin import digital_link, element_string, lot_for_gtin
+from ..errors import BadRequest, NotFound
+from ..labels.gtin import digital_link, element_string, has_valid_check_digit, lot_for_gtin
 from ..lots.lineage import Lineage, ancestry
 from ..lots.models import Lot, LotOrigin
 from ..oversight.models import Recall, RecallLot
@@ -55,8 +55,15 @@ COMPANY_ROLES = (Role.processor, Role.trader)
 
 
 def normalise_gtin(gtin: str) -> str:
+    """The GTIN-14 a scanned GTIN names; BadRequest when it is not a GTIN (a syntax error of the URI,
+    which a GS1 resolver answers with 400), whether by its characters, its length or its check digit."""
     if not gtin.isascii() or not gtin.isdigit() or len(gtin) not in GTIN_LENGTHS:
-        raise NotFound(f"{gtin!r} is not a GTIN (8, 12, 13 or 14 digits)")
+        raise BadRequest(f"{gtin[:40]!r} is not a GTIN (8, 12, 13 or 14 digits)", code="invalid_gtin")
+    if not has_valid_check_digit(gtin):
+        raise BadRequest(
+            f"{gtin} is not a GTIN: its check digit is wrong (check the code printed on the carton)",
+            code="invalid_gtin",
+        )
     return gtin.zfill(14)
 
 

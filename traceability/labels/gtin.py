@@ -21,6 +21,11 @@ def make_gtin(company_prefix: str, item_reference: int) -> str:
     return body + ean.calc_check_digit(body)
 
 
+def has_valid_check_digit(gtin: str) -> bool:
+    """True when the last digit of a GTIN (any length, digits only) is the check digit of the others."""
+    return len(gtin) > 1 and gtin.isascii() and gtin.isdigit() and ean.calc_check_digit(gtin[:-1]) == gtin[-1]
+
+
 def gtin_for(session: Session, *, party: Party, product: str, grade: str | None) -> str:
     """The party's GTIN for a product and grade, assigned the first time it is asked for."""
     if not party.gs1_company_prefix:
