@@ -116,6 +116,13 @@ def farm_lot(client: TestClient, farmer: Party, quantity_kg: float = 2000, **far
     return lot_id
 
 
+def dispatch(client: TestClient, sender: Party, lot_id: str, to: Party, kg: float) -> Any:
+    """``POST /api/v1/lots/{lot_id}/dispatch`` of ``kg`` to ``to``: the response, refused or not."""
+    return client.post(
+        f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": to["id"], "quantity_kg": kg}, headers=sender["headers"]
+    )
+
+
 def deliver(
     client: TestClient,
     sender: Party,

@@ -3,13 +3,12 @@
 import json
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from tests.factories import Party, deliver, farm_lot, ledger_size, lot, make_party, ok, table_counts
+from tests.factories import Party, deliver, dispatch, farm_lot, ledger_size, lot, make_party, ok, table_counts
 from traceability.alerts.models import Alert
 from traceability.anchoring.models import LedgerEntry
 from traceability.db import open_session
@@ -29,13 +28,6 @@ def entries(engine: Engine, since: int) -> list[dict[str, Any]]:
     with open_session(engine) as session:
         rows = session.scalars(select(LedgerEntry).where(col(LedgerEntry.idx) >= since).order_by(col(LedgerEntry.idx)))
         return [json.loads(r.leaf_data) for r in rows]
-
-
-def dispatch(client: TestClient, party: Party, lot_id: str, to: Party, kg: float) -> httpx.Response:
-    response: httpx.Response = client.post(
-        f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": to["id"], "quantity_kg": kg}, headers=party["headers"]
-    )
-    return response
 
 
 class TestDispatch:

@@ -16,6 +16,7 @@ from tests.factories import (
     CONTAINER,
     CUTTING_TEST,
     Party,
+    dispatch,
     farm_lot,
     import_lot,
     log_harvest,
@@ -63,9 +64,8 @@ def ids(client: TestClient, party: Party, path: str, **params: Any) -> list[str]
     raise AssertionError("the list never ended")
 
 
-def dispatch(client: TestClient, sender: Party, lot_id: str, to: Party, kg: float) -> dict[str, Any]:
-    body = {"to_party_id": to["id"], "quantity_kg": kg}
-    return ok(client.post(f"/api/v1/lots/{lot_id}/dispatch", json=body, headers=sender["headers"]))
+def send(client: TestClient, sender: Party, lot_id: str, to: Party, kg: float) -> dict[str, Any]:
+    return ok(dispatch(client, sender, lot_id, to, kg))
 
 
 def receive(client: TestClient, recipient: Party, transfer: dict[str, Any]) -> None:
@@ -174,7 +174,7 @@ class TestLots:
     ) -> None:
         farmer, processor, trader = parties["farmer"], parties["processor"], parties["trader"]
         lot_id = farm_lot(client, farmer, 2000)
-        transfer = dispatch(client, farmer, lot_id, processor, 800)
+        transfer = send(client, farmer, lot_id, processor, 800)
         part = transfer["lot_id"]  # split off, in transit: still in the farmer's custody
         assert ids(client, farmer, LOTS, held="true") == [lot_id, part]
         assert ids(client, farmer, LOTS, held="false") == []
@@ -185,7 +185,7 @@ class TestLots:
         assert ids(client, farmer, LOTS) == [lot_id, part]
         assert ids(client, processor, LOTS, held="true") == [part]
         assert ids(client, processor, LOTS, held="false") == []
-        receive(client, trader, dispatch(client, processor, part, trader, 800))
+        receive(client, trader, send(client, processor, part, trader, 800))
         assert ids(client, processor, LOTS, held="false") == [part]
         assert ids(client, processor, LOTS, held="true") == []
         assert ids(client, farmer, LOTS, held="false") == [part]  # held once, still in its history
@@ -259,11 +259,11 @@ class TestPagingWhileOthersWrite:
         harvest = {"farm_id": farm["id"], "quantity_kg": 100}
         lots = [log_harvest(client, farmer, **harvest)["lot_id"] for _ in range(5)]
         for lot_id in lots[:2]:  # passed on: the farmer's list holds them through its dispatches
-            receive(client, processor, dispatch(client, farmer, lot_id, processor, 100))
+            receive(client, processor, send(client, farmer, lot_id, processor, 100))
         first = ok(get(client, farmer, LOTS, limit=2), 200)
         later = [log_harvest(client, farmer, **harvest)["lot_id"] for _ in range(3)]
         farm_lot(client, parties["farmer2"], 100)
-        receive(client, processor, dispatch(client, farmer, lots[4], processor, 100))  # moves from held to passed on
+        receive(client, processor, send(client, farmer, lots[4], processor, 100))  # moves from held to passed on
         served = [item["lot_id"] for item in first["items"]]
         cursor = first["next_cursor"]
         while cursor is not None:

@@ -22,6 +22,7 @@ from tests.factories import (
     CUTTING_TEST,
     Party,
     deliver,
+    dispatch,
     farm_lot,
     import_lot,
     ledger_size,
@@ -43,12 +44,6 @@ def shipment_body(*lot_ids: str) -> dict[str, Any]:
         "destination_country": "NL",
         "documents": [{"type": "bill_of_lading", "sha256": "cd" * 32}],
     }
-
-
-def dispatch(client: TestClient, sender: Party, lot_id: str, to: Party, kg: float) -> Any:
-    return client.post(
-        f"/api/v1/lots/{lot_id}/dispatch", json={"to_party_id": to["id"], "quantity_kg": kg}, headers=sender["headers"]
-    )
 
 
 @pytest.fixture

@@ -198,17 +198,4 @@ def _shipment_read(shipment: Shipment) -> RecalledShipment:
     )
 
 
-def recalls_reaching(session: Session, lot_ids: Sequence[str]) -> list[Recall]:
-    """The recalls that reached any of ``lot_ids``, oldest first."""
-    found: dict[str, Recall] = {}
-    for chunk in _chunks(list(lot_ids)):
-        stmt = (
-            select(Recall)
-            .join(RecallLot, col(RecallLot.recall_id) == col(Recall.id))
-            .where(col(RecallLot.lot_id).in_(chunk))
-        )
-        found.update((r.id, r) for r in session.scalars(stmt))
-    return sorted(found.values(), key=lambda r: r.ledger_index or 0)
-
-
-__all__ = ["list_recalls", "may_recall", "recall_reads", "record_recall", "recalls_reaching"]
+__all__ = ["list_recalls", "may_recall", "recall_reads", "record_recall"]
