@@ -71,7 +71,9 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-REFUSAL = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
+REFUSAL = re.compile(
+    r"^Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_INTERNET_DISCONNECTED)"
+)
 
 
 @dataclass
@@ -79,9 +81,10 @@ class Watched:
     """What a page did that no test may accept: console errors, uncaught exceptions, foreign hosts,
     and any file of the app that failed to load.
 
-    Chromium also logs each API answer of 4xx ("Failed to load resource: … status of 422"): those
-    are refusals the app shows in words, which the tests provoke on purpose, so they are not errors
-    here; an app file that fails to load is caught by its response instead.
+    Chromium also logs each API answer of 4xx ("Failed to load resource: … status of 422"), and each
+    request made while a test holds the browser offline (``net::ERR_INTERNET_DISCONNECTED``): those
+    are refusals and lost connections the app shows in words, which the tests provoke on purpose, so
+    they are not errors here; an app file that fails to load is caught by its response instead.
     """
 
     origin: str

@@ -94,7 +94,7 @@ class TestHarvest:
         page.get_by_role("heading", name="Đang chờ gửi (1)").wait_for()
         assert page.evaluate("localStorage.getItem('cashew.key')") == FARMER.key
 
-        page.reload()  # with no connection: the app comes from its service worker
+        page.reload(wait_until="domcontentloaded")  # with no connection: the app comes from its service worker
         waiting = page.locator(".waiting-item")
         waiting.filter(has_text="12,9").wait_for()
         assert waiting.count() == 1
