@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from traceability.anchoring import load_or_create_signer
 from traceability.anchoring.service import ensure_checkpoint
 from traceability.db import make_engine
+from traceability.epcis.capture import MAX_BYTES as MAX_CAPTURE_BYTES
 from traceability.settings import Settings, get_settings
 
 from . import errors
@@ -18,7 +19,19 @@ from .deps import AppState
 from .input import StrictInput
 from .pages import app_shell, dashboard, docs
 from .pages import router as pages
-from .routers import labels, ledger, lots, oversight, parties, processing, production, provenance, reference, trade
+from .routers import (
+    epcis,
+    labels,
+    ledger,
+    lots,
+    oversight,
+    parties,
+    processing,
+    production,
+    provenance,
+    reference,
+    trade,
+)
 
 DESCRIPTION = """Traceability for Vietnam's cashew sector, from farm to buyer.
 
@@ -50,7 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.mount(docs.SWAGGER_URL, docs.swagger_files, name="swagger-ui")
     app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
-    app.add_middleware(StrictInput, max_bytes=settings.max_body_bytes)
+    app.add_middleware(StrictInput, max_bytes=settings.max_body_bytes, limits={"/epcis/capture": MAX_CAPTURE_BYTES})
     errors.install(app)
     for module in (
         parties,
@@ -63,6 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         oversight,
         reference,
         ledger,
+        epcis,
         pages,
         dashboard,
         docs,

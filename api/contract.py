@@ -14,7 +14,9 @@ one place, from the shape of each operation:
   (its body names an unknown lot, farm or party).
 
 Each of them answers the ``Error`` schema as JSON, except the pages' 404 and the
-400 a page documents (the buyer's page: not a GTIN), which are pages.
+400 a page documents (the buyer's page: not a GTIN), which are pages, and the EPCIS
+interface's, which are RFC 7807 ``Problem``s (``application/problem+json``): there what the
+rest of the API calls 422 is 400, and a query can be 503 while the event index catches up.
 """
 
 from collections.abc import Callable
@@ -36,6 +38,8 @@ DESCRIPTIONS = {
     422: "Invalid input or a broken rule (mass balance, impossible yield…): see `detail` and `fields`",
 }
 HTML_PAGES = frozenset({"pages"})
+PROBLEM_TAGS = frozenset({"epcis"})
+PROBLEM_REF = "#/components/schemas/Problem"
 
 
 class FieldError(BaseModel):
@@ -51,6 +55,17 @@ class Error(BaseModel):
     fields: list[FieldError] | None = Field(default=None, description="for invalid input: each field at fault")
 
 
+class Problem(BaseModel):
+    """Every error of the EPCIS interface (RFC 7807, the GS1 REST bindings' exceptions)."""
+
+    type: str = Field(description="`epcisException:ValidationException`, `…:QueryParameterException`…")
+    title: str
+    status: int
+    detail: str = Field(description="a sentence a person can act on")
+    error: str = Field(description="the code the rest of the API would answer (SPEC §4)")
+    fields: list[FieldError] | None = None
+
+
 def statuses(operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation can answer, from its shape (see the module's docstring)."""
     params = operation.get("parameters", [])
@@ -64,7 +79,16 @@ def statuses(operation: dict[str, Any]) -> set[int]:
     return found
 
 
-def _error_response(status: int, page: bool, existing: dict[str, Any] | None) -> dict[str, Any]:
+def _problem_statuses(operation: dict[str, Any]) -> set[int]:
+    return (statuses(operation) - {422}) | {400, 503}
+
+
+def _error_response(status: int, page: bool, existing: dict[str, Any] | None, problem: bool = False) -> dict[str, Any]:
+    if problem:
+        return {
+            "description": (existing or {}).get("description") or DESCRIPTIONS.get(status, "Not available yet: retry"),
+            "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
+        }
     content: dict[str, Any] = {"application/json": {"schema": {"$ref": ERROR_REF}}}
     if page and (status == 404 or status == 400 and existing is not None):  # a 400 the page itself documents
         content = {"text/html": {"schema": {"type": "string"}}, **content}
@@ -77,17 +101,20 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
-    for model in (Error, FieldError):
+    for model in (Error, FieldError, Problem):
         components[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components[model.__name__].pop("$defs", None)
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            page = bool(HTML_PAGES & set(operation.get("tags", [])))
+            tags = set(operation.get("tags", []))
+            page, problem = bool(HTML_PAGES & tags), bool(PROBLEM_TAGS & tags)
             responses = operation["responses"]
-            for status in sorted(statuses(operation)):
-                responses[str(status)] = _error_response(status, page, responses.get(str(status)))
+            if problem:
+                responses.pop("422", None)
+            for status in sorted(_problem_statuses(operation) if problem else statuses(operation)):
+                responses[str(status)] = _error_response(status, page, responses.get(str(status)), problem)
     return schema
 
 

@@ -21,6 +21,7 @@ fingerprint read it without parsing again.
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,6 +29,8 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from traceability.schemas import has_control
+
+from .problem import PROBLEM_TYPE, epcis_status, problem_body, speaks_problem
 
 BODY = "cashew.body"
 JSON_BODY = "cashew.json"
@@ -167,9 +170,10 @@ def _check_path_and_query(scope: Scope) -> None:
 class StrictInput:
     """Pure ASGI middleware applying the input policy above; ``max_bytes`` bounds every body."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, limits: Mapping[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.limits = dict(limits or {})  # path → its own bound (a capture of EPCIS events)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -177,22 +181,23 @@ class StrictInput:
             return
         send = _with_headers(send)
         headers = dict(scope["headers"])
+        limit = self.limits.get(scope["path"], self.max_bytes)
         try:
             _check_path_and_query(scope)
-            body = await self._read(headers, receive)
+            body = await self._read(headers, receive, limit)
             parsed = parse_json(body) if body and _is_json(headers) else MISSING
             if body and scope["method"] in BODILESS_METHODS and parsed != {}:
                 raise unexpected_body()
         except Refused as refused:
-            await _answer(send, refused)
+            await _answer(send, refused, scope["path"])
             return
         scope[BODY], scope[JSON_BODY] = body, parsed
         await self.app(scope, _replay(receive, body), send)
 
-    async def _read(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+    async def _read(self, headers: dict[bytes, bytes], receive: Receive, limit: int) -> bytes:
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            raise self._too_large()
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            raise _too_large(limit)
         chunks, seen = [], 0
         while True:
             message = await receive()
@@ -200,15 +205,16 @@ class StrictInput:
                 break
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.max_bytes:
-                raise self._too_large()
+            if seen > limit:
+                raise _too_large(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    def _too_large(self) -> Refused:
-        return Refused(413, "body_too_large", f"request bodies are limited to {self.max_bytes} bytes")
+
+def _too_large(limit: int) -> Refused:
+    return Refused(413, "body_too_large", f"request bodies are limited to {limit} bytes here")
 
 
 def unexpected_body() -> Refused:
@@ -238,13 +244,16 @@ def _with_headers(send: Send) -> Send:
     return wrapped
 
 
-async def _answer(send: Send, refused: Refused) -> None:
-    payload = json.dumps(refused.body()).encode()
+async def _answer(send: Send, refused: Refused, path: str) -> None:
+    body, status, kind = refused.body(), refused.status, b"application/json"
+    if speaks_problem(path):
+        body, status, kind = problem_body(status, body), epcis_status(status), PROBLEM_TYPE.encode()
+    payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": refused.status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "status": status,
+            "headers": [(b"content-type", kind), (b"content-length", str(len(payload)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": payload})

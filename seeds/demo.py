@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,7 +56,7 @@ from .demo_data import (
     input_plan,
 )
 from .demo_oversight import schedule_oversight
-from .demo_processing import schedule_processing
+from .demo_processing import EXPORTER_EVENT_ID, schedule_processing
 
 __all__ = ["DEMO_PARTIES", "DemoParty", "banner", "load_demo"]
 
@@ -367,6 +368,17 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
             f"  CSV reports        {base_url}/api/v1/oversight/reports/production_by_district.csv "
             "(also processing_by_party, exports)",
             "  Integrity audit    .venv/bin/cashew audit   (the demo altered one farm input by SQL: it is found)",
+            "",
+            "GS1 EPCIS 2.0 (every record as an event, each with its ledger index; key of the regulator):",
+            _curl(
+                f"{base_url}/epcis/events?EQ_bizStep=shipping&perPage=5", "-H", f"Authorization: Bearer {regulator.key}"
+            ),
+            _curl(
+                f"{base_url}/epcis/events/{quote(EXPORTER_EVENT_ID, safe='')}",
+                "-H",
+                f"Authorization: Bearer {regulator.key}",
+            )
+            + "   (the Ivorian exporter's event, captured and named on the import)",
         ]
     lines += ["", "Demo parties (send 'Authorization: Bearer <key>'):"]
     lines += [f"  {p.role.value:<10} {p.name:<42} {p.key}" for p in DEMO_PARTIES]

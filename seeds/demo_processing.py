@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from traceability.epcis.capture import capture
 from traceability.labels.service import labels_data
 from traceability.lots.models import Lot
 from traceability.parties.models import Party
@@ -94,7 +95,52 @@ def _receive_all(story: Story) -> None:
         story.lots.setdefault("received", {}).setdefault(farm_code, []).append(transfer.lot_id)
 
 
-def _import(story: Story, day: date) -> None:
+# The Ivorian exporter's own EPCIS event for the container, sent to the processor, who captures it
+# (SPEC §9.1) and names it on the import: the nuts' story before Vietnam, anchored here too.
+EXPORTER_EVENT_ID = "urn:uuid:5e1c2f0a-8b7d-4c3e-9a61-2026055180ab"
+
+
+def _exporter_event(processor: Party, base_url: str, shipped: date) -> dict[str, Any]:
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": f"{shipped.isoformat()}T10:00:00Z",
+        "epcisBody": {
+            "eventList": [
+                {
+                    "type": "ObjectEvent",
+                    "eventID": EXPORTER_EVENT_ID,
+                    "eventTime": f"{shipped.isoformat()}T09:30:00.000Z",
+                    "eventTimeZoneOffset": "+00:00",
+                    "epcList": [],
+                    "action": "OBSERVE",
+                    "bizStep": "shipping",
+                    "disposition": "in_transit",
+                    "quantityList": [
+                        {
+                            "epcClass": "urn:epc:class:lgtin:6180000.00001.SIC26-0388",
+                            "quantity": int(IMPORT_KG),
+                            "uom": "KGM",
+                        }
+                    ],
+                    "bizLocation": {"id": "urn:epc:id:sgln:6180000.00001.0"},
+                    "bizTransactionList": [
+                        {"type": "bol", "bizTransaction": "urn:epcglobal:cbv:bt:6180000000013:MEDU-ABJ-HCM-2026-05518"}
+                    ],
+                    "destinationList": [
+                        {"type": "owning_party", "destination": f"{base_url.rstrip('/')}/party/{processor.id}"}
+                    ],
+                }
+            ]
+        },
+    }
+
+
+def _import(story: Story, day: date, base_url: str) -> None:
+    processor = story.parties[PROCESSOR]
+    shipped = _exporter_event(processor, base_url, day - timedelta(days=32))
+    capture(story.session, party=processor, body=shipped, behaviour="rollback", base_url=base_url)
     record = imports.record_import(
         story.session,
         importer=story.parties[PROCESSOR],
@@ -110,6 +156,7 @@ def _import(story: Story, day: date) -> None:
                 _doc("phytosanitary_certificate:CI-PHYTO-2026-11820"),
                 _doc("invoice:SIC-2026-0388"),
             ],
+            epcis_event_id=EXPORTER_EVENT_ID,
         ),
     )
     story.lots["import"] = record.lot_id
@@ -286,7 +333,7 @@ def schedule_processing(story: Story, farms: list[tuple[str, str]], base_url: st
     for n, (code, owner) in enumerate(farms):
         story.at(_local(date(2026, 6, 2), 7) + timedelta(minutes=20 * n), partial(_deliver, story, code, owner))
     story.at(_local(date(2026, 6, 3), 9), partial(_receive_all, story))
-    story.at(_local(date(2026, 6, 4), 10), partial(_import, story, date(2026, 6, 4)))
+    story.at(_local(date(2026, 6, 4), 10), partial(_import, story, date(2026, 6, 4), base_url))
     story.at(_local(date(2026, 6, 5), 14), partial(_cutting_tests, story, date(2026, 6, 5)))
     story.at(_local(date(2026, 6, 8), 15), partial(_organic_batch, story, date(2026, 6, 8)))
     story.at(_local(date(2026, 6, 10), 15), partial(_mixed_batch, story, date(2026, 6, 10)))

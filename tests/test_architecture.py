@@ -50,6 +50,7 @@ FLOORS: list[set[str]] = [
     {"trace"},
     {"oversight"},
     {"provenance"},
+    {"epcis"},
     {"buyer"},
     {"models"},
     {"audit", "migrate", "migrations"},

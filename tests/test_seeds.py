@@ -83,10 +83,10 @@ class TestLoadDemo:
         cooperative = (
             harvests - tam - sum(len(harvest_plan(f)) for f in OVERSIGHT_FARMS if f.owner != "ck_demo_farmer_tam")
         )
-        # Đồng Xoài: every cooperative lot delivered (dispatch + receipt), one import, a cutting test per farm and
-        # the import, two batches, a label for each of 10 kernel lots; two listings, each sold (split, dispatch,
-        # contract, receipt); one shipment
-        processing = 2 * cooperative + 1 + (len(DEMO_FARMS) + 1) + 2 + 10 + 2 * 5 + 1
+        # Đồng Xoài: every cooperative lot delivered (dispatch + receipt), one import (and its exporter's EPCIS
+        # event, captured), a cutting test per farm and the import, two batches, a label for each of 10 kernel
+        # lots; two listings, each sold (split, dispatch, contract, receipt); one shipment
+        processing = 2 * cooperative + 1 + 1 + (len(DEMO_FARMS) + 1) + 2 + 10 + 2 * 5 + 1
         # Lộc Ninh: Tâm's lots delivered and each cut-tested, two imports (tested), two batches, ten labels,
         # two shipments; the department: one acknowledgement, two inspections, one recall
         oversight = 2 * tam + 2 + (tam + 2) + 2 + 10 + 2 + 1 + 2 + 1
@@ -178,8 +178,15 @@ class TestBanner:
         assert "ck_demo_farmer_hung" in next(line for line in text.splitlines() if "/app/" in line)
         for party in DEMO_PARTIES:
             assert party.name in text and party.key in text
-        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 5 and "Idempotency-Key" in text
+        assert "CASHEW_ADMIN_TOKEN" in text and text.count("curl ") == 7 and "Idempotency-Key" in text
         assert "/api/v1/oversight/alerts" in text and "cashew audit" in text
+        regulator = auth(next(p.key for p in DEMO_PARTIES if p.role == "regulator"))
+        epcis = [w.strip("'") for w in text.split() if "/epcis/events" in w]
+        shipping = client.get(epcis[0].removeprefix("http://127.0.0.1:8000"), headers=regulator).json()
+        assert {e["bizStep"] for e in shipping["epcisBody"]["queryResults"]["resultsBody"]["eventList"]} == {"shipping"}
+        exporter = client.get(epcis[1].removeprefix("http://127.0.0.1:8000"), headers=regulator)
+        [event] = exporter.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        assert event["eventID"].startswith("urn:uuid:") and event["bizLocation"]["id"].startswith("urn:epc:id:sgln:618")
         harvest_url = next(w for w in text.split() if "/api/v1/harvests/" in w)
         harvest = client.get(harvest_url.removeprefix("http://127.0.0.1:8000"), headers=auth(FARMERS[0].key))
         assert harvest.status_code == 200 and harvest.json()["corrections"], harvest.text

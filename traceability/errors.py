@@ -38,6 +38,22 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    """More than the server takes in one request (events in a capture): 413."""
+
+    code = "too_large"
+
+
+class Unavailable(DomainError):
+    """Not ready to answer yet, though nothing is wrong with the request (retry later): 503."""
+
+    code = "unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
 class RuleViolation(DomainError):
     """Input that is well formed but breaks a rule of the domain (mass, yield, geometry…)."""
 

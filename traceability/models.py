@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .alerts.models import Alert
 from .anchoring.models import LedgerCheckpoint, LedgerEdge, LedgerEntry, LedgerHead, LedgerTile
 from .corrections.models import Correction
+from .epcis.models import CapturedEvent, EpcisCapture, EpcisCursor, EpcisEpc, EpcisEvent
 from .idempotency.models import IdempotencyRecord
 from .labels.models import Label, TradeItem
 from .lots.models import Lot, LotOrigin, LotParent
@@ -26,6 +27,11 @@ __all__ = [
     "ApiKey",
     "Certification",
     "Correction",
+    "CapturedEvent",
+    "EpcisCapture",
+    "EpcisCursor",
+    "EpcisEpc",
+    "EpcisEvent",
     "Farm",
     "FarmInput",
     "Harvest",

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
 
+from traceability.epcis import query as epcis_query
 from traceability.pagination import PageRead
 from traceability.parties.models import Role
 from traceability.processing import batches, custody, imports, quality, reads, repository
@@ -30,6 +31,8 @@ Processor = Annotated[PartyWrite, Writer(Role.processor)]
 
 @router.post("/lots/import", status_code=201, response_model=ImportRead)
 def import_lot(import_in: ImportCreate, write: Holder) -> JSONResponse:
+    if import_in.epcis_event_id is not None:  # the exporter's event must be one the importer holds
+        epcis_query.one(write.session, import_in.epcis_event_id, write.party)
     record = imports.record_import(write.session, importer=write.party, import_in=import_in)
     return write.respond(reads.import_read(record))
 

@@ -184,7 +184,7 @@ class TestLinkset:
         assert bundle["href"] == f"{BASE}/api/v1/lots/{plain.lot_id}/provenance"
         assert bundle["type"] == "application/json" and bundle["title"]
         [epcis] = context[f"{VOC}epcis"]
-        assert epcis["href"] == f"{BASE}/epcis/events?MATCH_anyEPC={quote(plain.uri, safe='')}"
+        assert epcis["href"] == f"{BASE}/epcis/events?MATCH_anyEPCClass={quote(plain.uri, safe='')}"
         assert "%2F01%2F" in epcis["href"] and epcis["type"] == "application/ld+json"
 
     def test_a_certified_lot(self, client: TestClient, certified: Lot) -> None:
@@ -224,7 +224,7 @@ class TestLinkTypeRedirects:
             (f"{VOC}pip", "{uri}?lang=vi"),
             ("gs1:traceability", BASE + "/api/v1/lots/{lot_id}/provenance"),
             ("http://gs1.org/voc/traceability", BASE + "/api/v1/lots/{lot_id}/provenance"),
-            ("gs1:epcis", BASE + "/epcis/events?MATCH_anyEPC={quoted}"),
+            ("gs1:epcis", BASE + "/epcis/events?MATCH_anyEPCClass={quoted}"),
             ("gs1:certificationInfo", "{uri}?lang=vi#certifications"),
         ],
     )

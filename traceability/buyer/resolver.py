@@ -76,7 +76,7 @@ def links(view: BuyerView, base_url: str) -> list[Link]:
     base, anchor = base_url.rstrip("/"), view.digital_link
     found = [Link(PIP, f"{anchor}?lang={lang}", "text/html", lang) for lang in LANGUAGES]
     found.append(Link(TRACEABILITY, view.ledger.provenance_url, "application/json"))
-    found.append(Link(EPCIS, f"{base}/epcis/events?MATCH_anyEPC={quote(anchor, safe='')}", "application/ld+json"))
+    found.append(Link(EPCIS, f"{base}/epcis/events?MATCH_anyEPCClass={quote(anchor, safe='')}", "application/ld+json"))
     if view.certifications:
         found += [
             Link(CERTIFICATION_INFO, f"{anchor}?lang={lang}#certifications", "text/html", lang) for lang in LANGUAGES

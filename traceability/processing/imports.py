@@ -25,6 +25,7 @@ def record_import(session: Session, *, importer: Party, import_in: ImportCreate)
         supplier=import_in.supplier,
         arrived_on=arrived_on,
         documents=[d.model_dump() for d in import_in.documents],
+        epcis_event_id=import_in.epcis_event_id,
     )
     session.add(record)
     create_lot(

@@ -8,7 +8,7 @@ reads, and every change of state is itself an anchored record (receipt, cancel).
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from ..anchoring import Anchored
@@ -112,12 +112,14 @@ class Import(Anchored, table=True):
     supplier: str = Field(max_length=200)  # a company name; kept off the ledger all the same
     arrived_on: date
     documents: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The exporter's EPCIS event for these nuts, captured here before (SPEC §9.1), if the importer named one.
+    epcis_event_id: str | None = Field(default=None, sa_column=Column(String(255)))
 
     def entry_by(self) -> str:
         return self.party_id
 
     def entry_data(self) -> dict[str, Any]:
-        return {
+        data = {
             "lot_id": self.lot_id,
             "origin_country": self.origin_country,
             "quantity_g": self.quantity_g,
@@ -125,6 +127,9 @@ class Import(Anchored, table=True):
             "arrived_on": self.arrived_on.isoformat(),
             "documents": self.documents,
         }
+        if self.epcis_event_id is not None:
+            data["epcis_event_id"] = self.epcis_event_id
+        return data
 
 
 class QualityTest(Anchored, table=True):

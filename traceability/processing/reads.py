@@ -48,6 +48,7 @@ def import_read(record: Import) -> ImportRead:
         container_no=record.container_no,
         arrived_on=record.arrived_on,
         documents=record.documents,
+        epcis_event_id=record.epcis_event_id,
         ledger=LedgerRef(**record.ledger_ref()),
     )
 

@@ -63,6 +63,13 @@ class ImportCreate(Strict):
     container_no: str
     arrived_on: IsoDate | None = None
     documents: list[Document] = Field(default_factory=list, max_length=30)
+    epcis_event_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="the exporter's EPCIS event for these nuts (a shipping or commissioning event), "
+        "captured first through POST /epcis/capture; the import's own event then names it",
+    )
 
     _container = field_validator("container_no")(lambda cls, v: check_container_no(v))
 
@@ -87,6 +94,7 @@ class ImportRead(BaseModel):
     container_no: str
     arrived_on: date
     documents: list[dict[str, str]]
+    epcis_event_id: str | None = None
     ledger: LedgerRef
 
 
