@@ -20,8 +20,9 @@ import pytest
 from epcis_event_hash_generator import hash_generator, json_to_py
 
 from tests.conftest import SHARED
-from traceability.epcis import hashing
-from traceability.epcis.hashing import STANDARD_CONTEXT, event_hash, pre_hash
+from traceability.epcis import vocabulary
+from traceability.epcis.hashing import event_hash, pre_hash
+from traceability.epcis.vocabulary import EPCIS_CONTEXT as STANDARD_CONTEXT
 
 # The reference opens its bundled contexts with a deprecated importlib.resources call.
 pytestmark = pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning")
@@ -345,7 +346,7 @@ class TestVocabularyTables:
 
     @staticmethod
     def _expanded(terms: dict[str, str]) -> dict[str, str]:
-        prefixes = {"cbv:": hashing.CBV, "gs1:": hashing.GS1_VOC}
+        prefixes = {"cbv:": vocabulary.CBV, "gs1:": vocabulary.GS1_VOC}
         return {
             word: next(iri + curie[4:] for p, iri in prefixes.items() if curie.startswith(p))
             for word, curie in terms.items()
@@ -355,19 +356,19 @@ class TestVocabularyTables:
         context = _vector(EPCIS_VECTORS / "epcis-context.jsonld")["@context"]
         report = context["sensorElementList"]["@context"]["sensorReport"]["@context"]
         sources = context["sourceList"]["@context"]["type"]["@context"]
-        assert self._expanded(context["bizStep"]["@context"]) == hashing.BIZ_STEPS
-        assert self._expanded(context["disposition"]["@context"]) == hashing.DISPOSITIONS
-        assert self._expanded(context["persistentDisposition"]["@context"][0]) == hashing.DISPOSITIONS
+        assert self._expanded(context["bizStep"]["@context"]) == vocabulary.BIZ_STEPS
+        assert self._expanded(context["disposition"]["@context"]) == vocabulary.DISPOSITIONS
+        assert self._expanded(context["persistentDisposition"]["@context"][0]) == vocabulary.DISPOSITIONS
         assert (
             self._expanded(context["bizTransactionList"]["@context"]["type"]["@context"])
-            == hashing.BIZ_TRANSACTION_TYPES
+            == vocabulary.BIZ_TRANSACTION_TYPES
         )
-        assert self._expanded(sources) == hashing.SOURCE_DESTINATION_TYPES
+        assert self._expanded(sources) == vocabulary.SOURCE_DESTINATION_TYPES
         assert (
             self._expanded(context["destinationList"]["@context"]["type"]["@context"])
-            == hashing.SOURCE_DESTINATION_TYPES
+            == vocabulary.SOURCE_DESTINATION_TYPES
         )
-        assert self._expanded(report["type"]["@context"]) == hashing.MEASUREMENT_TYPES
-        assert self._expanded(report["exception"]["@context"]) == hashing.SENSOR_EXCEPTIONS
-        assert self._expanded(report["component"]["@context"]) == hashing.COMPONENTS
-        assert self._expanded(context["errorDeclaration"]["@context"]["reason"]["@context"]) == hashing.ERROR_REASONS
+        assert self._expanded(report["type"]["@context"]) == vocabulary.MEASUREMENT_TYPES
+        assert self._expanded(report["exception"]["@context"]) == vocabulary.SENSOR_EXCEPTIONS
+        assert self._expanded(report["component"]["@context"]) == vocabulary.COMPONENTS
+        assert self._expanded(context["errorDeclaration"]["@context"]["reason"]["@context"]) == vocabulary.ERROR_REASONS

@@ -25,6 +25,54 @@ SCHEMA_VERSION = "2.0"
 TIME_ZONE = "+07:00"  # Vietnam: where our events happen
 UOM_KG = "KGM"
 
+# The CBV 2.0 and GS1 Web Vocabulary words the standard context defines (for the event hash).
+CBV = "https://ref.gs1.org/cbv/"
+GS1_VOC = "https://gs1.org/voc/"
+
+
+def _vocabulary(prefix: str, words: str) -> dict[str, str]:
+    return {word: prefix + word for word in words.split()}
+
+
+BIZ_STEPS = _vocabulary(
+    CBV + "BizStep-",
+    "accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting "
+    "decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting "
+    "installing killing loading other packing picking receiving removing repackaging repairing replacing reserving "
+    "retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing transporting "
+    "unloading unpacking void_shipping",
+)
+DISPOSITIONS = _vocabulary(
+    CBV + "Disp-",
+    "active available completeness_verified completeness_inferred conformant container_closed container_open damaged "
+    "destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance mismatch_class "
+    "mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other partially_dispensed "
+    "recalled reserved retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown",
+)
+BIZ_TRANSACTION_TYPES = _vocabulary(
+    CBV + "BTT-", "bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt"
+)
+SOURCE_DESTINATION_TYPES = _vocabulary(CBV + "SDT-", "owning_party possessing_party location")
+MEASUREMENT_TYPES = _vocabulary(
+    GS1_VOC,
+    "AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude AmountOfSubstance "
+    "AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity Area Capacitance "
+    "Conductance Conductivity Count Density Dimensionless DoseEquivalent DoseEquivalentRate DynamicViscosity "
+    "ElectricCharge ElectricCurrent ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency "
+    "Illuminance Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux "
+    "LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass MassConcentration MassFlowRate "
+    "MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy MolarMass MolarVolume Power Pressure RadiantFlux "
+    "RadiantIntensity RelativeHumidity Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity "
+    "SurfaceTension Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux Wavenumber",
+)
+SENSOR_EXCEPTIONS = _vocabulary(GS1_VOC, "ALARM_CONDITION ERROR_CONDITION")
+COMPONENTS = _vocabulary(
+    CBV + "Comp-",
+    "x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting northing latitude "
+    "longitude altitude",
+)
+ERROR_REASONS = _vocabulary(CBV + "ER-", "did_not_occur incorrect_data")
+
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
 
 # Full forms of CBV words, read back to the bare word the documents use (``commissioning``).
