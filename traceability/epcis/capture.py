@@ -20,6 +20,7 @@ from typing import Any
 
 import fastjsonschema
 import jsonschema
+import rfc8785
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
@@ -225,14 +226,15 @@ def _standard_only(context: list[Any]) -> bool:
     return all(isinstance(c, str) and c in STANDARD_CONTEXTS for c in context)
 
 
-def _body(p: _Event, recorded: str) -> str:
+def _kept(p: _Event, recorded: str) -> dict[str, Any]:
+    """The event as it is kept: with its eventID, our recordTime, and the prefixes of its context."""
     event = dict(p.event)
     event.setdefault("eventID", p.event_id)
     event["recordTime"] = recorded
     extra = [c for c in p.context if not (isinstance(c, str) and c in STANDARD_CONTEXTS)]
     if extra:  # the prefixes its extensions use, wherever it is served
         event = {"@context": extra if len(extra) > 1 else extra[0]} | event
-    return compact(event)
+    return event
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,7 @@ def _store(
     session: Session, party: Party, job: EpcisCapture, fresh: list[_Event], names: Names, now: datetime
 ) -> list[EpcisEvent]:
     recorded = now.isoformat().replace("+00:00", "Z")
-    bodies = [_body(p, recorded) for p in fresh]
+    kept = [_kept(p, recorded) for p in fresh]
     records = [
         CapturedEvent(
             id=ids.new_id("EV", 12),
@@ -311,15 +313,15 @@ def _store(
             event_id=p.event_id,
             event_type=str(p.event["type"]),
             biz_step=bare_word(p.event["bizStep"]) if isinstance(p.event.get("bizStep"), str) else None,
-            body=text,
+            body=rfc8785.dumps(event).decode(),
         )
-        for p, text in zip(fresh, bodies, strict=True)
+        for p, event in zip(fresh, kept, strict=True)
     ]
     session.add_all(records)
     session.flush()  # gives each its ledger index
     events: list[dict[str, Any]] = []
     epcs: list[dict[str, Any]] = []
-    for p, text, record in zip(fresh, bodies, records, strict=True):
+    for p, event, record in zip(fresh, kept, records, strict=True):
         assert record.ledger_index is not None
         events.append(
             {
@@ -333,7 +335,7 @@ def _store(
                 "party_id": party.id,
                 "counterparty_id": None,
                 "leaf_hash": _b64(entry_leaf_hash(record.to_entry())),
-                "body": text,
+                "body": compact(event),
             }
         )
         epcs.extend(index_rows(record.ledger_index, p.event, names.lot_of))

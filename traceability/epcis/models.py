@@ -8,11 +8,9 @@ can be rebuilt from its entry (ours) or checked against it (captured, by its SHA
 """
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any, ClassVar
 
-import rfc8785
 from sqlalchemy import JSON, BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -95,15 +93,16 @@ class CapturedEvent(Anchored, table=True):
     event_id: str = Field(sa_column=Column(String(255), nullable=False))
     event_type: str = Field(sa_column=Column(String(64), nullable=False))
     biz_step: str | None = Field(default=None, sa_column=Column(String(255)))
-    body: str = Field(sa_column=Column(Text, nullable=False))  # the event as stored (``epcis_event`` serves a copy)
+    # The event as stored, in its RFC 8785 form (``epcis_event`` serves a copy, keys in the sender's order).
+    body: str = Field(sa_column=Column(Text, nullable=False))
 
     def entry_by(self) -> str:
         return self.party_id
 
     @property
     def sha256(self) -> str:
-        """Of the event's canonical JSON (RFC 8785): what its entry commits to."""
-        return hashlib.sha256(rfc8785.dumps(json.loads(self.body))).hexdigest()
+        """Of the event's canonical JSON (RFC 8785), as stored: what its entry commits to."""
+        return hashlib.sha256(self.body.encode()).hexdigest()
 
     def entry_data(self) -> dict[str, Any]:
         return {
