@@ -67,6 +67,20 @@ def forgive_lost_connections(watched: Watched) -> None:
     watched.errors[:] = [e for e in watched.errors if not NO_CONNECTION.search(e)]
 
 
+def answer_confirm(page: Any, answer: bool) -> None:
+    """The next ``window.confirm`` answered ``answer``, and its question kept for ``asked``: a page's own
+    stand-in rather than the browser's dialog, whose handling races the page when the machine is busy."""
+    page.evaluate(
+        "(answer) => { window.confirm = (question) => { window.__asked = question; return answer; }; }", answer
+    )
+
+
+def asked(page: Any) -> str:
+    page.wait_for_function("() => window.__asked !== undefined")  # the app asks once its handler runs
+    question: str = page.evaluate("window.__asked")
+    return question
+
+
 class TestHarvest:
     def test_logged_online_is_recorded_once(self, page: Any, served: Served) -> None:
         sign_in(page, served, FARMER.key)
@@ -89,8 +103,9 @@ class TestHarvest:
         assert harvests(served, "12.9", day) == []
 
         # Signing out would lose it: the app asks, and "no" keeps everything.
-        page.once("dialog", lambda dialog: dialog.dismiss())
+        answer_confirm(page, False)
         page.get_by_role("button", name="Đăng xuất").click()
+        assert "1" in asked(page)
         page.get_by_role("heading", name="Đang chờ gửi (1)").wait_for()
         assert page.evaluate("localStorage.getItem('cashew.key')") == FARMER.key
 
@@ -141,8 +156,9 @@ class TestHarvest:
         item = page.locator(".waiting-item.refused")
         assert item.count() == 1 and "Bị từ chối" in item.inner_text()
         assert harvests(served, "12000", today(page)) == []
-        page.once("dialog", lambda dialog: dialog.accept())
+        answer_confirm(page, True)
         item.get_by_role("button", name="Bỏ").click()
+        assert "12" in asked(page)
         item.wait_for(state="detached")
         assert harvests(served, "12000", today(page)) == []
 
