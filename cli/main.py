@@ -10,8 +10,10 @@ import typer
 
 from traceability.settings import get_settings
 
+from .witness import witness_app
+
 app = typer.Typer(
-    help="Cashew traceability: serve, migrate, seed, import, verify.",
+    help="Cashew traceability: serve, migrate, seed, import, verify, witness.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -23,6 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(parties_app, name="parties")
 app.add_typer(import_app, name="import")
+app.add_typer(witness_app, name="witness")
 
 
 @db_app.command("upgrade")

@@ -17,6 +17,14 @@ from ledger.bundle import (
     verify_bundle,
 )
 from ledger.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
+from ledger.cosignature import (
+    Cosignature,
+    CosignatureCheck,
+    CosignatureSigner,
+    CosignatureVerifier,
+    cosign,
+    verify_cosignatures,
+)
 from ledger.entry import canonical_json, entry_leaf_hash, make_entry, new_nonce
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 from ledger.note import InvalidNote, Signer, Verifier, open_note, sign_note
@@ -62,6 +70,10 @@ __all__ = [
     "BundleRule",
     "Checkpoint",
     "CheckpointSummary",
+    "Cosignature",
+    "CosignatureCheck",
+    "CosignatureSigner",
+    "CosignatureVerifier",
     "Failure",
     "InvalidNote",
     "InvalidProof",
@@ -80,6 +92,7 @@ __all__ = [
     "check_consistency",
     "consistency_plan",
     "consistency_proof",
+    "cosign",
     "encode_tile_index",
     "entry_leaf_hash",
     "frontier_root",
@@ -106,5 +119,6 @@ __all__ = [
     "verify_bundle",
     "verify_checkpoint",
     "verify_consistency",
+    "verify_cosignatures",
     "verify_inclusion",
 ]

@@ -5,7 +5,9 @@ lines ``— <key name> <base64(4-byte key id || 64-byte signature)>``. The
 key id is the first 4 bytes of ``SHA-256(name || 0x0A || 0x01 || public key)``.
 Keys travel as strings: ``<name>+<key id hex>+<base64(0x01 || public key)>``
 (verifier key) and ``PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 || seed)>``
-(signer key, secret).
+(signer key, secret). Other signature types (``ledger.cosignature``) share
+the key strings and the signature lines through ``key_string``,
+``parse_key_string`` and ``split_note``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -23,13 +26,19 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 __all__ = [
     "ED25519",
     "InvalidNote",
+    "NoteSignature",
     "Signer",
     "Verifier",
     "b64decode_strict",
     "b64encode",
+    "check_key_id",
+    "check_key_name",
     "key_id",
+    "key_string",
     "open_note",
+    "parse_key_string",
     "sign_note",
+    "split_note",
 ]
 
 ED25519 = 0x01
@@ -43,16 +52,28 @@ class InvalidNote(Exception):
     """A signed note is malformed, lacks a signature by the expected key, or a signature is bad."""
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """First 4 bytes of SHA-256(name || 0x0A || 0x01 || public_key)."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, key_type: int = ED25519) -> bytes:
+    """First 4 bytes of SHA-256(name || 0x0A || key_type || public_key); key_type 0x01 by default."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()[:4]
+
+
+class NoteSignature(NamedTuple):
+    """One signature line of a note: the key name, the 4-byte key id and the signature bytes."""
+
+    name: str
+    key_id: bytes
+    signature: bytes
+
+    def line(self) -> str:
+        """``— <name> <base64(key id || signature)>`` and a newline."""
+        return f"{_DASH}{self.name} {b64encode(self.key_id + self.signature)}\n"
 
 
 class Verifier:
     """An Ed25519 note verifier: a key name and a 32-byte public key."""
 
     def __init__(self, name: str, public_key: bytes) -> None:
-        _check_name(name)
+        check_key_name(name)
         if len(public_key) != 32:
             raise ValueError(f"Ed25519 public key must be 32 bytes, got {len(public_key)}")
         self.name = name
@@ -63,19 +84,15 @@ class Verifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> Verifier:
         """Parse ``<name>+<8 hex key id>+<base64(0x01 || public key)>``; ValueError if malformed."""
-        parts = vkey.split("+", 2)  # the base64 key may itself hold "+"
-        if len(parts) != 3:
-            raise ValueError("verifier key must be <name>+<key id>+<key>")
-        name, id_hex, key_b64 = parts
-        public_key = _decode_key(key_b64, "verifier key")
+        name, kid, public_key = parse_key_string(vkey, ED25519, "verifier key")
         verifier = cls(name, public_key)
-        _check_key_id(id_hex, verifier.key_id)
+        check_key_id(kid, verifier.key_id)
         return verifier
 
     @property
     def vkey(self) -> str:
         """``<name>+<key id hex>+<base64(0x01 || public key)>``."""
-        return _key_string(self.name, self.key_id, self.public_key)
+        return key_string(self.name, self.key_id, ED25519, self.public_key)
 
     def verify(self, msg: bytes, sig: bytes) -> bool:
         """True iff ``sig`` is this key's Ed25519 signature of ``msg``."""
@@ -92,7 +109,7 @@ class Signer:
     """An Ed25519 note signer: a key name and a 32-byte private seed."""
 
     def __init__(self, name: str, seed: bytes) -> None:
-        _check_name(name)
+        check_key_name(name)
         if len(seed) != 32:
             raise ValueError(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
         self.name = name
@@ -117,23 +134,22 @@ class Signer:
 
         Raises ValueError if malformed or if the key id does not match the key.
         """
-        parts = skey.split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+        if not skey.startswith("PRIVATE+KEY+"):
             raise ValueError("signer key must be PRIVATE+KEY+<name>+<key id>+<key>")
-        _, _, name, id_hex, key_b64 = parts
-        signer = cls(name, _decode_key(key_b64, "signer key"))
-        _check_key_id(id_hex, signer.key_id)
+        name, kid, seed = parse_key_string(skey.removeprefix("PRIVATE+KEY+"), ED25519, "signer key")
+        signer = cls(name, seed)
+        check_key_id(kid, signer.key_id)
         return signer
 
     @property
     def vkey(self) -> str:
         """The verifier key string to publish."""
-        return _key_string(self.name, self.key_id, self.public_key)
+        return key_string(self.name, self.key_id, ED25519, self.public_key)
 
     @property
     def skey(self) -> str:
         """The secret signer key string (keep it private)."""
-        return "PRIVATE+KEY+" + _key_string(self.name, self.key_id, self.seed)
+        return "PRIVATE+KEY+" + key_string(self.name, self.key_id, ED25519, self.seed)
 
     def verifier(self) -> Verifier:
         """The matching verifier."""
@@ -154,7 +170,7 @@ def sign_note(text: str, signer: Signer) -> str:
         raise ValueError("note text must end with a newline")
     _check_characters(text, ValueError)
     sig = signer.sign(text.encode())
-    return f"{text}\n{_DASH}{signer.name} {b64encode(signer.key_id + sig)}\n"
+    return f"{text}\n{NoteSignature(signer.name, signer.key_id, sig).line()}"
 
 
 def open_note(note: str, verifier: Verifier) -> str:
@@ -162,6 +178,26 @@ def open_note(note: str, verifier: Verifier) -> str:
 
     Signatures by other keys are ignored. Raises InvalidNote if the note is
     malformed, has no signature by ``verifier``, or that signature is bad.
+    """
+    text, signatures = split_note(note)
+    found = False
+    for name, sig_key_id, sig in signatures:
+        if name != verifier.name or not hmac.compare_digest(sig_key_id, verifier.key_id):
+            continue
+        if not verifier.verify(text.encode(), sig):
+            raise InvalidNote(f"bad signature by {verifier.name}+{verifier.key_id.hex()}")
+        found = True
+    if not found:
+        raise InvalidNote(f"no signature by {verifier.name}+{verifier.key_id.hex()}")
+    return text
+
+
+def split_note(note: str) -> tuple[str, list[NoteSignature]]:
+    """The text of ``note`` (up to its last blank line) and its signature lines, none verified.
+
+    Raises InvalidNote if the note is malformed: not valid UTF-8, a control
+    character, no blank line, a malformed signature line, more than 100
+    signatures, or two signatures by one key (name and key id).
     """
     _check_characters(note, InvalidNote)
     split = note.rfind("\n\n")
@@ -173,24 +209,18 @@ def open_note(note: str, verifier: Verifier) -> str:
     lines = block[:-1].split("\n")
     if len(lines) > _MAX_SIGNATURES:
         raise InvalidNote(f"malformed note: more than {_MAX_SIGNATURES} signatures")
-    found = False
+    signatures: list[NoteSignature] = []
     seen: set[tuple[str, bytes]] = set()
     for line in lines:
-        name, sig_key_id, sig = _parse_signature_line(line)
-        if (name, sig_key_id) in seen:
-            raise InvalidNote(f"malformed note: two signatures by {name}")
-        seen.add((name, sig_key_id))
-        if name != verifier.name or not hmac.compare_digest(sig_key_id, verifier.key_id):
-            continue
-        if not verifier.verify(text.encode(), sig):
-            raise InvalidNote(f"bad signature by {verifier.name}+{verifier.key_id.hex()}")
-        found = True
-    if not found:
-        raise InvalidNote(f"no signature by {verifier.name}+{verifier.key_id.hex()}")
-    return text
+        signature = _parse_signature_line(line)
+        if (signature.name, signature.key_id) in seen:
+            raise InvalidNote(f"malformed note: two signatures by {signature.name}")
+        seen.add((signature.name, signature.key_id))
+        signatures.append(signature)
+    return text, signatures
 
 
-def _parse_signature_line(line: str) -> tuple[str, bytes, bytes]:
+def _parse_signature_line(line: str) -> NoteSignature:
     """(key name, key id, signature) of ``— <name> <base64>``; InvalidNote if malformed."""
     if not line.startswith(_DASH):
         raise InvalidNote(f"malformed signature line {line!r}")
@@ -200,7 +230,7 @@ def _parse_signature_line(line: str) -> tuple[str, bytes, bytes]:
     raw = b64decode_strict(encoded)
     if raw is None or len(raw) < 5:
         raise InvalidNote(f"malformed signature in line {line!r}")
-    return name, raw[:4], raw[4:]
+    return NoteSignature(name, raw[:4], raw[4:])
 
 
 def _check_characters(value: str, error: type[Exception]) -> None:
@@ -216,27 +246,40 @@ def _is_valid_name(name: str) -> bool:
     return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
-def _check_name(name: str) -> None:
+def check_key_name(name: str) -> None:
+    """ValueError unless ``name`` is a valid key name: non-empty, no spaces, no ``+``."""
     if not _is_valid_name(name):
         raise ValueError(f"key name must be non-empty, without spaces or '+': {name!r}")
 
 
-def _key_string(name: str, kid: bytes, key: bytes) -> str:
-    return f"{name}+{kid.hex()}+{b64encode(bytes([ED25519]) + key)}"
+def key_string(name: str, kid: bytes, key_type: int, material: bytes) -> str:
+    """``<name>+<key id hex>+<base64(key_type || material)>``: a vkey, or an skey after ``PRIVATE+KEY+``."""
+    return f"{name}+{kid.hex()}+{b64encode(bytes([key_type]) + material)}"
 
 
-def _decode_key(encoded: str, what: str) -> bytes:
-    raw = b64decode_strict(encoded)
-    if raw is None or len(raw) != 33 or raw[0] != ED25519:
-        raise ValueError(f"{what} must be base64 of 0x01 and a 32-byte Ed25519 key")
-    return raw[1:]
+def parse_key_string(value: str, key_type: int, what: str) -> tuple[str, bytes, bytes]:
+    """(name, key id, 32-byte key material) of ``<name>+<8 hex key id>+<base64(key_type || material)>``.
 
-
-def _check_key_id(id_hex: str, expected: bytes) -> None:
+    Checks the form only; the caller checks the key id against the key
+    (``check_key_id``). Raises ValueError naming ``what`` if malformed.
+    """
+    parts = value.split("+", 2)  # the base64 key may itself hold "+"
+    if len(parts) != 3:
+        raise ValueError(f"{what} must be <name>+<key id>+<key>")
+    name, id_hex, encoded = parts
+    check_key_name(name)
     if len(id_hex) != 8 or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
         raise ValueError(f"key id must be 8 hex digits, got {id_hex!r}")
-    if bytes.fromhex(id_hex) != expected:
-        raise ValueError(f"key id {id_hex} does not match the key (expected {expected.hex()})")
+    raw = b64decode_strict(encoded)
+    if raw is None or len(raw) != 33 or raw[0] != key_type:
+        raise ValueError(f"{what} must be base64 of 0x{key_type:02x} and a 32-byte Ed25519 key")
+    return name, bytes.fromhex(id_hex), raw[1:]
+
+
+def check_key_id(kid: bytes, expected: bytes) -> None:
+    """ValueError unless the key id a key string states is the one computed from its key."""
+    if kid != expected:
+        raise ValueError(f"key id {kid.hex()} does not match the key (expected {expected.hex()})")
 
 
 def b64encode(raw: bytes) -> str:

@@ -3,7 +3,7 @@
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,14 +17,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 30) -> None:
-    """Wait until the server at ``url`` answers (fail the test if it exits or takes too long)."""
+def wait_until_serving(
+    proc: subprocess.Popen[bytes],
+    url: str,
+    log: Path,
+    timeout: float = 30,
+    *,
+    probe: str = "/ledger/checkpoint",
+    accept: Container[int] = (200,),
+) -> None:
+    """Wait until ``GET probe`` on the server at ``url`` answers a status in ``accept``.
+
+    Fails the test if the server exits or takes longer than ``timeout``.
+    """
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/ledger/checkpoint", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{probe}", timeout=1).status_code in accept:
                 return
         except httpx.TransportError:
             pass
@@ -35,15 +46,26 @@ def wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path, timeo
 
 @contextmanager
 def live_process(
-    args: list[str], *, port: int, env: dict[str, str], cwd: Path, log: Path, timeout: float = 30
+    args: list[str],
+    *,
+    port: int,
+    env: dict[str, str],
+    cwd: Path,
+    log: Path,
+    timeout: float = 30,
+    probe: str = "/ledger/checkpoint",
+    accept: Container[int] = (200,),
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Start ``args`` (a server listening on ``port``), wait until it answers, yield it and its base URL, stop it."""
+    """Start ``args`` (a server listening on ``port``), wait until it answers, yield it and its base URL, stop it.
+
+    The server answers when ``GET probe`` gets a status in ``accept``.
+    """
     url = f"http://127.0.0.1:{port}"
     with open(log, "a") as out:
         # A session of its own: a test may kill the server with all its worker processes (os.killpg).
         proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            wait_until_serving(proc, url, log, timeout)
+            wait_until_serving(proc, url, log, timeout, probe=probe, accept=accept)
             yield proc, url
         finally:
             if proc.poll() is None:
