@@ -50,7 +50,8 @@ def farm_body(**overrides: Any) -> dict[str, Any]:
         "district": "bu-dang",
         "commune": "Đức Liễu",
         "area_ha": 2.0,
-        "geometry": {"type": "Point", "coordinates": [BU_DANG[0] + n * 0.001, BU_DANG[1]]},
+        # A point of its own, at most 0.4° east of Bù Đăng (still in Vietnam) however many farms a worker makes.
+        "geometry": {"type": "Point", "coordinates": [BU_DANG[0] + (n % 400) * 0.001, BU_DANG[1]]},
         "planted_year": 2012,
         "variety": "PN1",
     }
