@@ -16,7 +16,7 @@ from ledger.bundle import (
     open_saved_checkpoint,
     verify_bundle,
 )
-from ledger.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
+from ledger.checkpoint import Checkpoint, link_message, sign_checkpoint, sign_link, verify_checkpoint, verify_link
 from ledger.cosignature import (
     Cosignature,
     CosignatureCheck,
@@ -99,6 +99,7 @@ __all__ = [
     "inclusion_plan",
     "inclusion_proof",
     "leaf_hash",
+    "link_message",
     "make_entry",
     "new_nonce",
     "node_hash",
@@ -111,6 +112,7 @@ __all__ = [
     "root_from_inclusion_proof",
     "root_plan",
     "sign_checkpoint",
+    "sign_link",
     "sign_note",
     "tile_node_ids",
     "tile_nodes",
@@ -121,4 +123,5 @@ __all__ = [
     "verify_consistency",
     "verify_cosignatures",
     "verify_inclusion",
+    "verify_link",
 ]

@@ -10,6 +10,11 @@ decimal, and the base64 root hash. Signed, it reads::
     — <key name> <base64(4-byte key id || 64-byte Ed25519 signature)>
 
 The note primitives live in ``ledger.note`` and are re-exported here.
+
+A stored checkpoint also carries a *link*: the log key's signature over the
+note texts of the checkpoint stored before it and of itself (``link_message``),
+so that a checkpoint removed from between two others is seen. The link stays
+outside the note, which remains the three-line checkpoint any verifier opens.
 """
 
 from __future__ import annotations
@@ -29,15 +34,22 @@ from ledger.note import (
 )
 
 __all__ = [
+    "LINK_CONTEXT",
     "Checkpoint",
     "InvalidNote",
     "Signer",
     "Verifier",
+    "link_message",
     "open_note",
     "sign_checkpoint",
+    "sign_link",
     "sign_note",
     "verify_checkpoint",
+    "verify_link",
 ]
+
+LINK_CONTEXT = b"cashew-checkpoint-link/v1\n"
+"""The first line of every message a checkpoint link signs."""
 
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 
@@ -102,3 +114,38 @@ def verify_checkpoint(note: str, verifier: Verifier, origin: str | None = None) 
     if origin is not None and cp.origin != origin:
         raise InvalidNote(f"checkpoint origin mismatch: expected {origin!r}, got {cp.origin!r}")
     return cp
+
+
+def link_message(previous: Checkpoint | None, checkpoint: Checkpoint) -> bytes:
+    """What ``checkpoint``'s link signs: ``LINK_CONTEXT``, the note text of ``previous`` (nothing
+    for the first checkpoint of a log), then ``checkpoint``'s note text.
+
+    Requires ``previous`` (if any) to have the same origin and a smaller size. A note text is
+    exactly three lines, so the message names both checkpoints unambiguously; having four or
+    more lines, it is never the text of a checkpoint note the same key signs.
+    """
+    if previous is not None and (previous.origin != checkpoint.origin or previous.size >= checkpoint.size):
+        raise ValueError(
+            f"a link joins a checkpoint to a smaller one of its log: got size {previous.size} of "
+            f"{previous.origin!r} before size {checkpoint.size} of {checkpoint.origin!r}"
+        )
+    before = "" if previous is None else previous.body()
+    return LINK_CONTEXT + before.encode() + checkpoint.body().encode()
+
+
+def sign_link(previous: Checkpoint | None, checkpoint: Checkpoint, signer: Signer) -> bytes:
+    """The 64-byte link of ``checkpoint`` to ``previous``, stored before it (None: it is the first)."""
+    return signer.sign(link_message(previous, checkpoint))
+
+
+def verify_link(link: bytes, previous: Checkpoint | None, checkpoint: Checkpoint, verifier: Verifier) -> None:
+    """Raises InvalidNote unless ``link`` is ``verifier``'s signature of ``link_message(previous, checkpoint)``.
+
+    Requires what ``link_message`` requires.
+    """
+    if not verifier.verify(link_message(previous, checkpoint), link):
+        before = "none" if previous is None else f"size {previous.size}"
+        raise InvalidNote(
+            f"the link of checkpoint {checkpoint.size} is not {verifier.name}'s signature "
+            f"joining it to the checkpoint before it ({before})"
+        )

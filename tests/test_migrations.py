@@ -10,12 +10,24 @@ from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect, text
 
-from ledger import MemoryStore, append_leaf, consistency_proof, inclusion_proof, leaf_hash, read_tile, tile_width
-from tests.factories import import_lot, make_party, ok
-from traceability.anchoring import SqlLog
-from traceability.db import make_engine, unit_of_work
+from ledger import (
+    MemoryStore,
+    Verifier,
+    append_leaf,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    read_tile,
+    tile_width,
+)
+from tests.factories import farm_lot, import_lot, make_party, ok
+from traceability.anchoring import SqlLog, load_or_create_signer
+from traceability.anchoring.service import ensure_checkpoint
+from traceability.audit import run_audit
+from traceability.db import make_engine, open_session, unit_of_work
 from traceability.migrate import alembic_config, upgrade
 from traceability.models import metadata
+from traceability.settings import Settings
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -151,3 +163,38 @@ class TestListIndexesMigration:
             ok(client.get("/api/v1/offers?side=seller", headers=seller["headers"]), 200)["items"][0]["buyer_id"]
             == (buyer["id"])
         )
+
+
+class TestCheckpointLinksMigration:
+    """0012 adds the checkpoints' links; the checkpoints stored before it are linked when the server starts."""
+
+    def test_a_database_from_before_links_is_linked_and_audits_clean(
+        self, client: TestClient, engine: Engine, database_url: str, settings: Settings
+    ) -> None:
+        farmer = make_party(client)
+        for kg in (100, 200, 300):
+            farm_lot(client, farmer, kg)
+        signed = checkpoint_links(engine)
+        assert len(signed) >= 4 and None not in signed.values()
+        command.downgrade(alembic_config(database_url, engine), "0011")
+        with engine.connect() as conn:
+            assert "link" not in {c["name"] for c in inspect(conn).get_columns("ledger_checkpoint")}
+        upgrade(database_url, engine)
+        assert checkpoint_links(engine) == dict.fromkeys(signed)
+        signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+        (unlinked,) = audit_problems(engine, signer.verifier())  # reported until the server has started
+        assert "start the server once" in unlinked
+        ensure_checkpoint(engine, signer)
+        assert checkpoint_links(engine) == signed
+        assert audit_problems(engine, signer.verifier()) == []
+
+
+def checkpoint_links(engine: Engine) -> dict[int, bytes | None]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT size, link FROM ledger_checkpoint ORDER BY size"))
+        return {int(size): None if link is None else bytes(link) for size, link in rows}
+
+
+def audit_problems(engine: Engine, verifier: Verifier) -> list[str]:
+    with open_session(engine) as session:
+        return [p.problem for p in run_audit(session, verifier=verifier).problems]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
 from seeds.demo import banner, load_demo
@@ -33,6 +33,17 @@ def latest_checkpoint(url: str) -> LedgerCheckpoint:
         engine.dispose()
     assert checkpoint is not None
     return checkpoint
+
+
+def checkpoint_chain(url: str) -> list[tuple[int, str, bytes | None]]:
+    """Every stored checkpoint: its size, note and link."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT size, note, link FROM ledger_checkpoint"))
+            return sorted((size, note, None if link is None else bytes(link)) for size, note, link in rows)
+    finally:
+        engine.dispose()
 
 
 class TestLoadDemo:
@@ -167,6 +178,9 @@ class TestDeterministic:
         assert first.size == second.size > 0
         assert first.root_hash == second.root_hash
         assert first.note == second.note  # same key, same checkpoint: Ed25519 signatures are deterministic
+        chain, other_chain = checkpoint_chain(settings.database_url), checkpoint_chain(other.database_url)
+        assert chain == other_chain and chain  # and so are the links: every one is stored, and the same
+        assert all(link is not None for _, _, link in chain)
 
 
 class TestBanner:

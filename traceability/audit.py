@@ -9,12 +9,12 @@ It streams the log in index order, so memory stays flat however long the log:
 3. every stored hash (each full tile, its interior hashes, each node of the right edge) is
    recomputed from the leaves, and the root at each checkpoint from the stored hashes, and
    compared with the signed one (a rewritten hash, a deleted or rewritten tile);
-4. each stored checkpoint verifies and is consistent with the next, and the latest covers
-   the whole log (a removed or rewritten checkpoint).
+4. each stored checkpoint verifies, is linked to the one stored before it and consistent
+   with it, and the latest covers the whole log (a removed or rewritten checkpoint).
 """
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from . import models as all_tables  # every table registered, whoever runs the a
 from .alerts import AlertKind, raise_alert
 from .anchoring import Anchored, LedgerCorrupted, SqlLog
 from .anchoring.integrity import Finding, StoredHashes
+from .anchoring.links import BrokenLink, LinkCheck
 from .anchoring.models import LedgerCheckpoint, LedgerEntry
 from .db import open_session
 
@@ -206,12 +207,14 @@ def _checkpoints(session: Session) -> Iterator[LedgerCheckpoint]:
 
 
 def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier, size: int) -> None:
-    """Step 4: signatures, roots, consistency of each checkpoint with the next, coverage of the log."""
+    """Step 4: signatures, links, roots, consistency of each checkpoint with the next, coverage of the log."""
     log = SqlLog(session.connection())
+    links = LinkCheck(verifier)
     previous: LedgerCheckpoint | None = None
     readable = True
     for checkpoint in _checkpoints(session):
         report.checkpoints += 1
+        _report_links(report, links.add(checkpoint.size, bytes(checkpoint.root_hash), checkpoint.link))
         at = checkpoint.size - 1 if checkpoint.size else None
         try:
             signed = verify_checkpoint(checkpoint.note, verifier)
@@ -233,6 +236,7 @@ def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier
                     )
                 )
         previous = checkpoint
+    _report_links(report, links.finish())
     if previous is None or previous.size < size:
         covered = 0 if previous is None else previous.size
         report.problems.append(
@@ -243,6 +247,12 @@ def _check_checkpoints(session: Session, report: AuditReport, verifier: Verifier
                 f"entries {covered}–{size - 1} are covered by no stored checkpoint (one was removed?)",
             )
         )
+
+
+def _report_links(report: AuditReport, broken: Iterable[BrokenLink]) -> None:
+    report.problems.extend(
+        Problem(b.size - 1 if b.size else None, "checkpoint", str(b.size), b.problem) for b in broken
+    )
 
 
 def _check_against_log(

@@ -12,9 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from ledger.checkpoint import Checkpoint, InvalidNote, Signer, verify_link
 from tests.conftest import ROOT
 from tests.factories import deliver, farm_lot, make_party, ok
 from traceability.anchoring import SqlLog, load_or_create_signer
+from traceability.anchoring.links import link_legacy_checkpoints
+from traceability.anchoring.service import ensure_checkpoint
 from traceability.db import unit_of_work
 from traceability.settings import Settings
 
@@ -198,3 +201,125 @@ class TestAuditCommand:
         assert [a["subject_id"] for a in alerts.json()["items"]] == [story["harvest"]]  # raised by the command too
         bad = subprocess.run([cashew, "audit", "--vkey", "nonsense"], env=env, cwd=ROOT, capture_output=True, text=True)
         assert bad.returncode == 2
+
+
+def links(engine: Engine) -> dict[int, bytes | None]:
+    """Every stored checkpoint's link, by size."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT size, link FROM ledger_checkpoint ORDER BY size"))
+        return {int(size): None if link is None else bytes(link) for size, link in rows}
+
+
+def null_links(engine: Engine, sizes: list[int]) -> None:
+    """Remove the links of the checkpoints at ``sizes``, as a database migrated from before links holds them."""
+    with engine.begin() as conn:
+        for size in sizes:
+            conn.execute(text("UPDATE ledger_checkpoint SET link = NULL WHERE size = :s"), {"s": size})
+
+
+def signer_of(settings: Settings) -> Signer:
+    return load_or_create_signer(settings.log_key_file, settings.log_origin)
+
+
+class TestCheckpointLinks:
+    """Each stored checkpoint is linked to the one stored before it, so removing one is seen."""
+
+    def test_every_checkpoint_is_linked_and_the_log_audits_clean(
+        self, client: TestClient, engine: Engine, story: dict[str, Any]
+    ) -> None:
+        stored = links(engine)
+        assert len(stored) > 5 and None not in stored.values()
+        assert audit(client, story)["problems"] == []
+
+    def test_a_checkpoint_deleted_from_the_middle(
+        self, client: TestClient, engine: Engine, story: dict[str, Any]
+    ) -> None:
+        sizes = list(links(engine))
+        before, removed, after = sizes[2:5]
+        tamper(engine, "DELETE FROM ledger_checkpoint WHERE size = :s", s=removed)
+        report = audit(client, story)
+        (problem,) = report["problems"]  # the neighbours are still consistent: only the link tells
+        assert (problem["ledger_index"], problem["record_type"], problem["record_id"]) == (
+            after - 1,
+            "checkpoint",
+            str(after),
+        )
+        assert problem["problem"].startswith(
+            f"checkpoint at size {after} does not follow the one stored before it (size {before}): "
+            "a checkpoint between them was removed"
+        )
+        assert report["checkpoints"] == len(sizes) - 1
+
+    def test_the_first_checkpoint_links_to_none(
+        self, client: TestClient, engine: Engine, settings: Settings, story: dict[str, Any]
+    ) -> None:
+        (first, first_link), (second, second_link) = list(links(engine).items())[:2]
+        verifier = signer_of(settings).verifier()
+        with engine.connect() as conn:
+            log = SqlLog(conn)
+            one, two = (Checkpoint(verifier.name, size, log.root(size)) for size in (first, second))
+        assert first_link is not None and second_link is not None
+        verify_link(first_link, None, one, verifier)
+        verify_link(second_link, one, two, verifier)
+        with pytest.raises(InvalidNote):  # a link names its predecessor: only the first one's is none
+            verify_link(second_link, None, two, verifier)
+        tamper(engine, "DELETE FROM ledger_checkpoint WHERE size = :s", s=first)
+        (problem,) = audit(client, story)["problems"]
+        assert problem["record_id"] == str(second) and "(none: it is the first stored)" in problem["problem"]
+
+    def test_a_rewritten_link(self, client: TestClient, engine: Engine, story: dict[str, Any]) -> None:
+        sizes = list(links(engine))
+        stored = links(engine)
+        # a genuine signature by the log's key, but of another pair of checkpoints
+        tamper(engine, "UPDATE ledger_checkpoint SET link = :l WHERE size = :s", l=stored[sizes[4]], s=sizes[3])
+        tamper(engine, "UPDATE ledger_checkpoint SET link = :l WHERE size = :s", l=bytes(64), s=sizes[-1])
+        problems = audit(client, story)["problems"]
+        assert [p["record_id"] for p in problems] == [str(sizes[3]), str(sizes[-1])]
+        assert all("does not follow the one stored before it" in p["problem"] for p in problems)
+
+    def test_a_removed_link_is_reported_and_never_signed_again(
+        self, client: TestClient, engine: Engine, settings: Settings, story: dict[str, Any]
+    ) -> None:
+        sizes = list(links(engine))
+        null_links(engine, [sizes[3]])
+        tamper(engine, "DELETE FROM ledger_checkpoint WHERE size = :s", s=sizes[2])  # hidden by the missing link?
+        ensure_checkpoint(engine, signer_of(settings))  # a server start
+        assert links(engine)[sizes[3]] is None
+        (problem,) = audit(client, story)["problems"]
+        assert (problem["ledger_index"], problem["record_id"]) == (sizes[3] - 1, str(sizes[3]))
+        assert problem["problem"] == (
+            f"checkpoint at size {sizes[3]} is not linked to the checkpoint stored before it: a link was removed "
+            "(every checkpoint stored after a linked one is linked when it is stored)"
+        )
+
+    def test_a_log_signed_before_links_is_linked_when_the_server_starts(
+        self, client: TestClient, engine: Engine, settings: Settings, story: dict[str, Any]
+    ) -> None:
+        signed = links(engine)
+        null_links(engine, list(signed))  # as migration 0012 leaves a database written before it
+        (problem,) = audit(client, story)["problems"]  # one finding for the whole unlinked run
+        assert (problem["record_type"], problem["record_id"]) == ("checkpoint", str(min(signed)))
+        assert problem["problem"].startswith(
+            f"the {len(signed)} checkpoints at sizes {min(signed)}–{max(signed)} are not linked"
+        )
+        assert "start the server once" in problem["problem"]
+        latest = ensure_checkpoint(engine, signer_of(settings))
+        assert latest.size == max(signed)
+        assert links(engine) == signed  # Ed25519 is deterministic: the links it would have signed then
+        assert audit(client, story)["problems"] == []
+
+    def test_a_legacy_prefix_is_linked_in_chunks(
+        self, client: TestClient, engine: Engine, settings: Settings, story: dict[str, Any]
+    ) -> None:
+        signed = links(engine)
+        prefix = list(signed)[:5]
+        null_links(engine, prefix)
+        (problem,) = audit(client, story)["problems"]
+        assert problem["problem"] == (
+            f"the 5 checkpoints at sizes {prefix[0]}–{prefix[-1]} are not linked to the checkpoint stored before "
+            "it: stored before links existed; start the server once and it links them"
+        )
+        assert link_legacy_checkpoints(engine, signer_of(settings), chunk=2) == 5
+        assert links(engine) == signed
+        assert link_legacy_checkpoints(engine, signer_of(settings), chunk=2) == 0
+        assert audit(client, story)["problems"] == []

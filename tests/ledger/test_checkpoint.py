@@ -1,4 +1,4 @@
-"""Signed notes against the Go reference, key formats, and checkpoint bodies."""
+"""Signed notes against the Go reference, key formats, checkpoint bodies and their links."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import (
     Checkpoint,
     InvalidNote,
     Signer,
     Verifier,
+    link_message,
     open_note,
     sign_checkpoint,
+    sign_link,
     sign_note,
     verify_checkpoint,
+    verify_link,
 )
 
 SEED = bytes(range(32))
@@ -249,3 +253,57 @@ class TestCheckpoint:
         signer = Signer.from_seed("log", SEED)
         with pytest.raises(InvalidNote, match="malformed checkpoint"):
             verify_checkpoint(sign_note("hello\n", signer), signer.verifier())
+
+
+class TestLinks:
+    """A checkpoint's link: the log key's signature over the note texts of its predecessor and itself."""
+
+    signer = Signer.from_seed("example.com/log", SEED)
+    five = Checkpoint("example.com/log", 5, ROOT)
+    seven = Checkpoint("example.com/log", 7, hashlib.sha256(b"another root").digest())
+
+    def test_the_message_is_the_context_and_both_note_texts(self) -> None:
+        root5, root7 = (base64.b64encode(c.root_hash) for c in (self.five, self.seven))
+        assert link_message(self.five, self.seven) == (
+            b"cashew-checkpoint-link/v1\nexample.com/log\n5\n" + root5 + b"\nexample.com/log\n7\n" + root7 + b"\n"
+        )
+        assert link_message(None, self.five) == b"cashew-checkpoint-link/v1\nexample.com/log\n5\n" + root5 + b"\n"
+
+    def test_a_link_is_an_ed25519_signature_of_the_message(self) -> None:
+        link = sign_link(self.five, self.seven, self.signer)
+        public = Ed25519PublicKey.from_public_bytes(self.signer.public_key)
+        public.verify(link, link_message(self.five, self.seven))  # raises if not
+        assert link == sign_link(self.five, self.seven, self.signer)  # deterministic
+        verify_link(link, self.five, self.seven, self.signer.verifier())
+        verify_link(sign_link(None, self.five, self.signer), None, self.five, self.signer.verifier())
+
+    def test_a_link_verifies_for_its_own_pair_only(self) -> None:
+        link = sign_link(self.five, self.seven, self.signer)
+        verifier = self.signer.verifier()
+        six = Checkpoint("example.com/log", 6, ROOT)
+        other_root = Checkpoint("example.com/log", 5, bytes(32))
+        for previous, checkpoint in [
+            (None, self.seven),
+            (six, self.seven),
+            (other_root, self.seven),
+            (None, self.five),
+        ]:
+            with pytest.raises(InvalidNote, match="is not example.com/log's signature"):
+                verify_link(link, previous, checkpoint, verifier)
+        other_key = Signer.from_seed("example.com/log", bytes(32)).verifier()
+        for bad, key in [(link, other_key), (link[:-1] + bytes([link[-1] ^ 1]), verifier), (link[:63], verifier)]:
+            with pytest.raises(InvalidNote):
+                verify_link(bad, self.five, self.seven, key)
+
+    def test_the_checkpoint_note_signature_is_not_a_link(self) -> None:
+        note = sign_checkpoint(self.five, self.signer)
+        signature = base64.b64decode(note.rsplit(" ", 1)[1])[4:]
+        assert self.signer.verifier().verify(self.five.body().encode(), signature)
+        with pytest.raises(InvalidNote):
+            verify_link(signature, None, self.five, self.signer.verifier())
+
+    def test_a_link_joins_a_smaller_checkpoint_of_the_same_log(self) -> None:
+        elsewhere = Checkpoint("example.org/log", 3, ROOT)
+        for previous, checkpoint in [(self.seven, self.five), (self.five, self.five), (elsewhere, self.five)]:
+            with pytest.raises(ValueError, match="a link joins a checkpoint to a smaller one of its log"):
+                link_message(previous, checkpoint)

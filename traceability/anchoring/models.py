@@ -62,3 +62,6 @@ class LedgerCheckpoint(SQLModel, table=True):
     root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
     signed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    # The log key's signature joining this checkpoint to the one stored before it
+    # (``ledger.checkpoint.link_message``); NULL only for a checkpoint signed before links existed.
+    link: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))

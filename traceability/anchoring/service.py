@@ -14,6 +14,7 @@ from .. import clock
 from ..db import unit_of_work
 from ..errors import NotFound, RuleViolation
 from .anchor import anchoring_info
+from .links import link_legacy_checkpoints
 from .models import LedgerCheckpoint
 from .store import SqlLog
 
@@ -23,7 +24,9 @@ def b64(raw: bytes) -> str:
 
 
 def ensure_checkpoint(engine: Engine, signer: Signer) -> LedgerCheckpoint:
-    """Make sure a signed checkpoint covers the whole log (also the empty one) before serving."""
+    """Make sure a signed checkpoint covers the whole log (also the empty one) before serving, and
+    that the checkpoints stored before links existed are linked (``links.link_legacy_checkpoints``)."""
+    link_legacy_checkpoints(engine, signer)
     with unit_of_work(engine, info=anchoring_info(signer)) as session:
         return SqlLog(session.connection()).sign(signer, clock.now())
 

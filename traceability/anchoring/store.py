@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
+from ledger.checkpoint import Checkpoint, Signer, sign_checkpoint, sign_link
 from ledger.tiles import INTERIOR_FROM, INTERIOR_SIZE, TILE_HEIGHT, TILE_SIZE, TILE_WIDTH, node_tile, tile_node
 from ledger.tree import NodeID, append_leaves, frontier_root, root
 
@@ -273,6 +273,7 @@ class SqlLog:
 
         Requires the sequencing lock (call inside the appending transaction).
         Never signs a size below the latest checkpoint, nor a second root for one size.
+        The new checkpoint is linked to the latest one stored (``ledger.checkpoint.sign_link``).
         """
         size, frontier = self.lock()
         expected = frontier_root(frontier)
@@ -284,8 +285,15 @@ class SqlLog:
             raise LedgerCorrupted(f"refusing to sign size {size}: checkpoint at size {latest.size} exists")
         if latest is not None and latest.size == size:
             return latest
-        note = sign_checkpoint(Checkpoint(signer.name, size, computed), signer)
-        values: dict[str, Any] = {"size": size, "root_hash": computed, "note": note, "signed_at": at}
+        checkpoint = Checkpoint(signer.name, size, computed)
+        previous = None if latest is None else Checkpoint(signer.name, latest.size, bytes(latest.root_hash))
+        values: dict[str, Any] = {
+            "size": size,
+            "root_hash": computed,
+            "note": sign_checkpoint(checkpoint, signer),
+            "signed_at": at,
+            "link": sign_link(previous, checkpoint, signer),
+        }
         self.conn.execute(_checkpoint.insert().values(**values))
         return LedgerCheckpoint(**values)
 
