@@ -23,7 +23,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/cashew db upgrade
 	$(BIN)/cashew seed demo
-	$(BIN)/cashew serve --host $(HOST) --port $(PORT) --banner
+	$(BIN)/cashew serve --host $(HOST) --port $(PORT) --banner --demo-witness
 
 # Formatting, lint and types first (seconds), then the suite on every core.
 TEST_WORKERS ?= auto

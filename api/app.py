@@ -9,11 +9,12 @@ from sqlalchemy import Engine
 
 from traceability.anchoring import load_or_create_signer
 from traceability.anchoring.service import ensure_checkpoint
+from traceability.anchoring.witnesses import WitnessPolicy
 from traceability.db import make_engine
 from traceability.epcis.capture import MAX_BYTES as MAX_CAPTURE_BYTES
 from traceability.settings import Settings, get_settings
 
-from . import errors
+from . import cosigning, errors
 from .contract import contract
 from .deps import AppState
 from .input import StrictInput
@@ -48,10 +49,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
     signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
 
+    policy = WitnessPolicy.read(settings.witness_policy) if settings.witness_policy else None
+
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_checkpoint(engine, signer)
-        yield
+        cosigner = cosigning.start(engine, policy) if policy is not None else None
+        app.state.cosigner = cosigner
+        try:
+            yield
+        finally:
+            if cosigner is not None:
+                cosigner.close()
 
     app = FastAPI(
         title="Cashew traceability",
@@ -62,7 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
     )
     app.mount(docs.SWAGGER_URL, docs.swagger_files, name="swagger-ui")
-    app.state.cashew = AppState(settings=settings, engine=engine, signer=signer)
+    app.state.cashew = AppState(settings=settings, engine=engine, signer=signer, policy=policy)
     app.add_middleware(StrictInput, max_bytes=settings.max_body_bytes, limits={"/epcis/capture": MAX_CAPTURE_BYTES})
     errors.install(app)
     for module in (

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from ledger.checkpoint import Signer
 from traceability.anchoring import anchoring_info
+from traceability.anchoring.witnesses import WitnessPolicy
 from traceability.db import open_session, settle
 from traceability.errors import Forbidden, RuleViolation, Unauthorized
 from traceability.idempotency import service as idempotency
@@ -43,6 +44,7 @@ class AppState:
     settings: Settings
     engine: Engine
     signer: Signer
+    policy: WitnessPolicy | None = None  # the witnesses asked to cosign (SPEC §5.7), if any
 
 
 def app_state(request: Request) -> AppState:

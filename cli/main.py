@@ -1,6 +1,7 @@
 """The ``cashew`` command (SPEC §3)."""
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,6 +45,9 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     banner: Annotated[bool, typer.Option(help="print the demo's URLs and API keys first")] = False,
+    demo_witness: Annotated[
+        bool, typer.Option(help="start the demo's witness beside the server (port + 100) and ask it to cosign")
+    ] = False,
 ) -> None:
     """Serve the API and pages (uvicorn, httptools, uvloop; migrations are applied first)."""
     from traceability.migrate import upgrade
@@ -52,10 +56,18 @@ def serve(
 
     settings = get_settings()
     upgrade(settings.database_url)
+    witness_vkey = None
+    if demo_witness:
+        from . import demo_witness as demo
+
+        started = demo.start(settings, port + 100)
+        os.environ["CASHEW_WITNESS_POLICY"] = str(started.policy)  # read by the workers' settings
+        get_settings.cache_clear()
+        witness_vkey = started.vkey
     if banner:
         from seeds.demo import banner as demo_banner
 
-        typer.echo(demo_banner(f"http://{host}:{port}"))
+        typer.echo(demo_banner(f"http://{host}:{port}", witness_vkey=witness_vkey))
     serve_app("api.main:create_app", host=host, port=port, workers=workers)
 
 
@@ -182,11 +194,18 @@ def verify(
         Path | None, typer.Option(help="a checkpoint saved earlier: the new one must be consistent with it")
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="machine-readable result")] = False,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="a witness's verifier key (name+keyid+key) whose cosignature is required; repeatable"),
+    ] = None,
+    quorum: Annotated[
+        int | None, typer.Option(help="how many of the --witness cosignatures must be valid (default: all)")
+    ] = None,
 ) -> None:
     """Verify a provenance bundle offline: exit 0 valid, 1 invalid (each failure named), 2 usage or I/O error."""
     from .verify import run_verify
 
-    sys.exit(run_verify(source, vkey=vkey, since=since, as_json=json_output))
+    sys.exit(run_verify(source, vkey=vkey, since=since, as_json=json_output, witnesses=witness or [], quorum=quorum))
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""``cashew verify FILE_OR_URL [--vkey VKEY] [--since FILE] [--json]``: check a provenance bundle (SPEC §5.6).
+"""``cashew verify FILE_OR_URL [--vkey VKEY] [--since FILE] [--witness VKEY…] [--quorum K] [--json]``: check a
+provenance bundle (SPEC §5.6), and the witnesses' cosignatures of its checkpoint (§5.7).
 
 The checks themselves need nothing but the bundle (and the key, if the buyer
 pins one): ``ledger.bundle``'s (format, signature, inclusion) and the cashew
@@ -10,13 +11,23 @@ the bundle's, which the buyer then checks against both signed roots.
 
 import dataclasses
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
 import typer
 
-from ledger.bundle import BundleReport, Failure, check_consistency, open_saved_checkpoint
+from ledger.bundle import (
+    BundleReport,
+    Failure,
+    WitnessStatus,
+    check_consistency,
+    check_witnesses,
+    open_saved_checkpoint,
+)
+from ledger.cosignature import CosignatureVerifier, InvalidNote
 from ledger.note import Verifier
 from traceability.provenance.bundle_rules import bundle_recalls, verify_provenance_bundle
 
@@ -28,28 +39,62 @@ class _Refused(Exception):
     """A usage or I/O error: the command stops with exit 2 and this message."""
 
 
-def run_verify(source: str, *, vkey: str | None, since: Path | None, as_json: bool) -> int:
+def run_verify(
+    source: str,
+    *,
+    vkey: str | None,
+    since: Path | None,
+    as_json: bool,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
+) -> int:
     """Verify the bundle at ``source`` (a file path or an http(s) URL); the exit code (0, 1 or 2).
 
-    Prints the report (human or JSON) on stdout; usage and I/O errors on stderr.
+    With ``witnesses`` (their verifier keys), ``quorum`` of them (default: all) must have cosigned the
+    bundle's checkpoint. Prints the report (human or JSON) on stdout; usage and I/O errors on stderr.
     """
     try:
-        report, since_info, recalls = _verify(source, vkey=vkey, since=since)
+        verifiers = _witnesses(witnesses, quorum)
+        report, since_info, recalls, bundle = _verify(source, vkey=vkey, since=since)
+        cosigners: list[WitnessStatus] = []
+        if verifiers:
+            needed = len(verifiers) if quorum is None else quorum
+            cosigners, failures = check_witnesses(_note_of(bundle), verifiers, needed)
+            report = dataclasses.replace(report, failures=[*report.failures, *failures])
     except _Refused as exc:
         typer.echo(f"error: {exc}", err=True)
         return USAGE_ERROR
     if as_json:
         out = report.to_dict() | {"recalled": bool(recalls), "recalls": recalls}
         out |= {"since": since_info} if since_info else {}
+        out |= {"witnesses": [dataclasses.asdict(s) for s in cosigners]} if verifiers else {}
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        typer.echo(_human(report, since_info, recalls))
+        typer.echo(_human(report, since_info, recalls, cosigners))
     return VALID if report.valid else INVALID
+
+
+def _witnesses(vkeys: Sequence[str], quorum: int | None) -> list[CosignatureVerifier]:
+    verifiers = []
+    for vkey in vkeys:
+        try:
+            verifiers.append(CosignatureVerifier.from_vkey(vkey))
+        except (InvalidNote, ValueError) as exc:
+            _refuse(f"--witness {vkey!r} is not a witness key (<name>+<8 hex key id>+<base64 0x04 key>): {exc}")
+    if len({v.name for v in verifiers}) != len(verifiers):
+        _refuse("--witness names the same witness twice")
+    if quorum is not None and not (verifiers and 1 <= quorum <= len(verifiers)):
+        _refuse(f"--quorum {quorum} needs that many --witness keys (given {len(verifiers)}), and at least 1")
+    return verifiers
+
+
+def _note_of(bundle: Any) -> object:
+    return bundle.get("checkpoint") if isinstance(bundle, dict) else None
 
 
 def _verify(
     source: str, *, vkey: str | None, since: Path | None
-) -> tuple[BundleReport, dict[str, Any] | None, list[dict[str, Any]]]:
+) -> tuple[BundleReport, dict[str, Any] | None, list[dict[str, Any]], Any]:
     is_url = source.lower().startswith(("http://", "https://"))
     if vkey is not None:
         try:
@@ -69,8 +114,8 @@ def _verify(
     report = verify_provenance_bundle(bundle, vkey=vkey)
     recalls = bundle_recalls(bundle) if isinstance(bundle, dict) else []
     if saved_note is None or since is None or base is None:
-        return report, None, recalls
-    return (*_since(report, saved_note, since, base), recalls)
+        return report, None, recalls, bundle
+    return (*_since(report, saved_note, since, base), recalls, bundle)
 
 
 def _since(report: BundleReport, saved_note: str, since: Path, base: str) -> tuple[BundleReport, dict[str, Any]]:
@@ -89,7 +134,12 @@ def _since(report: BundleReport, saved_note: str, since: Path, base: str) -> tup
     return dataclasses.replace(report, failures=[*report.failures, *problems]), info
 
 
-def _human(report: BundleReport, since_info: dict[str, Any] | None, recalls: list[dict[str, Any]]) -> str:
+def _human(
+    report: BundleReport,
+    since_info: dict[str, Any] | None,
+    recalls: list[dict[str, Any]],
+    cosigners: Sequence[WitnessStatus] = (),
+) -> str:
     cp = report.checkpoint
     lines = [
         "VALID" if report.valid else "INVALID",
@@ -101,6 +151,10 @@ def _human(report: BundleReport, since_info: dict[str, Any] | None, recalls: lis
         f"RECALLED:   recall {r['recall_id']} of lot {r['lot_id']} at {r['at']} by party {r['by']} (entry {r['index']})"
         for r in recalls
     )
+    for s in cosigners:
+        when = datetime.fromtimestamp(s.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if s.timestamp else ""
+        said = f"cosigned at {when}" if s.status == "valid" else f"{s.status.upper()}: {s.reason}"
+        lines.append(f"witness:    {s.name} {said}")
     if since_info is not None:
         verdict = "consistent with" if since_info["consistent"] else "NOT shown consistent with"
         lines.append(f"since:      {verdict} the checkpoint you saved (size {since_info['size']})")
@@ -111,7 +165,9 @@ def _human(report: BundleReport, since_info: dict[str, Any] | None, recalls: lis
 def _line(failure: Failure) -> str:
     """``record <type> <id> at index <i>: <reason>``, or a bundle-wide failure with what it concerns."""
     if failure.record_type is None and failure.record_id is None:
-        subject = {"signature": "checkpoint", "consistency": "since"}.get(failure.check, "bundle")
+        subject = {"signature": "checkpoint", "consistency": "since", "witness": "witnesses"}.get(
+            failure.check, "bundle"
+        )
         return f"{subject}: {failure.reason}"
     at = f" at index {failure.index}" if failure.index is not None else ""
     return f"record {failure.record_type or '?'} {failure.record_id or '?'}{at}: {failure.reason}"

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from ledger.checkpoint import Checkpoint, InvalidNote, Verifier, open_note
+from ledger.cosignature import CosignatureVerifier, verify_cosignatures
 from ledger.entry import ENTRY_VERSION, canonical_json
 from ledger.hashing import HASH_SIZE, leaf_hash
 from ledger.note import b64decode_strict, b64encode
@@ -40,12 +41,14 @@ __all__ = [
     "Record",
     "RecordRule",
     "Subject",
+    "WitnessStatus",
     "check_consistency",
+    "check_witnesses",
     "open_saved_checkpoint",
     "verify_bundle",
 ]
 
-CheckName = Literal["signature", "inclusion", "format", "consistency"]
+CheckName = Literal["signature", "inclusion", "format", "consistency", "witness"]
 """The checks of this module; a rule may report under names of its own."""
 
 _ENTRY_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -203,6 +206,46 @@ def verify_bundle(
     for rule in rules:
         failures.extend(rule(named, well_formed))
     return _report(named, subject, cp, verifier, len(records), failures)
+
+
+@dataclass(frozen=True)
+class WitnessStatus:
+    """One named witness's cosignature of the bundle's checkpoint: ``valid``, ``missing`` or ``invalid``."""
+
+    name: str
+    status: str
+    timestamp: int | None = None
+    reason: str | None = None
+
+
+def check_witnesses(
+    note: object, witnesses: Sequence[CosignatureVerifier], quorum: int
+) -> tuple[list[WitnessStatus], list[Failure]]:
+    """Each named witness's cosignature on the checkpoint ``note`` (C2SP tlog-cosignature/v1), and a
+    "witness" failure naming the missing and invalid ones when fewer than ``quorum`` are valid."""
+    if not isinstance(note, str):
+        return [], [_fail("witness", "the bundle has no checkpoint to look for cosignatures on")]
+    try:
+        checks = verify_cosignatures(note, witnesses)
+    except (InvalidNote, ValueError) as exc:
+        return [], [_fail("witness", f"the checkpoint's signature lines cannot be read: {exc}")]
+    statuses = [
+        WitnessStatus(
+            name,
+            check.status,
+            check.cosignature.timestamp if check.valid and check.cosignature else None,
+            None if check.valid else check.reason,
+        )
+        for name, check in checks.items()
+    ]
+    valid = sum(1 for s in statuses if s.status == "valid")
+    if valid >= quorum:
+        return statuses, []
+    lacking = ", ".join(
+        f"{s.name} ({s.status}{': ' + s.reason if s.reason else ''})" for s in statuses if s.status != "valid"
+    )
+    reason = f"{valid} of the {quorum} witness cosignatures required are valid; not cosigned by {lacking}"
+    return statuses, [_fail("witness", reason)]
 
 
 def open_saved_checkpoint(note: str, *, vkey: str | None) -> tuple[Checkpoint, list[Failure]]:

@@ -313,8 +313,9 @@ def _farmer_day(base_url: str, key: str, farm_id: str) -> list[str]:
     ]
 
 
-def banner(base_url: str, settings: Settings | None = None) -> str:
-    """What `make run` prints: where to look, who the demo parties are, and their API keys."""
+def banner(base_url: str, settings: Settings | None = None, *, witness_vkey: str | None = None) -> str:
+    """What `make run` prints: where to look, who the demo parties are, and their API keys (and the
+    demo witness's key, when the server runs one)."""
     settings = settings or get_settings()
     base_url = base_url.rstrip("/")
     engine = make_engine(settings.database_url)
@@ -347,6 +348,11 @@ def banner(base_url: str, settings: Settings | None = None) -> str:
             ]
             bundle = f"{base_url}/api/v1/lots/{links.kernel_lot_id}/provenance"
             lines += [f"  Provenance bundle  {bundle}", f"  Verify it offline  .venv/bin/cashew verify {bundle}"]
+            if witness_vkey:
+                lines += [
+                    f"  Witnessed          {witness_vkey}   (the Department's witness cosigns every checkpoint)",
+                    f"  Verify with it     .venv/bin/cashew verify {bundle} --witness {witness_vkey}",
+                ]
         if links.shipped_lot_id:
             lines += [
                 f"  Shipped to the NL  {base_url}/api/v1/lots/{links.shipped_lot_id}/provenance  "

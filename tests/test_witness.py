@@ -13,11 +13,8 @@ import multiprocessing
 import os
 import signal
 import stat
-import subprocess
-import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +33,8 @@ from ledger import (
 )
 from ledger.cosignature import CosignatureSigner, CosignatureVerifier, verify_cosignatures
 from ledger.witness import TEXT, TLOG_SIZE, Witness, origin_hash
-from tests.conftest import ROOT
-from tests.live import free_port, live_process
+from tests.witnesses import make_witness, run_cashew, serving
 
-CASHEW = str(Path(sys.executable).parent / "cashew")
 ORIGIN = "cashew.example/log"
 NOW = 1_760_000_000
 
@@ -365,10 +360,6 @@ def _submit_in_process(db: str, skey: str, vkey: str, request: bytes, ready: thr
 # Through real processes: `cashew witness key` and two `cashew witness serve`.
 
 
-def run_cashew(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CASHEW, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
-
-
 class TestWitnessKeyCommand:
     def test_writes_a_0600_key_and_prints_its_vkey(self, tmp_path: Path) -> None:
         out = tmp_path / "w1.key"
@@ -392,43 +383,6 @@ class TestWitnessKeyCommand:
         assert result.returncode == 2 and not (tmp_path / "k").exists()
 
 
-@dataclass
-class Served:
-    vkey: str
-    key_file: Path
-    db: Path
-    port: int
-    log: Path
-
-    def args(self, log_vkey: str) -> list[str]:
-        return [CASHEW, "witness", "serve", "--key", str(self.key_file), "--db", str(self.db)] + [
-            "--log",
-            log_vkey,
-            "--port",
-            str(self.port),
-        ]
-
-
-def make_witness(tmp_path: Path, name: str) -> Served:
-    key_file = tmp_path / f"{name}.key"
-    result = run_cashew("witness", "key", "--name", f"{name}.example", "--out", str(key_file))
-    assert result.returncode == 0, result.stderr
-    return Served(result.stdout.strip(), key_file, tmp_path / f"{name}.db", free_port(), tmp_path / f"{name}.log")
-
-
-def serving(served: Served, log_vkey: str) -> AbstractContextManager[tuple[subprocess.Popen[bytes], str]]:
-    """``cashew witness serve`` for the one log, ready once it answers its monitoring URL."""
-    return live_process(
-        served.args(log_vkey),
-        port=served.port,
-        env=dict(os.environ),
-        cwd=ROOT,
-        log=served.log,
-        probe=f"/{origin_hash(ORIGIN)}/checkpoint",
-        accept=(200, 404),
-    )
-
-
 def post(url: str, request: bytes) -> httpx.Response:
     return httpx.post(f"{url}/add-checkpoint", content=request, timeout=10)
 
@@ -438,7 +392,7 @@ class TestWitnessServe:
         log = Log(key).grow(5)
         first, second = make_witness(tmp_path, "w1"), make_witness(tmp_path, "w2")
         verifiers = [CosignatureVerifier.from_vkey(first.vkey), CosignatureVerifier.from_vkey(second.vkey)]
-        with serving(first, key.vkey) as (proc1, url1), serving(second, key.vkey) as (_proc2, url2):
+        with serving(first, key.vkey, ORIGIN) as (proc1, url1), serving(second, key.vkey, ORIGIN) as (_proc2, url2):
             lines = []
             for url in (url1, url2):
                 answer = post(url, log.request(0))
@@ -460,7 +414,7 @@ class TestWitnessServe:
 
             os.killpg(proc1.pid, signal.SIGKILL)  # no clean shutdown: the state must already be on disk
             proc1.wait()
-        with serving(first, key.vkey) as (_proc, url1):
+        with serving(first, key.vkey, ORIGIN) as (_proc, url1):
             assert (post(url1, log.request(0)).status_code, post(url1, log.request(0)).text) == (409, "8\n")
             fork = Log(key).grow(8, "fork").grow(2, "fork")
             assert post(url1, fork.request(8)).status_code == 422

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from .alerts.models import Alert
 from .anchoring.models import LedgerCheckpoint, LedgerEdge, LedgerEntry, LedgerHead, LedgerTile
+from .anchoring.witnesses import LedgerCosignature
 from .corrections.models import Correction
 from .epcis.models import CapturedEvent, EpcisCapture, EpcisCursor, EpcisEpc, EpcisEvent
 from .idempotency.models import IdempotencyRecord
@@ -51,6 +52,7 @@ __all__ = [
     "Transfer",
     "TransferCancel",
     "LedgerCheckpoint",
+    "LedgerCosignature",
     "LedgerEdge",
     "LedgerEntry",
     "LedgerHead",

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     log_key_file: Path = Path("./data/log.key")
     public_base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1_000_000
+    witness_policy: Path | None = None  # the witnesses asked to cosign checkpoints, and the quorum (SPEC §5.7)
 
 
 @lru_cache

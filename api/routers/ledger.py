@@ -5,7 +5,8 @@ from typing import Annotated, Any
 from fastapi import Query
 from fastapi.responses import PlainTextResponse, Response
 
-from traceability.anchoring import service
+from traceability.anchoring import service, witnesses
+from traceability.errors import NotFound
 
 from ..deps import SessionDep, State
 from ..routing import strict_router
@@ -15,8 +16,18 @@ Count = Annotated[int, Query(ge=0, le=2**62)]
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
-def checkpoint(session: SessionDep) -> PlainTextResponse:
-    return PlainTextResponse(service.latest_checkpoint(session).note, media_type="text/plain; charset=utf-8")
+def checkpoint(
+    session: SessionDep,
+    cosigned: Annotated[
+        int | None,
+        Query(ge=1, le=64, description="the newest checkpoint with at least this many witness cosignatures"),
+    ] = None,
+) -> PlainTextResponse:
+    """The latest signed checkpoint with every witness cosignature collected for it (SPEC §5.7)."""
+    found = service.latest_checkpoint(session) if cosigned is None else witnesses.newest_cosigned(session, cosigned)
+    if found is None:
+        raise NotFound(f"no checkpoint has {cosigned} witness cosignatures yet", code="not_cosigned")
+    return PlainTextResponse(witnesses.cosigned(session, found), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/key")

@@ -47,7 +47,8 @@ STRING = re.compile(rb'"([^"\\\\]*)"')  # every JSON string of an entry (keys to
 _entry = LedgerEntry.metadata.tables[LedgerEntry.__tablename__]
 # Two primary-key seeks in one statement, on SQLite and PostgreSQL alike.
 STATE_SQL = (
-    "SELECT h.size, c.size, c.root_hash FROM ledger_head h LEFT JOIN "
+    "SELECT h.size, c.size, c.root_hash, (SELECT count(*) FROM ledger_cosignature s WHERE s.size = c.size) "
+    "FROM ledger_head h LEFT JOIN "
     "(SELECT size, root_hash FROM ledger_checkpoint ORDER BY size DESC LIMIT 1) c ON 1 = 1 WHERE h.id = 1"
 )
 
@@ -58,6 +59,7 @@ class LogState(NamedTuple):
     size: int
     checkpoint_size: int | None
     checkpoint_root: bytes | None
+    cosignatures: int = 0  # witnesses' cosignatures of that checkpoint so far (the page names them)
 
 
 def log_state(conn: Connection) -> LogState:
@@ -87,7 +89,12 @@ def _read_state(conn: PoolProxiedConnection) -> LogState:
 
 
 def _state(row: Sequence[Any]) -> LogState:
-    return LogState(int(row[0]), None if row[1] is None else int(row[1]), None if row[2] is None else bytes(row[2]))
+    return LogState(
+        int(row[0]),
+        None if row[1] is None else int(row[1]),
+        None if row[2] is None else bytes(row[2]),
+        int(row[3] or 0),
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ rewritten since; a buyer repeats the check offline with the provenance bundle.
 
 import base64
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -18,11 +19,12 @@ from ledger.verify import InvalidProof, verify_inclusion
 from ..anchoring import Anchored
 from ..anchoring.models import LedgerCheckpoint
 from ..anchoring.store import SqlLog
+from ..anchoring.witnesses import cosigners
 from ..labels.models import Label
 from ..lots.models import Lot
 from ..processing.models import Batch, Import, Split
 from ..production.models import Harvest
-from .schemas import LedgerCheck, LedgerRecord
+from .schemas import LedgerCheck, LedgerRecord, WitnessCosignature
 
 CREATORS: dict[str, type[Anchored]] = {"harvest": Harvest, "import": Import, "split": Split, "batch": Batch}
 CHECKED: dict[str, type[Anchored]] = CREATORS | {"label": Label}  # every kind of record the check covers
@@ -89,9 +91,17 @@ def ledger_check(
             "problem": failure,
             "checkpoint_size": None if checkpoint is None else checkpoint.size,
             "key_id": key_id(checkpoint),
+            "witnesses": [] if checkpoint is None else witnessed_by(session, checkpoint.size),
             "records": refs,
         }
     )
+
+
+def witnessed_by(session: Session, size: int) -> list[WitnessCosignature]:
+    return [
+        WitnessCosignature(name=c.witness, cosigned_at=datetime.fromtimestamp(c.timestamp, UTC))
+        for c in cosigners(session, size)
+    ]
 
 
 def key_id(checkpoint: LedgerCheckpoint | None) -> str | None:

@@ -5,7 +5,7 @@ Every percentage is a share of this lot's mass, rounded to 0.1 so that the count
 shares add up to exactly 100 and the districts of Vietnam to Vietnam's share.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -63,6 +63,13 @@ class LedgerRecord(BaseModel):
     index: int
 
 
+class WitnessCosignature(BaseModel):
+    """A witness that cosigned the checkpoint the page was checked against (SPEC §5.7)."""
+
+    name: str
+    cosigned_at: datetime
+
+
 class LedgerCheck(BaseModel):
     """The server's own check, repeatable by the buyer with the bundle and ``cashew verify``."""
 
@@ -70,6 +77,7 @@ class LedgerCheck(BaseModel):
     problem: str | None = None  # what failed, when not verified
     checkpoint_size: int | None
     key_id: str | None = None  # 8 hex digits: the signing key named in the checkpoint's signature line
+    witnesses: list[WitnessCosignature] = []  # who cosigned that checkpoint, when the log has witnesses
     records: list[LedgerRecord]
     checkpoint_url: str
     provenance_url: str

@@ -2,6 +2,7 @@
 signed checkpoint, for anyone to verify offline. Never a price, never a name."""
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,9 +12,10 @@ from sqlmodel import Session, col
 from ledger.checkpoint import Signer
 from ledger.tree import inclusion_proofs
 
-from ..anchoring.models import LedgerEntry
+from ..anchoring.models import LedgerCheckpoint, LedgerEntry
 from ..anchoring.service import b64, latest_checkpoint
 from ..anchoring.store import SqlLog
+from ..anchoring.witnesses import cosigned, newest_cosigned
 from ..corrections.models import Correction
 from ..labels.models import Label
 from ..lots.lineage import ancestry
@@ -23,6 +25,7 @@ from ..trade.models import ShipmentLot
 from .bundle_rules import PRIVATE_TYPES
 
 IN_CHUNK = 500
+QUORUM_WAIT, QUORUM_POLL = 2.0, 0.05  # seconds a bundle waits for its checkpoint's cosignatures, and between looks
 # Records attached to a lot of the lineage: custody moves, tests and labels.
 ATTACHED = (Transfer, Receipt, TransferCancel, QualityTest, Label)
 
@@ -50,24 +53,39 @@ def lineage_record_ids(session: Session, lot_id: str) -> set[str]:
     return ids
 
 
-def provenance_bundle(session: Session, *, lot_id: str, signer: Signer) -> dict[str, Any]:
-    """The bundle of ``lot_id`` against the latest signed checkpoint. Raises NotFound for an unknown lot."""
+def _witnessed(session: Session, quorum: int, covering: int) -> LedgerCheckpoint:
+    """The newest checkpoint of ``covering`` entries or more with ``quorum`` cosignatures, polled for a
+    while (each poll a fresh read: the cosignatures arrive from the server's witness threads)."""
+    deadline = time.monotonic() + QUORUM_WAIT
+    while True:
+        found = newest_cosigned(session, quorum, covering=covering)
+        if found is not None or time.monotonic() >= deadline:
+            return found or latest_checkpoint(session)
+        session.rollback()  # end the read transaction: the next look sees what was committed since
+        time.sleep(QUORUM_POLL)
+
+
+def provenance_bundle(session: Session, *, lot_id: str, signer: Signer, quorum: int = 0) -> dict[str, Any]:
+    """The bundle of ``lot_id`` against the latest signed checkpoint or, with a ``quorum`` of witnesses
+    (SPEC §5.7), the newest one covering the lot's entries that holds that many cosignatures, waited for
+    up to ``QUORUM_WAIT`` seconds (then the latest, with what it has). Raises NotFound for an unknown lot."""
     record_ids = sorted(lineage_record_ids(session, lot_id))
-    checkpoint = latest_checkpoint(session)
+    latest = latest_checkpoint(session)
     rows: list[tuple[int, bytes]] = []
     for chunk in _chunks(record_ids):
         stmt = select(col(LedgerEntry.idx), col(LedgerEntry.leaf_data)).where(
             col(LedgerEntry.record_id).in_(chunk),
             col(LedgerEntry.type).not_in(PRIVATE_TYPES),
-            col(LedgerEntry.idx) < checkpoint.size,
+            col(LedgerEntry.idx) < latest.size,
         )
         rows.extend((int(idx), bytes(data)) for idx, data in session.execute(stmt).all())
     rows.sort()
+    checkpoint = _witnessed(session, quorum, rows[-1][0] + 1 if rows else 0) if quorum else latest
     proofs = inclusion_proofs(SqlLog(session.connection()), [idx for idx, _ in rows], checkpoint.size)
     return {
         "lot_id": lot_id,
         "log": {"origin": signer.name, "vkey": signer.vkey},
-        "checkpoint": checkpoint.note,
+        "checkpoint": cosigned(session, checkpoint),
         "records": [
             {"entry": json.loads(data), "index": idx, "proof": [b64(h) for h in proofs[idx]]} for idx, data in rows
         ],
