@@ -11,7 +11,8 @@ one place, from the shape of each operation:
   or a path holding a control character);
 - a caller's key (``security``): 401 (no or bad key) and 403 (another role, another party's record);
 - a write (it takes ``Idempotency-Key``): 409 (a conflict of state, a reused key) and 404
-  (its body names an unknown lot, farm or party).
+  (its body names an unknown lot, farm or party);
+- any error status a route declares itself (``responses=``), with the route's description.
 
 Each of them answers the ``Error`` schema as JSON, except the pages' 404 and the
 400 a page documents (the buyer's page: not a GTIN), which are pages, and the EPCIS
@@ -113,7 +114,8 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             if problem:
                 responses.pop("422", None)
-            for status in sorted(_problem_statuses(operation) if problem else statuses(operation)):
+            declared = {int(s) for s in responses if s.isdigit() and 400 <= int(s) < 500 and s != "422"}
+            for status in sorted((_problem_statuses(operation) if problem else statuses(operation)) | declared):
                 responses[str(status)] = _error_response(status, page, responses.get(str(status)), problem)
     return schema
 

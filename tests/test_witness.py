@@ -411,6 +411,12 @@ class TestWitnessServe:
             monitored = httpx.get(f"{url1}/{origin_hash(ORIGIN)}/checkpoint", timeout=10)
             assert verify_checkpoint(monitored.text, key.verifier(), ORIGIN).size == 8
             assert post(url1, b"old 0\n\n" + b"x" * 70_000).status_code == 413
+            assert post(url2, Log(log_key(ORIGIN, 2)).grow(9).request(5)).status_code == 403  # another key
+            assert post(url2, Log(log_key("other.example/log")).grow(3).request(0)).status_code == 404
+            bad_proof = post(
+                url2, log.request(5).replace(b"\n\n", b"\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", 1)
+            )
+            assert bad_proof.status_code == 422, bad_proof.text
 
             os.killpg(proc1.pid, signal.SIGKILL)  # no clean shutdown: the state must already be on disk
             proc1.wait()

@@ -15,7 +15,11 @@ router = strict_router(prefix="/ledger", tags=["ledger"])
 Count = Annotated[int, Query(ge=0, le=2**62)]
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses={404: {"description": "No checkpoint has that many witness cosignatures yet (`cosigned`)"}},
+)
 def checkpoint(
     session: SessionDep,
     cosigned: Annotated[
