@@ -6,7 +6,10 @@ which the server's workers read from ``CASHEW_WITNESS_POLICY``. It stops with th
 """
 
 import atexit
+import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +24,7 @@ from traceability.settings import Settings
 
 NAME = "witness.sonnmt.dongnai.gov.vn"  # the Department of Agriculture and Environment of Đồng Nai
 STARTUP_S = 30.0
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,21 @@ def start(settings: Settings, port: int) -> DemoWitness:
     log_vkey = load_or_create_signer(settings.log_key_file, settings.log_origin).vkey
     url = f"http://127.0.0.1:{port}"
     args = ["witness", "serve", "--key", str(key_file), "--db", str(db), "--log", log_vkey, "--port", str(port)]
-    proc = subprocess.Popen([sys.executable, "-m", "cli", *args], stdout=subprocess.DEVNULL, stderr=sys.stderr)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", *args], stdout=subprocess.DEVNULL, stderr=sys.stderr, preexec_fn=_die_with_parent
+    )
     atexit.register(_stop, proc)
     _wait(proc, url)
     policy.write_text(
         f"# the demo's witness (cashew serve --demo-witness)\nwitness {NAME} {signer.vkey} {url}\nquorum 1\n"
     )
     return DemoWitness(signer.vkey, url, policy)
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: Linux sends it SIGTERM when the server dies, however it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait(proc: subprocess.Popen[bytes], url: str) -> None:
