@@ -310,11 +310,12 @@ STACKS: dict[str, Callable[[str, bool, int, int], list[str]]] = {
 
 
 class Server:
-    """A server process on a free port of 127.0.0.1, ready when ``ready_path`` answers 200.
+    """A server process on a free port of 127.0.0.1, ready when ``ready_path`` answers a status in
+    ``ready`` (200 unless told).
 
     ``with Server(...) as server:`` starts it (in its own session, so that stopping it stops its
     workers too), yields it with ``url`` set, and stops it; ``peak_rss_mb()`` reads the peak
-    resident set of each of its processes while it runs.
+    resident set of each of its processes while it runs, ``cpu_s()`` the CPU time they used.
     """
 
     def __init__(
@@ -325,12 +326,13 @@ class Server:
         ready_path: str,
         log: Path,
         timeout: float = 120,
+        ready: tuple[int, ...] = (200,),
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = command(self.port)
         self.env = {**os.environ, **env}
-        self.ready_path, self.log, self.timeout = ready_path, log, timeout
+        self.ready_path, self.log, self.timeout, self.ready = ready_path, log, timeout, ready
         self.proc: subprocess.Popen[bytes] | None = None
         self.memory: dict[str, float] = {}
 
@@ -362,8 +364,11 @@ class Server:
                 raise SystemExit(f"{' '.join(self.args[:3])} exited: {self.log.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as answer:
-                    if answer.status == 200:
+                    if answer.status in self.ready:
                         return self
+            except urllib.error.HTTPError as exc:
+                if exc.code in self.ready:
+                    return self
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
@@ -388,6 +393,16 @@ class Server:
         peaks = [p for p in (_status(pid, "VmHWM") for pid in self.processes()) if not math.isnan(p)]
         self.memory = {"max_process_mb": max(peaks, default=0.0), "sum_mb": sum(peaks), "processes": len(peaks)}
         return self.memory
+
+    def cpu_s(self) -> float:
+        """User and system CPU seconds the server's running processes have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.processes():
+            with suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
+        return total
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is None:
