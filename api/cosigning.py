@@ -4,7 +4,8 @@ One thread per witness, beside the server and never inside a client's write: it 
 checkpoint newer than the last the witness cosigned (a read of one row every ``POLL`` seconds),
 sends it with the consistency proof from the size the witness last cosigned (C2SP
 tlog-witness ``add-checkpoint``), and keeps the cosignature with the checkpoint. A 409 tells
-the witness's size; the next request is sent from there at once. A witness that is down,
+the witness's size; the next request is sent from there at once (for the newest checkpoint, when
+another worker of the log had a newer one cosigned meanwhile). A witness that is down,
 slow or refusing delays only its own cosignature: its thread waits ``BACKOFF`` seconds after
 a failure, doubling up to ``MAX_BACKOFF``, and each new attempt is for the newest checkpoint
 (cosignatures of older ones are not needed once a newer one is cosigned).
@@ -90,10 +91,11 @@ class Cosigner:
     def _ask(self, client: httpx.Client, state: WitnessState, checkpoint: LedgerCheckpoint) -> None:
         for _ in range(MAX_CONFLICTS):
             old = state.size or 0
-            if old > checkpoint.size:
-                raise _Refused(
-                    f"it holds size {old}, more than our checkpoint {checkpoint.size}: a fork, or our log shrank"
-                )
+            if old > checkpoint.size:  # another worker (or host) of this log had a newer checkpoint cosigned
+                newer = _latest(self.engine)
+                if newer is None or newer.size < old:
+                    raise _Refused(f"it holds size {old}, more than our newest checkpoint: a fork, or our log shrank")
+                checkpoint = newer
             state.requests += 1
             response = client.post(
                 f"{state.witness.url}/add-checkpoint",

@@ -61,7 +61,7 @@ def policy(path: Path, witnesses: list[Served], quorum: int) -> Path:
     return path
 
 
-def log_server(stack: ExitStack, folder: Path, policy_file: Path, key_file: Path) -> LogServer:
+def log_server(stack: ExitStack, folder: Path, policy_file: Path, key_file: Path, workers: int = 1) -> LogServer:
     folder.mkdir(exist_ok=True)
     if key_file != folder / "log.key":
         (folder / "log.key").write_bytes(key_file.read_bytes())
@@ -75,7 +75,7 @@ def log_server(stack: ExitStack, folder: Path, policy_file: Path, key_file: Path
         "CASHEW_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "CASHEW_WITNESS_POLICY": str(policy_file),
     }
-    args = [CASHEW, "serve", "--port", str(port)]
+    args = [CASHEW, "serve", "--port", str(port), "--workers", str(workers)]
     url = stack.enter_context(live_server(args, port=port, env=env, cwd=ROOT, log=folder / "server.log", timeout=60))
     return LogServer(url, folder / "cashew.db")
 

@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api import cosigning
 from api.app import create_app
 from ledger.checkpoint import Verifier, verify_checkpoint
 from ledger.cosignature import CosignatureSigner, CosignatureVerifier, InvalidNote, cosign, verify_cosignatures
@@ -20,6 +22,7 @@ from ledger.witness import Witness as WitnessProgram
 from tests.api.test_resolver import _kernel_lot
 from tests.factories import farm_lot, make_party, ok
 from tests.live import free_port
+from tests.witnesses import make_witness, serving
 from traceability.anchoring import SqlLog
 from traceability.anchoring.witnesses import PolicyError, Witness, WitnessPolicy, accept
 from traceability.db import open_session, unit_of_work
@@ -183,3 +186,28 @@ def test_a_policy_with_comments_and_the_default_quorum(
     policy = WitnessPolicy.read(path)
     assert [w.name for w in policy.witnesses] == ["w1.witness.test", "w2.witness.test"] and policy.quorum == 2
     assert policy.witnesses[0].url == "http://a"
+
+
+def test_a_witness_ahead_of_a_workers_checkpoint_is_asked_for_the_newest_not_taken_for_a_fork(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    """Two workers of one log ask the same witness: when the other one had a newer checkpoint cosigned,
+    the witness's size is above the checkpoint this one holds, and the newest checkpoint is asked for."""
+    served = make_witness(tmp_path, "w1")
+    farm_lot(client, make_party(client))
+    with open_session(engine) as session:
+        older = SqlLog(session.connection()).latest_checkpoint()
+    farm_lot(client, make_party(client))
+    with open_session(engine) as session:
+        newest = SqlLog(session.connection()).latest_checkpoint()
+    assert older is not None and newest is not None and newest.size > older.size
+    with serving(served, log_vkey(client), client.get("/ledger/key").json()["origin"]) as (_proc, url):
+        verifier = CosignatureVerifier.from_vkey(served.vkey)
+        policy = WitnessPolicy((Witness(verifier.name, verifier, url),), 1)
+        cosigner, other = cosigning.Cosigner(engine, policy), cosigning.WitnessState(policy.witnesses[0])
+        with httpx.Client(timeout=10) as http:
+            cosigner._ask(http, other, newest)  # the other worker: the witness now holds the newest
+            mine = cosigning.WitnessState(policy.witnesses[0], size=other.size)
+            cosigner._ask(http, mine, older)  # this worker still looks at the older checkpoint
+    assert mine.cosigned == newest.size
+    assert client.get("/ledger/checkpoint", params={"cosigned": 1}).text.startswith(newest.note)
