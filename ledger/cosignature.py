@@ -15,23 +15,18 @@ A verifier of the log's key alone ignores these lines (``ledger.note.open_note``
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.note import (
     InvalidNote,
     NoteSignature,
-    check_key_id,
-    check_key_name,
+    SignerKey,
+    VerifierKey,
     key_id,
-    key_string,
-    parse_key_string,
     split_note,
 )
 
@@ -100,30 +95,11 @@ class Cosignature:
         return NoteSignature(self.name, self.key_id, raw).line()
 
 
-class CosignatureVerifier:
+class CosignatureVerifier(VerifierKey):
     """A witness's cosignature/v1 verifier: its name and 32-byte Ed25519 public key."""
 
-    def __init__(self, name: str, public_key: bytes) -> None:
-        check_key_name(name)
-        if len(public_key) != 32:
-            raise ValueError(f"Ed25519 public key must be 32 bytes, got {len(public_key)}")
-        self.name = name
-        self.public_key = bytes(public_key)
-        self.key_id = cosignature_key_id(name, public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(public_key)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse ``<name>+<8 hex key id>+<base64(0x04 || public key)>``; ValueError if malformed."""
-        name, kid, public_key = parse_key_string(vkey, COSIGNATURE_V1, "witness verifier key")
-        verifier = cls(name, public_key)
-        check_key_id(kid, verifier.key_id)
-        return verifier
-
-    @property
-    def vkey(self) -> str:
-        """``<name>+<key id hex>+<base64(0x04 || public key)>``."""
-        return key_string(self.name, self.key_id, COSIGNATURE_V1, self.public_key)
+    KEY_TYPE: ClassVar[int] = COSIGNATURE_V1
+    WHAT: ClassVar[str] = "witness verifier key"
 
     def verify(self, body: str, cosignature: Cosignature) -> bool:
         """True iff ``cosignature`` is by this key (name, key id) and signs ``body`` at its timestamp."""
@@ -138,51 +114,15 @@ class CosignatureVerifier:
         return True
 
 
-class CosignatureSigner:
+class CosignatureSigner(SignerKey):
     """A witness's cosignature/v1 signer: its name and 32-byte Ed25519 private seed."""
 
-    def __init__(self, name: str, seed: bytes) -> None:
-        if len(seed) != 32:
-            raise ValueError(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
-        self._key = Ed25519PrivateKey.from_private_bytes(seed)
-        public_key = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self._verifier = CosignatureVerifier(name, public_key)
-        self.name = name
-        self.seed = bytes(seed)
-        self.public_key = public_key
-        self.key_id = self._verifier.key_id
-
-    @classmethod
-    def generate(cls, name: str) -> CosignatureSigner:
-        """A new witness key with a random seed."""
-        return cls(name, secrets.token_bytes(32))
-
-    @classmethod
-    def from_skey(cls, skey: str) -> CosignatureSigner:
-        """Parse ``PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x04 || seed)>``.
-
-        Raises ValueError if malformed or if the key id does not match the key.
-        """
-        if not skey.startswith("PRIVATE+KEY+"):
-            raise ValueError("witness signer key must be PRIVATE+KEY+<name>+<key id>+<key>")
-        name, kid, seed = parse_key_string(skey.removeprefix("PRIVATE+KEY+"), COSIGNATURE_V1, "witness signer key")
-        signer = cls(name, seed)
-        check_key_id(kid, signer.key_id)
-        return signer
-
-    @property
-    def vkey(self) -> str:
-        """The verifier key string to publish."""
-        return self._verifier.vkey
-
-    @property
-    def skey(self) -> str:
-        """The secret signer key string (keep it private)."""
-        return "PRIVATE+KEY+" + key_string(self.name, self.key_id, COSIGNATURE_V1, self.seed)
+    KEY_TYPE: ClassVar[int] = COSIGNATURE_V1
+    WHAT: ClassVar[str] = "witness signer key"
 
     def verifier(self) -> CosignatureVerifier:
         """The matching verifier."""
-        return self._verifier
+        return CosignatureVerifier(self.name, self.public_key)
 
     def sign(self, body: str, timestamp: int) -> Cosignature:
         """The cosignature of the checkpoint ``body`` at ``timestamp``."""

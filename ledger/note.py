@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -28,7 +28,9 @@ __all__ = [
     "InvalidNote",
     "NoteSignature",
     "Signer",
+    "SignerKey",
     "Verifier",
+    "VerifierKey",
     "b64decode_strict",
     "b64encode",
     "check_key_id",
@@ -69,8 +71,14 @@ class NoteSignature(NamedTuple):
         return f"{_DASH}{self.name} {b64encode(self.key_id + self.signature)}\n"
 
 
-class Verifier:
-    """An Ed25519 note verifier: a key name and a 32-byte public key."""
+class VerifierKey:
+    """A named Ed25519 public key of one signature type (``KEY_TYPE``): its key id and key string.
+
+    ``Verifier`` (note signatures, 0x01) and ``ledger.cosignature.CosignatureVerifier`` (0x04) are these.
+    """
+
+    KEY_TYPE: ClassVar[int] = ED25519
+    WHAT: ClassVar[str] = "verifier key"
 
     def __init__(self, name: str, public_key: bytes) -> None:
         check_key_name(name)
@@ -78,21 +86,25 @@ class Verifier:
             raise ValueError(f"Ed25519 public key must be 32 bytes, got {len(public_key)}")
         self.name = name
         self.public_key = bytes(public_key)
-        self.key_id = key_id(name, public_key)
+        self.key_id = key_id(name, public_key, self.KEY_TYPE)
         self._key = Ed25519PublicKey.from_public_bytes(public_key)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Verifier:
-        """Parse ``<name>+<8 hex key id>+<base64(0x01 || public key)>``; ValueError if malformed."""
-        name, kid, public_key = parse_key_string(vkey, ED25519, "verifier key")
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse ``<name>+<8 hex key id>+<base64(type || public key)>``; ValueError if malformed."""
+        name, kid, public_key = parse_key_string(vkey, cls.KEY_TYPE, cls.WHAT)
         verifier = cls(name, public_key)
         check_key_id(kid, verifier.key_id)
         return verifier
 
     @property
     def vkey(self) -> str:
-        """``<name>+<key id hex>+<base64(0x01 || public key)>``."""
-        return key_string(self.name, self.key_id, ED25519, self.public_key)
+        """``<name>+<key id hex>+<base64(type || public key)>``."""
+        return key_string(self.name, self.key_id, self.KEY_TYPE, self.public_key)
+
+
+class Verifier(VerifierKey):
+    """An Ed25519 note verifier: a key name and a 32-byte public key."""
 
     def verify(self, msg: bytes, sig: bytes) -> bool:
         """True iff ``sig`` is this key's Ed25519 signature of ``msg``."""
@@ -105,8 +117,11 @@ class Verifier:
         return True
 
 
-class Signer:
-    """An Ed25519 note signer: a key name and a 32-byte private seed."""
+class SignerKey:
+    """A named Ed25519 private seed of one signature type (``KEY_TYPE``): its key id and key strings."""
+
+    KEY_TYPE: ClassVar[int] = ED25519
+    WHAT: ClassVar[str] = "signer key"
 
     def __init__(self, name: str, seed: bytes) -> None:
         check_key_name(name)
@@ -116,27 +131,22 @@ class Signer:
         self.seed = bytes(seed)
         self._key = Ed25519PrivateKey.from_private_bytes(seed)
         self.public_key = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.key_id = key_id(name, self.public_key)
+        self.key_id = key_id(name, self.public_key, self.KEY_TYPE)
 
     @classmethod
-    def generate(cls, name: str) -> Signer:
-        """A new signer with a random seed."""
+    def generate(cls, name: str) -> Self:
+        """A new key with a random seed."""
         return cls(name, secrets.token_bytes(32))
 
     @classmethod
-    def from_seed(cls, name: str, seed: bytes) -> Signer:
-        """The signer for a 32-byte Ed25519 private seed."""
-        return cls(name, seed)
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Signer:
-        """Parse ``PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || seed)>``.
+    def from_skey(cls, skey: str) -> Self:
+        """Parse ``PRIVATE+KEY+<name>+<8 hex key id>+<base64(type || seed)>``.
 
         Raises ValueError if malformed or if the key id does not match the key.
         """
         if not skey.startswith("PRIVATE+KEY+"):
-            raise ValueError("signer key must be PRIVATE+KEY+<name>+<key id>+<key>")
-        name, kid, seed = parse_key_string(skey.removeprefix("PRIVATE+KEY+"), ED25519, "signer key")
+            raise ValueError(f"{cls.WHAT} must be PRIVATE+KEY+<name>+<key id>+<key>")
+        name, kid, seed = parse_key_string(skey.removeprefix("PRIVATE+KEY+"), cls.KEY_TYPE, cls.WHAT)
         signer = cls(name, seed)
         check_key_id(kid, signer.key_id)
         return signer
@@ -144,12 +154,21 @@ class Signer:
     @property
     def vkey(self) -> str:
         """The verifier key string to publish."""
-        return key_string(self.name, self.key_id, ED25519, self.public_key)
+        return key_string(self.name, self.key_id, self.KEY_TYPE, self.public_key)
 
     @property
     def skey(self) -> str:
         """The secret signer key string (keep it private)."""
-        return "PRIVATE+KEY+" + key_string(self.name, self.key_id, ED25519, self.seed)
+        return "PRIVATE+KEY+" + key_string(self.name, self.key_id, self.KEY_TYPE, self.seed)
+
+
+class Signer(SignerKey):
+    """An Ed25519 note signer: a key name and a 32-byte private seed."""
+
+    @classmethod
+    def from_seed(cls, name: str, seed: bytes) -> Signer:
+        """The signer for a 32-byte Ed25519 private seed."""
+        return cls(name, seed)
 
     def verifier(self) -> Verifier:
         """The matching verifier."""
