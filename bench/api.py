@@ -56,6 +56,7 @@ from bench.harness import (
     load,
     lua_table,
     machine,
+    machine_line,
     median_run,
     options,
     run,
@@ -377,12 +378,8 @@ def _cell(load_row: dict[str, Any]) -> str:
 
 
 def report(r: dict[str, Any]) -> str:
-    m = r["machine"]
-    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
     out = [
-        f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-        f"SQLite {m['sqlite']}; {libs}. Load average (1 min) at the start {r['load_average'][0]:.2f}, "
-        f"at the end {r['load_average_after'][0]:.2f}.",
+        machine_line(r),
         "",
         f"wrk, {r['duration_s']} s a load, median of {len(r['rows'][0]['rounds'])} round(s); "
         "ours = `cashew serve`, bare = `bench/bare.py` under the same server "

@@ -225,6 +225,17 @@ def machine(*libraries: str) -> dict[str, Any]:
     }
 
 
+def machine_line(results: Mapping[str, Any]) -> str:
+    """The machine and the load average before and after a run, as a report's first line."""
+    m = results["machine"]
+    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
+    return (
+        f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
+        f"SQLite {m['sqlite']}; {libs}. Load average (1 min) at the start {results['load_average'][0]:.2f}, "
+        f"at the end {results['load_average_after'][0]:.2f}."
+    )
+
+
 def fsync_ms(directory: Path | str) -> float:
     """Median of 200 write(4 KiB) + fsync on the benchmark's disk (what a durable commit waits for)."""
     path = os.path.join(directory, "fsync.probe")

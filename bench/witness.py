@@ -50,6 +50,7 @@ from bench.harness import (
     free_port,
     load,
     machine,
+    machine_line,
     median_run,
     now,
     options,
@@ -270,12 +271,8 @@ def _num(value: float | None, unit: str = "", digits: int = 1) -> str:
 
 
 def report(r: dict[str, Any]) -> str:
-    m = r["machine"]
-    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
     out = [
-        f"Machine: {m['nproc']} × {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
-        f"SQLite {m['sqlite']}; {libs}. Load average (1 min) at the start {r['load_average'][0]:.2f}, "
-        f"at the end {r['load_average_after'][0]:.2f}.",
+        machine_line(r),
         "",
         f"`POST /api/v1/harvests`, SQLite, wrk 32 connections, {r['duration_s']:g} s a load, the median of "
         f"{r['rounds']} round(s) (the range of requests/s in brackets). Errors = answers ≥ 400 + socket errors. "
