@@ -254,10 +254,12 @@ def check(url: str, *, method: str = "GET", body: bytes | None = None, headers: 
         raise SystemExit(f"{method} {url} answered {exc.code}: {exc.read()[:500]!r}") from None
 
 
-def timed(url: str, *, warmup: float, **kwargs: Any) -> Load:
-    """An untimed warm-up (fewer connections), then the measured load."""
+def timed(url: str, *, warmup: float, warmup_script: str | None = None, **kwargs: Any) -> Load:
+    """An untimed warm-up (fewer connections; its own ``warmup_script`` for writes, so the measured load
+    sends no Idempotency-Key the warm-up used: those would be answered as replays), then the measured load."""
     if warmup:
-        load(url, **{**kwargs, "connections": min(8, kwargs["connections"]), "duration": warmup})
+        warm = {**kwargs, "connections": min(8, kwargs["connections"]), "duration": warmup}
+        load(url, **(warm | ({"script": warmup_script} if warmup_script is not None else {})))
     return load(url, **kwargs)
 
 
@@ -268,10 +270,15 @@ def ours(server: Server, prepared: dict[str, Any], *, duration: float, warmup: f
     check(f"{server.url}/api/v1/harvests", method="POST", body=body.encode(), headers=auth)
     page = server.url + prepared["buyer_page"]
     check(page, headers={"Accept": "application/json"})
-    script = harvest_script(rows, tag)
+    script, warming = harvest_script(rows, tag), harvest_script(rows, f"{tag}-warm-up")
     return {
         "harvests": timed(
-            server.url + "/api/v1/harvests", warmup=warmup, connections=32, duration=duration, script=script
+            server.url + "/api/v1/harvests",
+            warmup=warmup,
+            warmup_script=warming,
+            connections=32,
+            duration=duration,
+            script=script,
         ).row(),
         "buyer_page": timed(
             page, warmup=warmup, connections=64, duration=duration, headers={"Accept": "application/json"}
