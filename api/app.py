@@ -52,10 +52,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     policy = WitnessPolicy.read(settings.witness_policy) if settings.witness_policy else None
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ensure_checkpoint(engine, signer)
         cosigner = cosigning.start(engine, policy) if policy is not None else None
-        app.state.cosigner = cosigner
         try:
             yield
         finally:

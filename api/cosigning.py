@@ -13,7 +13,6 @@ a failure, doubling up to ``MAX_BACKOFF``, and each new attempt is for the newes
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -42,8 +41,6 @@ class WitnessState:
     size: int | None = None  # the witness's size for our origin, once known
     cosigned: int | None = None  # the largest size it cosigned for us
     failures: int = 0
-    last_error: str | None = None
-    requests: int = 0
 
 
 @dataclass
@@ -51,13 +48,13 @@ class Cosigner:
     engine: Engine
     policy: WitnessPolicy
     stop: threading.Event = field(default_factory=threading.Event)
-    states: dict[str, WitnessState] = field(default_factory=dict)
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
         for witness in self.policy.witnesses:
-            state = self.states[witness.name] = WitnessState(witness)
-            thread = threading.Thread(target=self._run, args=(state,), name=f"witness-{witness.name}", daemon=True)
+            thread = threading.Thread(
+                target=self._run, args=(WitnessState(witness),), name=f"witness-{witness.name}", daemon=True
+            )
             self.threads.append(thread)
             thread.start()
 
@@ -77,10 +74,9 @@ class Cosigner:
                     continue
                 try:
                     self._ask(client, state, latest)
-                    state.failures, state.last_error = 0, None
+                    state.failures = 0
                 except (httpx.HTTPError, InvalidNote, _Refused) as exc:
                     state.failures += 1
-                    state.last_error = str(exc)
                     delay = min(BACKOFF * 2 ** (state.failures - 1), MAX_BACKOFF)
                     log.warning("witness %s: %s (next try in %.1f s)", state.witness.name, exc, delay)
                     self.stop.wait(delay)
@@ -96,7 +92,6 @@ class Cosigner:
                 if newer is None or newer.size < old:
                     raise _Refused(f"it holds size {old}, more than our newest checkpoint: a fork, or our log shrank")
                 checkpoint = newer
-            state.requests += 1
             response = client.post(
                 f"{state.witness.url}/add-checkpoint",
                 content=_request(self.engine, old, checkpoint),
@@ -137,13 +132,3 @@ def start(engine: Engine, policy: WitnessPolicy) -> Cosigner:
     cosigner = Cosigner(engine, policy)
     cosigner.start()
     return cosigner
-
-
-def settle(cosigner: Cosigner, size: int, count: int, timeout: float) -> bool:
-    """Wait until ``count`` witnesses have cosigned a checkpoint of at least ``size`` (tests, the demo)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sum(1 for s in cosigner.states.values() if (s.cosigned or 0) >= size) >= count:
-            return True
-        time.sleep(POLL)
-    return False

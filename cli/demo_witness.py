@@ -8,7 +8,6 @@ which the server's workers read from ``CASHEW_WITNESS_POLICY``. It stops with th
 import atexit
 import contextlib
 import ctypes
-import os
 import signal
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import httpx
 from ledger.cosignature import CosignatureSigner
 from traceability.anchoring import load_or_create_signer
 from traceability.settings import Settings
+
+from .witness import write_key
 
 NAME = "witness.sonnmt.dongnai.gov.vn"  # the Department of Agriculture and Environment of Đồng Nai
 STARTUP_S = 30.0
@@ -40,9 +41,7 @@ def start(settings: Settings, port: int) -> DemoWitness:
     folder.mkdir(parents=True, exist_ok=True)
     key_file, db, policy = folder / "witness.key", folder / "witness.db", folder / "witness-policy"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(CosignatureSigner.generate(NAME).skey + "\n")
+        write_key(CosignatureSigner.generate(NAME), key_file)
     signer = CosignatureSigner.from_skey(key_file.read_text().strip())
     log_vkey = load_or_create_signer(settings.log_key_file, settings.log_origin).vkey
     url = f"http://127.0.0.1:{port}"

@@ -13,6 +13,13 @@ from ledger.witness import Witness
 witness_app = typer.Typer(help="A witness: cosign a log's checkpoints that extend the last one.", no_args_is_help=True)
 
 
+def write_key(signer: CosignatureSigner, out: Path) -> None:
+    """The signer key into a new file of mode 0600; FileExistsError if ``out`` exists (a key is never replaced)."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.skey + "\n")
+
+
 @witness_app.command("key")
 def key(
     name: Annotated[str, typer.Option(help="the witness's name, e.g. witness.example.org/w1")],
@@ -25,15 +32,13 @@ def key(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_key(signer, out)
     except FileExistsError:
         typer.echo(f"error: {out} exists; the witness key in it is kept (choose another file)", err=True)
         raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"error: cannot create {out}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.skey + "\n")
     typer.echo(signer.vkey)
 
 

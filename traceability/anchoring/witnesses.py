@@ -6,7 +6,6 @@ The policy is a file (``CASHEW_WITNESS_POLICY``) of lines ``witness NAME VKEY UR
 Asking the witnesses is the server's (``api.cosigning``): nothing here speaks HTTP.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,7 +136,3 @@ def accept(session: Session, checkpoint: LedgerCheckpoint, witness: Witness, ans
     except IntegrityError:  # cosigned already (another worker asked too): keep the first
         pass
     return row
-
-
-def names(policy: WitnessPolicy | None) -> Sequence[str]:
-    return () if policy is None else [w.name for w in policy.witnesses]

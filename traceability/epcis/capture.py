@@ -9,7 +9,6 @@ an eventID already naming another event is an error. Under ``rollback`` (the def
 error stores nothing; under ``proceed`` the valid events are stored and the errors listed.
 """
 
-import base64
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ import jsonschema
 import rfc8785
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
-
-from ledger.entry import entry_leaf_hash
 
 from .. import clock, ids
 from ..errors import BadRequest, Conflict, TooLarge
@@ -222,10 +219,6 @@ def _sorted_out(
     return fresh, duplicates, errors
 
 
-def _standard_only(context: list[Any]) -> bool:
-    return all(isinstance(c, str) and c in STANDARD_CONTEXTS for c in context)
-
-
 def _kept(p: _Event, recorded: str) -> dict[str, Any]:
     """The event as it is kept: with its eventID, our recordTime, and the prefixes of its context."""
     event = dict(p.event)
@@ -334,7 +327,7 @@ def _store(
                 "record_time": now,
                 "party_id": party.id,
                 "counterparty_id": None,
-                "leaf_hash": _b64(entry_leaf_hash(record.to_entry())),
+                "leaf_hash": record.ledger_ref()["leaf_hash"],
                 "body": compact(event),
             }
         )
@@ -344,10 +337,6 @@ def _store(
     if epcs:
         session.execute(insert(EpcisEpc), epcs)
     return [EpcisEvent.model_validate(e) for e in events]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
 
 
 def job_read(job: EpcisCapture) -> dict[str, Any]:

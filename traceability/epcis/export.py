@@ -7,9 +7,8 @@ before. Once derived, an event is kept in ``epcis_event`` with its hash as ``eve
 transaction a member of the write group (so no two processes read the same entries).
 """
 
-import base64
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +20,7 @@ from sqlmodel import Session, col
 from ledger.hashing import leaf_hash
 
 from ..anchoring.models import LedgerEntry, LedgerHead
+from ..anchoring.service import b64
 from ..db import unit_of_work
 from ..labels.models import Label
 from ..processing.models import Transfer
@@ -202,46 +202,38 @@ def compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def index_rows(
-    index: int, event: dict[str, Any], lots: dict[str, str] | Callable[[str], str | None]
-) -> list[dict[str, Any]]:
-    """The ``epcis_epc`` rows of an event at ``index``; ``lots`` gives the lot of a URI of ours."""
-    lot_of = lots.get if isinstance(lots, dict) else lots
+def index_rows(index: int, event: dict[str, Any], lot_of: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """The ``epcis_epc`` rows of an event at ``index``; ``lot_of`` gives the lot of a URI of ours."""
     return [
         {"ledger_index": index, "uri": uri, "kind": name, "lot_id": lot_of(uri)} for name, uri in identifiers(event)
     ]
 
 
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def derive(ctx: _Context, row: LedgerEntry) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``epcis_event`` and ``epcis_epc`` rows of one of our entries."""
-    entry = json.loads(row.leaf_data)
+def derive(ctx: _Context, row: LedgerEntry, entry: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``epcis_event`` and ``epcis_epc`` rows of one of our entries (``entry``: its leaf, parsed)."""
     made = MAPPERS[row.type](ctx, row.idx, entry)
     event = {"type": made.event.pop("type"), "eventTime": entry["at"], "eventTimeZoneOffset": TIME_ZONE} | made.event
     event_id = event_hash(event, CONTEXT)
     stored = {"type": event["type"], "eventID": event_id, "recordTime": entry["at"]} | event
     uris = {ctx.lot(lot_id, row.idx): lot_id for lot_id in lot_ids(entry)}
+    at = datetime.fromisoformat(entry["at"])
     record = {
         "ledger_index": row.idx,
         "event_id": event_id,
         "content_hash": event_id,
         "event_type": event["type"],
         "biz_step": event.get("bizStep"),
-        "event_time": _utc(entry["at"]),
-        "record_time": _utc(entry["at"]),
+        "event_time": at,
+        "record_time": at,
         "party_id": made.party_id,
         "counterparty_id": made.counterparty_id,
-        "leaf_hash": base64.b64encode(leaf_hash(row.leaf_data)).decode(),
+        "leaf_hash": b64(leaf_hash(row.leaf_data)),
         "body": compact(stored),
     }
-    return record, index_rows(row.idx, event, uris)
+    return record, index_rows(row.idx, event, uris.get)
 
 
-def _context(session: Session, names: Names, entries: Sequence[LedgerEntry]) -> _Context:
-    parsed = [json.loads(e.leaf_data) for e in entries]
+def _context(session: Session, names: Names, parsed: Sequence[dict[str, Any]]) -> _Context:
     lots = set().union(*(lot_ids(p) for p in parsed)) if parsed else set()
     transfers = {p["data"]["transfer_id"] for p in parsed if p["type"] in ("receipt", "dispatch_cancel")}
     labels = {
@@ -290,10 +282,11 @@ def _read_chunk(session: Session, names: Names) -> int:
         )
     )
     if entries:
-        ctx = _context(session, names, entries)
+        parsed = [json.loads(e.leaf_data) for e in entries]
+        ctx = _context(session, names, parsed)
         events, epcs = [], []
-        for entry in entries:
-            record, rows = derive(ctx, entry)
+        for entry, leaf in zip(entries, parsed, strict=True):
+            record, rows = derive(ctx, entry, leaf)
             events.append(record)
             epcs.extend(rows)
         session.execute(insert(EpcisEvent), events)
@@ -323,7 +316,3 @@ def catch_up_in(session: Session, base_url: str) -> None:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(EpcisEvent)) or 0
-
-
-def events_of(rows: Iterable[EpcisEvent]) -> list[dict[str, Any]]:
-    return [json.loads(r.body) for r in rows]
